@@ -1,0 +1,31 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+const packages = ['core', 'tokenizer', 'data', 'layers', 'trainer'] as const;
+
+// Tests run against the TypeScript sources of the workspace packages, so `pnpm test` needs no
+// build of the packages under test (the CLI tests spawn the built app and build it first).
+const alias = packages.flatMap((name) => [
+  { find: new RegExp(`^@charrnn/${name}/node$`), replacement: `${root}packages/${name}/src/node.ts` },
+  { find: new RegExp(`^@charrnn/${name}$`), replacement: `${root}packages/${name}/src/index.ts` },
+]);
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    projects: [
+      ...packages.map((name) => ({
+        extends: true as const,
+        test: { name, root: `${root}packages/${name}`, include: ['src/**/*.test.ts'] },
+      })),
+      {
+        extends: true as const,
+        test: { name: 'trainer-app', root: `${root}apps/trainer`, include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+      },
+    ],
+  },
+});
