@@ -361,7 +361,11 @@ const sources = [];
 const dropped = [];
 let rawCount = 0;
 const foldKey = (name) =>
-  name.normalize('NFD').replace(/\p{M}/gu, '').replace(/[^A-Za-z]/g, '').toLowerCase();
+  name
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .replace(/[^A-Za-z]/g, '')
+    .toLowerCase();
 const excludeAt = process.argv.indexOf('--exclude-dir');
 const excludeDir = excludeAt >= 0 ? process.argv[excludeAt + 1] : undefined;
 const excluded = new Set();

@@ -55,7 +55,11 @@ describe('defaultCorpus', () => {
 
   it.skipIf(!haveNames)('shares no name with the tutorial names data (folded, case-insensitive)', () => {
     const key = (name: string): string =>
-      name.normalize('NFD').replace(/\p{M}/gu, '').replace(/[^A-Za-z]/g, '').toLowerCase();
+      name
+        .normalize('NFD')
+        .replace(/\p{M}/gu, '')
+        .replace(/[^A-Za-z]/g, '')
+        .toLowerCase();
     const tutorial = new Set<string>();
     for (const file of readdirSync(namesDir).filter((f) => f.endsWith('.txt'))) {
       for (const line of readFileSync(path.join(namesDir, file), 'utf8').split(/\r?\n/)) {
