@@ -4,7 +4,15 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', '**/.turbo/**', 'runs/**', 'coverage/**', 'test-artifacts/**', 'bench-results/**'],
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/.turbo/**',
+      'runs/**',
+      'coverage/**',
+      'test-artifacts/**',
+      'bench-results/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -26,8 +34,19 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@tensorflow/tfjs-backend-*', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs'], message: 'Packages must not import a tfjs backend; only apps do.' },
-            { group: ['node:*', 'fs', 'path', 'os', 'url', 'http', 'https', 'child_process'], message: 'Package main entries are browser-safe: put Node-only code behind the ./node subpath.' },
+            {
+              group: [
+                '@tensorflow/tfjs-backend-*',
+                '@tensorflow/tfjs-node',
+                '@tensorflow/tfjs-node-gpu',
+                '@tensorflow/tfjs',
+              ],
+              message: 'Packages must not import a tfjs backend; only apps do.',
+            },
+            {
+              group: ['node:*', 'fs', 'path', 'os', 'url', 'http', 'https', 'child_process'],
+              message: 'Package main entries are browser-safe: put Node-only code behind the ./node subpath.',
+            },
           ],
         },
       ],
@@ -38,7 +57,19 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@tensorflow/tfjs-backend-*', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs'], message: 'Packages must not import a tfjs backend; only apps do.' }] },
+        {
+          patterns: [
+            {
+              group: [
+                '@tensorflow/tfjs-backend-*',
+                '@tensorflow/tfjs-node',
+                '@tensorflow/tfjs-node-gpu',
+                '@tensorflow/tfjs',
+              ],
+              message: 'Packages must not import a tfjs backend; only apps do.',
+            },
+          ],
+        },
       ],
     },
   },

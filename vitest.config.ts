@@ -24,7 +24,11 @@ export default defineConfig({
       })),
       {
         extends: true as const,
-        test: { name: 'trainer-app', root: `${root}apps/trainer`, include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+        test: {
+          name: 'trainer-app',
+          root: `${root}apps/trainer`,
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+        },
       },
     ],
   },

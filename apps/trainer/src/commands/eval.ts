@@ -1,0 +1,56 @@
+import path from 'node:path';
+import { InvalidArgumentError } from '@charrnn/core';
+import { encodeExamples } from '@charrnn/data';
+import { loadCorpus } from '@charrnn/data/node';
+import { evaluate } from '@charrnn/trainer';
+import { loadClassifierFromDir } from '../model_io.js';
+import { formatClassificationReport, formatReportLine } from '../report.js';
+
+/** Flags of `charrnn eval`. */
+export interface RawEvalOptions {
+  model?: string;
+  data?: string;
+  json?: boolean;
+  backend: string;
+}
+
+/** `charrnn eval`: accuracy, macro-F1, balanced accuracy, per-class table and confusion matrix. */
+export async function runEval(raw: RawEvalOptions): Promise<void> {
+  if (raw.model === undefined) throw new InvalidArgumentError('is required', { field: '--model' });
+  if (raw.data === undefined) throw new InvalidArgumentError('is required', { field: '--data' });
+  const loaded = await loadClassifierFromDir(path.resolve(raw.model), raw.backend);
+  try {
+    const { corpus, report: dataReport } = await loadCorpus(raw.data);
+    const unknown = [...new Set(corpus.items.map((i) => i.label))].filter((l) => !loaded.labels.includes(l));
+    if (unknown.length > 0) {
+      throw new InvalidArgumentError(`labels the model does not know: ${unknown.join(', ')}`, {
+        file: raw.data,
+      });
+    }
+    const examples = encodeExamples(corpus.items, loaded.tokenizer, loaded.labels);
+    const report = evaluate(loaded.model, examples, loaded.labels);
+    if (raw.json === true) {
+      process.stdout.write(
+        `${JSON.stringify(
+          {
+            data: raw.data,
+            count: report.count,
+            accuracy: report.accuracy,
+            macro_f1: report.macroF1,
+            balanced_accuracy: report.balancedAccuracy,
+            per_class: report.perClass,
+            labels: report.labels,
+            confusion: report.confusion,
+          },
+          null,
+          2,
+        )}\n`,
+      );
+      return;
+    }
+    process.stdout.write(`data: ${formatReportLine(raw.data, dataReport)}\n\n`);
+    process.stdout.write(`${formatClassificationReport(report)}\n`);
+  } finally {
+    loaded.model.dispose();
+  }
+}

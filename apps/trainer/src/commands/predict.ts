@@ -1,0 +1,64 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { InvalidArgumentError, IoError } from '@charrnn/core';
+import { writeFileAtomic } from '@charrnn/core/node';
+import { classifyNames, loadClassifierFromDir } from '../model_io.js';
+import { parseInteger } from '../options.js';
+
+/** Flags of `charrnn predict`. */
+export interface RawPredictOptions {
+  model?: string;
+  top: string;
+  json?: boolean;
+  input?: string;
+  output?: string;
+  backend: string;
+}
+
+async function readNames(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new IoError(`cannot read: ${(error as Error).message}`, { file, cause: error });
+  }
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return lines.map((line) => line.trim());
+}
+
+/** `charrnn predict`: top-K languages for names given as arguments or in a file. */
+export async function runPredict(names: string[], raw: RawPredictOptions): Promise<void> {
+  if (raw.model === undefined) throw new InvalidArgumentError('is required', { field: '--model' });
+  const top = parseInteger('--top', raw.top, 1, 1000);
+  if (raw.input === undefined && names.length === 0) {
+    throw new InvalidArgumentError('give names to classify, or --input names.txt', { field: 'NAME' });
+  }
+  if (raw.input !== undefined && raw.output === undefined) {
+    throw new InvalidArgumentError('--input needs --output preds.tsv', { field: '--output' });
+  }
+  const loaded = await loadClassifierFromDir(path.resolve(raw.model), raw.backend);
+  try {
+    if (raw.input !== undefined && raw.output !== undefined) {
+      const inputNames = await readNames(raw.input);
+      const predictions = classifyNames(loaded, inputNames, 1);
+      const rows = predictions.map((p) => `${p.name}\t${p.top[0]?.label ?? ''}`);
+      await writeFileAtomic(path.resolve(raw.output), rows.length > 0 ? `${rows.join('\n')}\n` : '');
+      process.stdout.write(`wrote ${rows.length} predictions to ${raw.output}\n`);
+      return;
+    }
+    const predictions = classifyNames(loaded, names, top);
+    if (raw.json === true) {
+      process.stdout.write(`${JSON.stringify(predictions, null, 2)}\n`);
+      return;
+    }
+    for (const p of predictions) {
+      const shown = p.normalized === p.name ? p.name : `${p.name} (read as "${p.normalized}")`;
+      process.stdout.write(`${shown}\n`);
+      for (const t of p.top)
+        process.stdout.write(`  ${(100 * t.probability).toFixed(1).padStart(5)}%  ${t.label}\n`);
+    }
+  } finally {
+    loaded.model.dispose();
+  }
+}

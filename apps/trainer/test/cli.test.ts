@@ -1,0 +1,176 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = path.join(appDir, 'bin', 'charrnn.js');
+
+function charrnn(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    cwd: appDir,
+    timeout: 120_000,
+  });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** A small synthetic corpus the model can learn: the label is given away by the suffix. */
+function syntheticTsv(count: number, seed: number): string {
+  const suffixes: Record<string, string> = { Alpha: 'ski', Beta: 'ov', Gamma: 'ez' };
+  const letters = 'bcdfghklmnprstvz';
+  let state = seed;
+  const rand = (n: number): number => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state % n;
+  };
+  const rows: string[] = [];
+  const labels = Object.keys(suffixes);
+  for (let i = 0; i < count; i++) {
+    const label = labels[i % labels.length] as string;
+    let stem = letters[rand(letters.length)]?.toUpperCase() ?? 'B';
+    for (let k = 0; k < 2 + rand(4); k++)
+      stem += (k % 2 === 0 ? 'aeiou' : letters)[rand(k % 2 === 0 ? 5 : letters.length)];
+    rows.push(`${stem}${suffixes[label]}\t${label}`);
+  }
+  return `${[...new Set(rows)].join('\n')}\n`;
+}
+
+describe('charrnn CLI', () => {
+  let work: string;
+
+  beforeAll(() => {
+    if (!existsSync(path.join(appDir, 'dist', 'cli.js'))) {
+      throw new Error('apps/trainer is not built: run `pnpm build` (pnpm test does it) before these tests');
+    }
+    work = mkdtempSync(path.join(tmpdir(), 'charrnn-cli-'));
+    writeFileSync(path.join(work, 'train.tsv'), syntheticTsv(600, 1));
+    writeFileSync(path.join(work, 'test.tsv'), syntheticTsv(90, 7));
+  });
+
+  it('rejects an unknown flag with one line and exit code 2', () => {
+    const run = charrnn(['train', '--out', path.join(work, 'x'), '--bogus']);
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim().split('\n')[0]).toContain("unknown option '--bogus'");
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('reports a missing data file in one line, without a stack trace', () => {
+    const run = charrnn([
+      'train',
+      '--data',
+      path.join(work, 'nope.tsv'),
+      '--out',
+      path.join(work, 'y'),
+      '--backend',
+      'cpu',
+    ]);
+    expect(run.status).not.toBe(0);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^charrnn: \w+Error: .*nope\.tsv/);
+  });
+
+  it('rejects an out-of-range value naming the flag', () => {
+    const run = charrnn(['train', '--out', path.join(work, 'z'), '--batch', '0']);
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim()).toBe(
+      'charrnn: InvalidArgumentError: field --batch: must be between 1 and 65536, got 0',
+    );
+  });
+
+  it('trains, saves, predicts and evaluates end to end', () => {
+    const out = path.join(work, 'run');
+    const train = charrnn([
+      'train',
+      '--data',
+      path.join(work, 'train.tsv'),
+      '--test',
+      path.join(work, 'test.tsv'),
+      '--out',
+      out,
+      '--hidden',
+      '32',
+      '--embed',
+      '16',
+      '--epochs',
+      '8',
+      '--batch',
+      '16',
+      '--backend',
+      'wasm',
+      '--seed',
+      '3',
+    ]);
+    expect(train.stderr).toBe('');
+    expect(train.status).toBe(0);
+    expect(train.stdout).toContain('backend: wasm');
+    const metrics = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(metrics.backend).toBe('wasm');
+    expect(metrics.train_seconds).toBeGreaterThan(0);
+    expect(metrics.train_names_per_s).toBeGreaterThan(0);
+    expect(metrics.epochs).toHaveLength(8);
+    const test = metrics.test as { accuracy: number; macro_f1: number; balanced_accuracy: number };
+    expect(test.accuracy).toBeGreaterThan(0.9);
+    expect(test.macro_f1).toBeGreaterThan(0.9);
+    expect(existsSync(path.join(out, 'model.json'))).toBe(true);
+    expect(existsSync(path.join(out, 'weights.bin'))).toBe(true);
+
+    const again = charrnn(['train', '--data', path.join(work, 'train.tsv'), '--out', out, '--iters', '1']);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toContain('already holds a run');
+
+    const predict = charrnn([
+      'predict',
+      '--model',
+      out,
+      '--top',
+      '2',
+      '--json',
+      '--backend',
+      'cpu',
+      'Rabinski',
+      'Dorov',
+      'Lopez',
+    ]);
+    expect(predict.status).toBe(0);
+    const preds = JSON.parse(predict.stdout) as {
+      name: string;
+      top: { label: string; probability: number }[];
+    }[];
+    expect(preds.map((p) => p.top[0]?.label)).toEqual(['Alpha', 'Beta', 'Gamma']);
+    expect(
+      preds.every((p) => p.top.length === 2 && (p.top[0]?.probability ?? 0) >= (p.top[1]?.probability ?? 1)),
+    ).toBe(true);
+
+    writeFileSync(path.join(work, 'names.txt'), 'Lopez\nRabinski\n\nDorov\n');
+    const batch = charrnn([
+      'predict',
+      '--model',
+      out,
+      '--input',
+      path.join(work, 'names.txt'),
+      '--output',
+      path.join(work, 'preds.tsv'),
+    ]);
+    expect(batch.status).toBe(0);
+    const rows = readFileSync(path.join(work, 'preds.tsv'), 'utf8').trimEnd().split('\n');
+    expect(rows.map((r) => r.split('\t')[0])).toEqual(['Lopez', 'Rabinski', '', 'Dorov']);
+    expect(rows[0]?.split('\t')[1]).toBe('Gamma');
+
+    const evalRun = charrnn(['eval', '--model', out, '--data', path.join(work, 'test.tsv'), '--json']);
+    expect(evalRun.status).toBe(0);
+    const report = JSON.parse(evalRun.stdout) as { accuracy: number };
+    expect(report.accuracy).toBeCloseTo(test.accuracy, 10);
+
+    const table = charrnn(['eval', '--model', out, '--data', path.join(work, 'test.tsv')]);
+    expect(table.status).toBe(0);
+    expect(table.stdout).toContain('macro-F1');
+    expect(table.stdout).toContain('Gamma');
+  });
+});
