@@ -1,0 +1,12 @@
+export { CharClassifier } from './classifier.js';
+export type { ClassifierArtifacts, IdBatch } from './classifier.js';
+export type { ClassifierConfig } from './classifier_config.js';
+export { dense } from './dense.js';
+export { embeddingLookup } from './embedding.js';
+export { readBackIsCheap } from './read_back.js';
+export type { OpPath } from './read_back.js';
+export type { SequenceShape } from './sequence_shape.js';
+export { simpleRnn } from './simple_rnn.js';
+export { simpleRnnReference } from './simple_rnn_reference.js';
+export { softmaxCrossEntropy } from './softmax_cross_entropy.js';
+export type { SoftmaxCrossEntropyOptions } from './softmax_cross_entropy.js';

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { matMulInto, matMulTransposedA, matMulTransposedB, transposeJs } from './mat_mul_js.js';
+
+// a [2×5], b [5×6]: inner size and output width both leave a remainder after blocks of four.
+const a = Float32Array.from([1, 2, 3, -1, 0, 2, 0, 1, 1, -2]);
+const b = Float32Array.from([
+  1, 0, 2, -1, 3, 1, 0, 1, 1, 2, -2, 0, 4, -1, 0, 1, 1, 2, 1, 1, 1, 1, 1, 1, -1, 2, 0, 0, 1, 3,
+]);
+/** a·b, worked out independently (Python). */
+const ab = [12, -2, 3, 5, 1, 6, 9, -4, 5, 0, 6, -1];
+
+describe('matMulInto', () => {
+  it('computes a·b', () => {
+    const out = new Float32Array(12);
+    matMulInto(a, b, out, 2, 5, 6);
+    expect(Array.from(out)).toEqual(ab);
+  });
+
+  it('overwrites only the first m rows', () => {
+    const out = new Float32Array(12).fill(9);
+    matMulInto(a, b, out, 1, 5, 6);
+    expect(Array.from(out)).toEqual([...ab.slice(0, 6), 9, 9, 9, 9, 9, 9]);
+  });
+});
+
+describe('matMulTransposedB', () => {
+  it('computes a·b from bᵀ', () => {
+    const out = new Float32Array(12);
+    matMulTransposedB(a, transposeJs(b, 5, 6), out, 2, 5, 6);
+    expect(Array.from(out)).toEqual(ab);
+  });
+});
+
+describe('matMulTransposedA', () => {
+  it('computes aᵀ·c, summing over the rows', () => {
+    // aᵀ [5×2] · c [2×1] with c = [1, 2]: column sums a[0,i] + 2·a[1,i]
+    expect(Array.from(matMulTransposedA(a, Float32Array.from([1, 2]), 2, 5, 1))).toEqual([5, 2, 5, 1, -4]);
+  });
+});
+
+describe('transposeJs', () => {
+  it('transposes a row-major matrix', () => {
+    expect(Array.from(transposeJs(Float32Array.from([1, 2, 3, 4, 5, 6]), 2, 3))).toEqual([1, 4, 2, 5, 3, 6]);
+  });
+});
