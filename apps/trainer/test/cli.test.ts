@@ -119,7 +119,12 @@ describe('charrnn CLI', () => {
     expect(test.accuracy).toBeGreaterThan(0.9);
     expect(test.macro_f1).toBeGreaterThan(0.9);
     expect(existsSync(path.join(out, 'model.json'))).toBe(true);
-    expect(existsSync(path.join(out, 'weights.bin'))).toBe(true);
+    const manifest = JSON.parse(readFileSync(path.join(out, 'model.json'), 'utf8')) as {
+      weightsManifest: { paths: string[] }[];
+    };
+    for (const group of manifest.weightsManifest) {
+      for (const file of group.paths) expect(existsSync(path.join(out, file))).toBe(true);
+    }
 
     const again = charrnn(['train', '--data', path.join(work, 'train.tsv'), '--out', out, '--iters', '1']);
     expect(again.status).toBe(2);

@@ -14,3 +14,5 @@ export type {
   TrainStepEvent,
 } from './train_events.js';
 export type { TrainOptions } from './train_options.js';
+export { classifyNames, loadClassifierBundle, saveClassifierBundle } from './classifier_bundle.js';
+export type { ClassifierBundle, NamePrediction, SaveClassifierOptions } from './classifier_bundle.js';

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, IoError } from '@charrnn/core';
 import { writeFileAtomic } from '@charrnn/core/node';
-import { classifyNames, loadClassifierFromDir } from '../model_io.js';
+import { classifyNames } from '@charrnn/trainer';
+import { loadClassifierFromDir } from '../model_io.js';
 import { parseInteger } from '../options.js';
 
 /** Flags of `charrnn predict`. */

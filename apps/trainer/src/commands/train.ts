@@ -1,13 +1,13 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidArgumentError, Rng, saveBundle, type ClassificationReport } from '@charrnn/core';
+import { InvalidArgumentError, Rng, type ClassificationReport } from '@charrnn/core';
 import { fileSystemHandler, writeFileAtomic } from '@charrnn/core/node';
 import { defaultCorpus, encodeExamples, stratifiedSplit, type LabeledName } from '@charrnn/data';
 import { loadCorpus } from '@charrnn/data/node';
 import { CharClassifier } from '@charrnn/layers';
 import { Tokenizer } from '@charrnn/tokenizer';
-import { evaluate, train, type TrainEvent } from '@charrnn/trainer';
+import { evaluate, saveClassifierBundle, train, type TrainEvent } from '@charrnn/trainer';
 import { chooseBackend, describeBackend, BACKEND_CHOICES, type BackendChoice } from '../backend.js';
 import { parseChoice, parseInteger, parseNumber } from '../options.js';
 import { ProgressReporter } from '../progress.js';
@@ -235,7 +235,7 @@ export async function runTrain(raw: RawTrainOptions): Promise<void> {
   const result = await train(model, trainExamples, {
     optimizer: config.optimizer,
     learningRate: config.lr,
-    momentum: config.momentum,
+    momentum: config.optimizer === 'sgd' ? config.momentum : undefined,
     clipNorm: config.clip > 0 ? config.clip : undefined,
     batchSize: config.batch,
     epochs: config.epochs ?? undefined,
@@ -280,28 +280,17 @@ export async function runTrain(raw: RawTrainOptions): Promise<void> {
   };
 
   await mkdir(out, { recursive: true });
-  await saveBundle(
-    {
-      ...model.toArtifacts(),
-      metadata: {
-        formatVersion: 1,
-        createdAt: new Date().toISOString(),
-        tokenizer: tokenizer.toJSON(),
-        labels,
-        model: { ...model.config },
-        training: { ...config },
-        metrics: {
-          ...(valReport === undefined
-            ? {}
-            : { val: { accuracy: valReport.accuracy, macro_f1: valReport.macroF1 } }),
-          ...(testReport === undefined
-            ? {}
-            : { test: { accuracy: testReport.accuracy, macro_f1: testReport.macroF1 } }),
-        },
-      },
+  await saveClassifierBundle(model, tokenizer, labels, fileSystemHandler(out), {
+    training: { ...config },
+    metrics: {
+      ...(valReport === undefined
+        ? {}
+        : { val: { accuracy: valReport.accuracy, macro_f1: valReport.macroF1 } }),
+      ...(testReport === undefined
+        ? {}
+        : { test: { accuracy: testReport.accuracy, macro_f1: testReport.macroF1 } }),
     },
-    fileSystemHandler(out),
-  );
+  });
   await writeFileAtomic(path.join(out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
   model.dispose();
 

@@ -1,0 +1,135 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { InvalidBundleError, loadBundle, saveBundle, type BundleMetadata } from '@charrnn/core';
+import { CharClassifier } from '@charrnn/layers';
+import { Tokenizer } from '@charrnn/tokenizer';
+
+/** A classifier with everything needed to read names: tokenizer, label names, metadata. */
+export interface ClassifierBundle {
+  model: CharClassifier;
+  tokenizer: Tokenizer;
+  /** Label of each output, in output order. */
+  labels: string[];
+  /** The bundle's charrnn metadata (training config, metrics...). */
+  metadata: BundleMetadata;
+}
+
+/** What to record beside the weights when saving. */
+export interface SaveClassifierOptions {
+  /** Training configuration to keep with the model. */
+  training?: Record<string, unknown>;
+  /** Metrics to keep with the model. */
+  metrics?: Record<string, unknown>;
+}
+
+/** One name's prediction from {@link classifyNames}. */
+export interface NamePrediction {
+  /** The name as given. */
+  name: string;
+  /** The name as the model reads it, after the tokenizer's normalization. */
+  normalized: string;
+  /** The `k` most likely labels, most likely first. */
+  top: { label: string; probability: number }[];
+}
+
+/**
+ * Saves a classifier, its tokenizer and label names as one model bundle through any `tf.io`
+ * handler (files with `fileSystemHandler` from `@charrnn/core/node`, IndexedDB, downloads...).
+ *
+ * @example
+ * ```ts
+ * await saveClassifierBundle(model, tokenizer, labels, fileSystemHandler('runs/x'));
+ * ```
+ */
+export async function saveClassifierBundle(
+  model: CharClassifier,
+  tokenizer: Tokenizer,
+  labels: readonly string[],
+  handler: tf.io.IOHandler,
+  options: SaveClassifierOptions = {},
+): Promise<tf.io.SaveResult> {
+  if (labels.length !== model.config.numClasses) {
+    throw new InvalidBundleError(
+      `the model has ${model.config.numClasses} outputs but ${labels.length} labels were given`,
+      {
+        field: 'labels',
+      },
+    );
+  }
+  return saveBundle(
+    {
+      ...model.toArtifacts(),
+      metadata: {
+        formatVersion: 1,
+        createdAt: new Date().toISOString(),
+        tokenizer: tokenizer.toJSON(),
+        labels: [...labels],
+        model: { ...model.config },
+        ...(options.training === undefined ? {} : { training: options.training }),
+        ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+      },
+    },
+    handler,
+  );
+}
+
+/**
+ * Loads a bundle saved by {@link saveClassifierBundle} (or `charrnn train`). Run it after the
+ * backend is chosen: the weights are created on the active backend.
+ *
+ * @throws InvalidBundleError when the bundle is malformed or its parts disagree.
+ */
+export async function loadClassifierBundle(handler: tf.io.IOHandler): Promise<ClassifierBundle> {
+  const bundle = await loadBundle(handler);
+  const tokenizer = Tokenizer.fromJSON(bundle.metadata.tokenizer);
+  const labels = bundle.metadata.labels;
+  const model = CharClassifier.fromArtifacts(bundle);
+  if (model.config.numClasses !== labels.length) {
+    model.dispose();
+    throw new InvalidBundleError(
+      `the model has ${model.config.numClasses} outputs but ${labels.length} labels`,
+      {
+        field: 'userDefinedMetadata.charrnn.labels',
+      },
+    );
+  }
+  if (model.config.vocabSize !== tokenizer.vocabSize) {
+    model.dispose();
+    throw new InvalidBundleError(
+      `the model's embedding has ${model.config.vocabSize} rows but the tokenizer has ${tokenizer.vocabSize} ids`,
+      { field: 'userDefinedMetadata.charrnn.tokenizer' },
+    );
+  }
+  return { model, tokenizer, labels, metadata: bundle.metadata };
+}
+
+/**
+ * The `k` most likely labels of each name, in input order. Names are read in chunks of
+ * `chunkSize`; any string is accepted (characters the tokenizer does not know are handled by
+ * its policy).
+ */
+export function classifyNames(
+  bundle: Pick<ClassifierBundle, 'model' | 'tokenizer' | 'labels'>,
+  names: readonly string[],
+  k = 3,
+  chunkSize = 256,
+): NamePrediction[] {
+  const out: NamePrediction[] = [];
+  const numClasses = bundle.labels.length;
+  const topK = Math.max(1, Math.min(k, numClasses));
+  for (let start = 0; start < names.length; start += chunkSize) {
+    const chunk = names.slice(start, start + chunkSize);
+    const probabilities = bundle.model.predictProba(bundle.tokenizer.encodeBatch(chunk));
+    chunk.forEach((name, row) => {
+      const scores = probabilities.subarray(row * numClasses, (row + 1) * numClasses);
+      const order = Array.from(scores.keys()).sort((a, b) => (scores[b] ?? 0) - (scores[a] ?? 0));
+      out.push({
+        name,
+        normalized: bundle.tokenizer.normalize(name),
+        top: order
+          .slice(0, topK)
+          .map((i) => ({ label: bundle.labels[i] ?? String(i), probability: scores[i] ?? 0 })),
+      });
+    });
+  }
+  return out;
+}
