@@ -1,5 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, InvalidBundleError, IoError, isCharRnnError } from './errors.js';
+import type { ErrorContext } from './errors.js';
+import { formatValue } from './format_value.js';
 import { CORE_VERSION } from './version.js';
 import { isArrayBuffer, joinWeightData, weightSpecsByteLength } from './weight_specs.js';
 
@@ -50,67 +52,82 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 const META = `userDefinedMetadata.${BUNDLE_METADATA_KEY}`;
 
-function validateMetadata(raw: unknown): BundleMetadata {
+function validateMetadata(raw: unknown, where: ErrorContext): BundleMetadata {
   if (!isRecord(raw))
-    throw new InvalidBundleError('charrnn metadata is missing (not a charrnn bundle?)', { field: META });
+    throw new InvalidBundleError('charrnn metadata is missing (not a charrnn bundle?)', {
+      ...where,
+      field: META,
+    });
   const version = raw['formatVersion'];
   if (version !== BUNDLE_FORMAT_VERSION) {
     throw new InvalidBundleError(
-      `unsupported formatVersion ${JSON.stringify(version)} (this @charrnn/core reads ${BUNDLE_FORMAT_VERSION})`,
-      {
-        field: `${META}.formatVersion`,
-      },
+      `unsupported formatVersion ${formatValue(version)} (this @charrnn/core reads ${BUNDLE_FORMAT_VERSION})`,
+      { ...where, field: `${META}.formatVersion` },
     );
   }
   const createdAt = raw['createdAt'];
   if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt))) {
-    throw new InvalidBundleError('createdAt must be an ISO 8601 date string', { field: `${META}.createdAt` });
+    throw new InvalidBundleError('createdAt must be an ISO 8601 date string', {
+      ...where,
+      field: `${META}.createdAt`,
+    });
   }
   if (raw['tokenizer'] === undefined || raw['tokenizer'] === null)
-    throw new InvalidBundleError('tokenizer is missing', { field: `${META}.tokenizer` });
+    throw new InvalidBundleError('tokenizer is missing', { ...where, field: `${META}.tokenizer` });
   const labels = raw['labels'];
   if (!Array.isArray(labels) || labels.length === 0 || !labels.every((l) => typeof l === 'string')) {
-    throw new InvalidBundleError('labels must be a non-empty array of strings', { field: `${META}.labels` });
+    throw new InvalidBundleError('labels must be a non-empty array of strings', {
+      ...where,
+      field: `${META}.labels`,
+    });
   }
   if (new Set(labels).size !== labels.length)
-    throw new InvalidBundleError('labels must be unique', { field: `${META}.labels` });
+    throw new InvalidBundleError('labels must be unique', { ...where, field: `${META}.labels` });
   if (!isRecord(raw['model']))
-    throw new InvalidBundleError('model must be an object', { field: `${META}.model` });
+    throw new InvalidBundleError('model must be an object', { ...where, field: `${META}.model` });
   for (const key of ['training', 'metrics'] as const) {
     if (raw[key] !== undefined && !isRecord(raw[key]))
-      throw new InvalidBundleError(`${key} must be an object when present`, { field: `${META}.${key}` });
+      throw new InvalidBundleError(`${key} must be an object when present`, {
+        ...where,
+        field: `${META}.${key}`,
+      });
   }
   return raw as unknown as BundleMetadata;
 }
 
 /** Validates untrusted artifacts and turns them into a bundle. */
-function bundleFromArtifacts(artifacts: tf.io.ModelArtifacts): ModelBundle {
+function bundleFromArtifacts(artifacts: tf.io.ModelArtifacts, where: ErrorContext = {}): ModelBundle {
   if (artifacts.format !== undefined && artifacts.format !== 'layers-model') {
-    throw new InvalidBundleError(`format must be "layers-model", got ${JSON.stringify(artifacts.format)}`, {
+    throw new InvalidBundleError(`format must be "layers-model", got ${formatValue(artifacts.format)}`, {
+      ...where,
       field: 'format',
     });
   }
   const { modelTopology } = artifacts;
   if (!isRecord(modelTopology) || isArrayBuffer(modelTopology)) {
-    throw new InvalidBundleError('modelTopology is missing or not a JSON object', { field: 'modelTopology' });
+    throw new InvalidBundleError('modelTopology is missing or not a JSON object', {
+      ...where,
+      field: 'modelTopology',
+    });
   }
-  const expectedBytes = weightSpecsByteLength(artifacts.weightSpecs, 'weightSpecs');
+  const expectedBytes = weightSpecsByteLength(artifacts.weightSpecs, 'weightSpecs', where);
   const weightSpecs = artifacts.weightSpecs as tf.io.WeightsManifestEntry[];
   if (artifacts.weightData === undefined || artifacts.weightData === null) {
-    throw new InvalidBundleError('weightData is missing', { field: 'weightData' });
+    throw new InvalidBundleError('weightData is missing', { ...where, field: 'weightData' });
   }
   const weightData = joinWeightData(artifacts.weightData);
   if (weightData === undefined)
     throw new InvalidBundleError('weightData must be an ArrayBuffer or an array of ArrayBuffers', {
+      ...where,
       field: 'weightData',
     });
   if (weightData.byteLength !== expectedBytes) {
     throw new InvalidBundleError(
       `weightData has ${weightData.byteLength} bytes but weightSpecs describe ${expectedBytes}`,
-      { field: 'weightData' },
+      { ...where, field: 'weightData' },
     );
   }
-  const metadata = validateMetadata(artifacts.userDefinedMetadata?.[BUNDLE_METADATA_KEY]);
+  const metadata = validateMetadata(artifacts.userDefinedMetadata?.[BUNDLE_METADATA_KEY], where);
   return { modelTopology, weightSpecs, weightData, metadata };
 }
 
@@ -149,6 +166,15 @@ export async function saveBundle(bundle: ModelBundle, handler: tf.io.IOHandler):
 }
 
 /**
+ * The file or URL a handler reads, when it tells: `fileSystemHandler(dir).path` (its model.json),
+ * `tf.io.http(url).path`. Named in validation errors.
+ */
+function sourceOf(handler: tf.io.IOHandler): ErrorContext {
+  const path = (handler as { path?: unknown }).path;
+  return typeof path === 'string' ? { file: path } : {};
+}
+
+/**
  * Loads and validates a bundle through any tfjs IO handler (`fileSystemHandler(dir)`,
  * `tf.io.http(url)`, `tf.io.browserFiles([json, weights])`, `tf.io.fromMemory(...)`).
  *
@@ -156,7 +182,9 @@ export async function saveBundle(bundle: ModelBundle, handler: tf.io.IOHandler):
  * `modelTopology` is a JSON object; `weightSpecs` is an array of float32/int32 entries with
  * non-negative integer shapes; `weightData` (one buffer or shards, joined here) has exactly the
  * bytes the specs describe; `userDefinedMetadata.charrnn` exists with `formatVersion` 1, an ISO
- * `createdAt`, a `tokenizer`, unique string `labels` and a `model` object.
+ * `createdAt`, a `tokenizer`, unique string `labels` and a `model` object. When the handler has a
+ * string `path` (`fileSystemHandler`'s model.json, `tf.io.http`'s URL), errors name it as the file.
+ * Declared weight shapes are checked with overflow guards before anything is allocated.
  *
  * @throws InvalidBundleError naming the offending field; IoError when the handler itself fails
  *   with a non-charrnn error; InvalidArgumentError when the handler cannot load
@@ -179,6 +207,7 @@ export async function loadBundle(handler: tf.io.IOHandler): Promise<ModelBundle>
       cause: error,
     });
   }
-  if (!isRecord(artifacts)) throw new InvalidBundleError('IO handler returned no model artifacts');
-  return bundleFromArtifacts(artifacts);
+  const where = sourceOf(handler);
+  if (!isRecord(artifacts)) throw new InvalidBundleError('IO handler returned no model artifacts', where);
+  return bundleFromArtifacts(artifacts, where);
 }

@@ -1,4 +1,5 @@
 export * from './errors.js';
+export { formatValue } from './format_value.js';
 export * from './rng.js';
 export * from './metrics.js';
 export * from './backend.js';

@@ -8,7 +8,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BUNDLE_FORMAT_VERSION, loadBundle, saveBundle } from './bundle.js';
 import type { ModelBundle } from './bundle.js';
 import { InvalidBundleError, IoError } from './errors.js';
-import { fileSystemHandler, writeFileAtomic } from './node.js';
+import { fileSystemHandler, weightsFileName, writeFileAtomic } from './node.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -21,6 +21,11 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+
+/** Name of the weights file a save of `bundle` writes (content-addressed). */
+function weightsFileOf(bundle: ModelBundle): string {
+  return weightsFileName(new Uint8Array(bundle.weightData));
+}
 
 function makeBundle(): ModelBundle {
   const values = Float32Array.from({ length: 12 }, (_, i) => Math.sin(i + 1) * 1e3);
@@ -67,12 +72,14 @@ describe('writeFileAtomic', () => {
 });
 
 describe('fileSystemHandler', () => {
-  it('writes Layers-format model.json + weights.bin, creating the directory', async () => {
+  it('writes Layers-format model.json + weights.<hash>.bin, creating the directory', async () => {
     const out = join(dir, 'runs', 'best');
     const bundle = makeBundle();
+    const weightsFile = weightsFileOf(bundle);
+    expect(weightsFile).toMatch(/^weights\.[0-9a-f]{16}\.bin$/);
     const result = await saveBundle(bundle, fileSystemHandler(out));
     expect(result.modelArtifactsInfo.weightDataBytes).toBe(48);
-    expect((await readdir(out)).sort()).toEqual(['model.json', 'weights.bin']);
+    expect((await readdir(out)).sort()).toEqual(['model.json', weightsFile]);
     const json = JSON.parse(await readFile(join(out, 'model.json'), 'utf8')) as Record<string, unknown>;
     expect(Object.keys(json).sort()).toEqual([
       'convertedBy',
@@ -84,11 +91,9 @@ describe('fileSystemHandler', () => {
     ]);
     expect(json['format']).toBe('layers-model');
     expect(json['convertedBy']).toBeNull();
-    expect(json['weightsManifest']).toEqual([{ paths: ['weights.bin'], weights: bundle.weightSpecs }]);
+    expect(json['weightsManifest']).toEqual([{ paths: [weightsFile], weights: bundle.weightSpecs }]);
     expect(json['userDefinedMetadata']).toEqual({ charrnn: bundle.metadata });
-    expect(new Uint8Array(await readFile(join(out, 'weights.bin')))).toEqual(
-      new Uint8Array(bundle.weightData),
-    );
+    expect(new Uint8Array(await readFile(join(out, weightsFile)))).toEqual(new Uint8Array(bundle.weightData));
   });
 
   it('round-trips: byte-identical weights, equal metadata', async () => {
@@ -107,10 +112,11 @@ describe('fileSystemHandler', () => {
       new InvalidBundleError('file not found', { file: join(missing, 'model.json') }),
     );
     await saveBundle(makeBundle(), fileSystemHandler(dir));
-    await rm(join(dir, 'weights.bin'));
+    const weightsFile = weightsFileOf(makeBundle());
+    await rm(join(dir, weightsFile));
     const error = await loadBundle(fileSystemHandler(dir)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidBundleError);
-    expect((error as Error).message).toBe(`${join(dir, 'weights.bin')}: file not found`);
+    expect((error as Error).message).toBe(`${join(dir, weightsFile)}: file not found`);
   });
 
   it('reports malformed model.json', async () => {
@@ -124,9 +130,10 @@ describe('fileSystemHandler', () => {
 
   it('reports a weights file whose size differs from the manifest', async () => {
     await saveBundle(makeBundle(), fileSystemHandler(dir));
-    await writeFile(join(dir, 'weights.bin'), new Uint8Array(44));
+    const weightsFile = weightsFileOf(makeBundle());
+    await writeFile(join(dir, weightsFile), new Uint8Array(44));
     await expect(loadBundle(fileSystemHandler(dir))).rejects.toThrow(
-      `${join(dir, 'weights.bin')}: weights file has 44 bytes but the manifest describes 48`,
+      `${join(dir, weightsFile)}: weights file has 44 bytes but the manifest describes 48`,
     );
   });
 
@@ -172,6 +179,81 @@ describe('fileSystemHandler', () => {
     const data = artifacts?.weightData as ArrayBuffer;
     expect(Array.from(new Float32Array(data, 0, 2))).toEqual([1, 2]);
     expect(Array.from(new Int32Array(data, 8, 3))).toEqual([3, 4, 5]);
+  });
+
+  it('deletes replaced weights and temp files of killed saves, and nothing else', async () => {
+    const first = makeBundle();
+    await saveBundle(first, fileSystemHandler(dir));
+    const junk = [
+      '.model.json.0123456789ab.tmp',
+      `.${weightsFileOf(first)}.abcdefabcdef.tmp`,
+      '.weights.bin.00000000ffff.tmp',
+    ];
+    const foreign = ['.metrics.json.0123456789ab.tmp', 'notes.txt', 'weights.backup.bin'];
+    for (const name of [...junk, ...foreign]) await writeFile(join(dir, name), 'x');
+    // Leftovers never disturb a load.
+    expect((await loadBundle(fileSystemHandler(dir))).metadata).toEqual(first.metadata);
+    const second = { ...makeBundle(), weightData: new Float32Array(12).fill(2).buffer };
+    await saveBundle(second, fileSystemHandler(dir));
+    expect((await readdir(dir)).sort()).toEqual(['model.json', weightsFileOf(second), ...foreign].sort());
+    const loaded = await loadBundle(fileSystemHandler(dir));
+    expect(Array.from(new Float32Array(loaded.weightData))).toEqual(new Array(12).fill(2));
+  });
+
+  it('keeps one weights file when the same weights are saved again', async () => {
+    const bundle = makeBundle();
+    await saveBundle(bundle, fileSystemHandler(dir));
+    await saveBundle(
+      { ...bundle, metadata: { ...bundle.metadata, labels: ['x', 'y'] } },
+      fileSystemHandler(dir),
+    );
+    expect((await readdir(dir)).sort()).toEqual(['model.json', weightsFileOf(bundle)]);
+    expect((await loadBundle(fileSystemHandler(dir))).metadata.labels).toEqual(['x', 'y']);
+  });
+
+  it('reads a bundle with the legacy weights.bin, and the next save replaces it', async () => {
+    const bundle = makeBundle();
+    await writeFile(join(dir, 'weights.bin'), new Uint8Array(bundle.weightData));
+    await writeFile(
+      join(dir, 'model.json'),
+      JSON.stringify({
+        modelTopology: bundle.modelTopology,
+        format: 'layers-model',
+        weightsManifest: [{ paths: ['weights.bin'], weights: bundle.weightSpecs }],
+        userDefinedMetadata: { charrnn: bundle.metadata },
+      }),
+    );
+    const loaded = await loadBundle(fileSystemHandler(dir));
+    expect(new Uint8Array(loaded.weightData)).toEqual(new Uint8Array(bundle.weightData));
+    await saveBundle(loaded, fileSystemHandler(dir));
+    expect((await readdir(dir)).sort()).toEqual(['model.json', weightsFileOf(bundle)]);
+  });
+
+  it('names model.json in validation errors of loadBundle, and exposes dir and path', async () => {
+    const handler = fileSystemHandler(dir);
+    expect([handler.dir, handler.path]).toEqual([dir, join(dir, 'model.json')]);
+    const bundle = makeBundle();
+    await saveBundle({ ...bundle, metadata: { ...bundle.metadata } }, handler);
+    const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as {
+      userDefinedMetadata: { charrnn: { labels: unknown } };
+    };
+    json.userDefinedMetadata.charrnn.labels = [];
+    await writeFile(join(dir, 'model.json'), JSON.stringify(json));
+    await expect(loadBundle(handler)).rejects.toThrow(
+      `${join(dir, 'model.json')} field userDefinedMetadata.charrnn.labels: labels must be a non-empty array of strings`,
+    );
+  });
+
+  it('detects a weights file whose content does not match its name', async () => {
+    const bundle = makeBundle();
+    await saveBundle(bundle, fileSystemHandler(dir));
+    const path = join(dir, weightsFileOf(bundle));
+    const bytes = await readFile(path);
+    bytes[5] = (bytes[5] ?? 0) ^ 1; // one flipped bit, same size
+    await writeFile(path, bytes);
+    await expect(loadBundle(fileSystemHandler(dir))).rejects.toThrow(
+      new InvalidBundleError('content does not match the hash in its name (corrupt file)', { file: path }),
+    );
   });
 
   it('is loadable by tfjs-layers (same model.json shape as its own file handler)', async (ctx) => {

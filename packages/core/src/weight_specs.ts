@@ -1,12 +1,19 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidBundleError } from './errors.js';
 import type { ErrorContext } from './errors.js';
+import { formatValue } from './format_value.js';
 
 /** Bytes per element of the weight dtypes a bundle may hold. */
-const BYTES_PER_ELEMENT: Readonly<Record<string, number>> = { float32: 4, int32: 4 };
+const BYTES_PER_ELEMENT: ReadonlyMap<unknown, number> = new Map([
+  ['float32', 4],
+  ['int32', 4],
+]);
 
-/** Weights larger than this (16 GiB) are rejected as corrupt before anything is allocated. */
-const MAX_WEIGHT_BYTES = 2 ** 34;
+/**
+ * Weights larger than this (2 GiB, more than Node's `readFile` or a browser tab can hold in one
+ * buffer; charrnn models weigh kilobytes) are rejected as corrupt before anything is allocated.
+ */
+const MAX_WEIGHT_BYTES = 2 ** 31;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -27,7 +34,9 @@ export function weightSpecsByteLength(specs: unknown, field: string, context: Er
   if (!Array.isArray(specs)) throw new InvalidBundleError(`${field} must be an array`, { ...context, field });
   let total = 0;
   const names = new Set<string>();
-  specs.forEach((spec: unknown, i) => {
+  // An index loop, not forEach: forEach skips the holes of a sparse array.
+  for (let i = 0; i < specs.length; i++) {
+    const spec: unknown = specs[i];
     const at = `${field}[${i}]`;
     if (!isRecord(spec))
       throw new InvalidBundleError('weight spec must be an object', { ...context, field: at });
@@ -35,16 +44,19 @@ export function weightSpecsByteLength(specs: unknown, field: string, context: Er
     if (typeof name !== 'string' || name === '')
       throw new InvalidBundleError('name must be a non-empty string', { ...context, field: `${at}.name` });
     if (names.has(name))
-      throw new InvalidBundleError(`duplicate weight name "${name}"`, { ...context, field: `${at}.name` });
+      throw new InvalidBundleError(`duplicate weight name ${formatValue(name)}`, {
+        ...context,
+        field: `${at}.name`,
+      });
     names.add(name);
     if (spec['quantization'] !== undefined)
       throw new InvalidBundleError('quantized weights are not supported', {
         ...context,
         field: `${at}.quantization`,
       });
-    const bytesPerElement = typeof dtype === 'string' ? BYTES_PER_ELEMENT[dtype] : undefined;
+    const bytesPerElement = BYTES_PER_ELEMENT.get(dtype);
     if (bytesPerElement === undefined) {
-      throw new InvalidBundleError(`unsupported dtype ${JSON.stringify(dtype)} (expected float32 or int32)`, {
+      throw new InvalidBundleError(`unsupported dtype ${formatValue(dtype)} (expected float32 or int32)`, {
         ...context,
         field: `${at}.dtype`,
       });
@@ -58,13 +70,13 @@ export function weightSpecsByteLength(specs: unknown, field: string, context: Er
     for (const dim of shape as unknown[]) {
       if (typeof dim !== 'number' || !Number.isSafeInteger(dim) || dim < 0) {
         throw new InvalidBundleError(
-          `shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`,
+          `shape must be an array of non-negative integers, got ${formatValue(shape)}`,
           { ...context, field: `${at}.shape` },
         );
       }
       bytes *= dim;
       if (bytes > MAX_WEIGHT_BYTES)
-        throw new InvalidBundleError(`shape ${JSON.stringify(shape)} is implausibly large`, {
+        throw new InvalidBundleError(`shape ${formatValue(shape)} is implausibly large`, {
           ...context,
           field: `${at}.shape`,
         });
@@ -72,7 +84,7 @@ export function weightSpecsByteLength(specs: unknown, field: string, context: Er
     total += bytes;
     if (total > MAX_WEIGHT_BYTES)
       throw new InvalidBundleError('weights are implausibly large in total', { ...context, field });
-  });
+  }
   return total;
 }
 
@@ -88,7 +100,9 @@ export function isArrayBuffer(value: unknown): value is ArrayBuffer {
  */
 export function joinWeightData(data: tf.io.WeightData | unknown): ArrayBuffer | undefined {
   if (isArrayBuffer(data)) return data;
-  if (!Array.isArray(data) || !data.every(isArrayBuffer)) return undefined;
+  if (!Array.isArray(data)) return undefined;
+  // An index loop, not every(): every() skips the holes of a sparse array.
+  for (let i = 0; i < data.length; i++) if (!isArrayBuffer(data[i])) return undefined;
   const shards = data as ArrayBuffer[];
   if (shards.length === 1) return shards[0];
   const joined = new Uint8Array(shards.reduce((n, s) => n + s.byteLength, 0));

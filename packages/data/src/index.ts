@@ -6,7 +6,7 @@ export { parseLabelFile } from './parse_label_file.js';
 export { parseTsv } from './parse_tsv.js';
 export { labelOfFileName, parseLabelFiles, type NamedFile } from './parse_label_files.js';
 export { parseLabelZip, type LabelZipOptions } from './parse_label_zip.js';
-export { DEFAULT_MAX_BYTES } from './limits.js';
+export { DEFAULT_MAX_BYTES, DEFAULT_MAX_LINE_BYTES } from './limits.js';
 export { nameKey } from './name_key.js';
 export {
   splitCounts,

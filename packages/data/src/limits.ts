@@ -10,3 +10,9 @@ export function formatBytes(bytes: number): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
   return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }
+
+/**
+ * Longest line the parsers accept by default: 64 KiB (names are a few dozen bytes). A longer line
+ * is counted as malformed and dropped without being kept in memory; pass `maxLineBytes` to change it.
+ */
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;

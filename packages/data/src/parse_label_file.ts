@@ -1,18 +1,83 @@
-import { InvalidArgumentError, InvalidCorpusError } from '@charrnn/core';
+import { formatValue, InvalidArgumentError, InvalidCorpusError } from '@charrnn/core';
 import type { LabeledName } from './corpus.js';
+import { DEFAULT_MAX_LINE_BYTES } from './limits.js';
+import { controlCharacterIn, tooLongDetail } from './line_checks.js';
+import { splitLines, type RawLine } from './line_splitter.js';
 import type { ParsedCorpus, ParseOptions } from './parsed_corpus.js';
-import { splitLines } from './split_lines.js';
 import { finishCorpus } from './validate_corpus.js';
-import { emptyReport } from './validation_report.js';
+import { emptyReport, type Issue, type ValidationReport } from './validation_report.js';
+
+/** A label as the parsers store it: trimmed, NFC. @internal */
+export function cleanLabel(label: string, file: string): string {
+  const clean = label.trim().normalize('NFC');
+  const control = controlCharacterIn(clean);
+  if (clean.length === 0 || control !== undefined) {
+    throw new InvalidArgumentError(
+      `label must be non-empty and contain no tab or other control character, got ${formatValue(label)}`,
+      { file },
+    );
+  }
+  return clean;
+}
+
+/**
+ * Line-by-line form of {@link parseLabelFile}, fed by a streaming reader (`@charrnn/data/node`).
+ * @internal
+ */
+export class LabelFileParser {
+  private readonly base: ValidationReport = emptyReport();
+  private readonly items: LabeledName[] = [];
+  private readonly label: string;
+
+  constructor(
+    label: string,
+    private readonly file: string,
+    private readonly options: ParseOptions = {},
+  ) {
+    this.label = cleanLabel(label, file);
+  }
+
+  /** Adds one line of the file. */
+  push({ line, text, undecodable, tooLong }: RawLine): void {
+    const { base, file } = this;
+    base.total += 1;
+    const drop = (list: Issue[], name: string, detail: string): void => {
+      if (this.options.strict === true) throw new InvalidCorpusError(detail, { file, line });
+      list.push({ file, line, name, detail });
+    };
+    if (tooLong !== undefined)
+      return drop(
+        base.malformed,
+        text,
+        tooLongDetail(tooLong, this.options.maxLineBytes, DEFAULT_MAX_LINE_BYTES),
+      );
+    const name = text.trim().normalize('NFC');
+    if (undecodable) return drop(base.undecodable, name, 'invalid UTF-8');
+    if (name.length === 0) return drop(base.empty, name, 'empty line');
+    const control = controlCharacterIn(name);
+    if (control !== undefined) return drop(base.malformed, name, `control character ${control} in name`);
+    this.items.push({ name, label: this.label, source: { file, line } });
+  }
+
+  /** The corpus and report of the lines pushed. */
+  finish(): ParsedCorpus {
+    return finishCorpus(this.items, this.base);
+  }
+}
 
 /**
  * Parses one `<Label>.txt` file of the tutorial's layout: one name per line, all under `label`.
  * Accepts a string or raw bytes (UTF-8, optional BOM, LF or CRLF). Names are trimmed and
- * NFC-normalised. Empty lines and undecodable lines (invalid UTF-8, reported with their line
- * number) are counted and dropped; repeated names are counted as duplicates and dropped after the
- * first.
+ * NFC-normalised. Counted and dropped, each with file and line: empty lines (`empty`), lines that
+ * are not valid UTF-8 (`undecodable`), lines holding a control character such as a tab, a lone CR
+ * or NUL, and lines over `maxLineBytes` (`malformed`); repeated names are counted as duplicates
+ * and dropped after the first. A file with a NUL byte in its first 8000 bytes (an image, say) or
+ * a UTF-16 byte-order mark is refused as a whole.
  *
  * @param file name used in the report and in errors (default `<label>.txt`).
+ * @throws InvalidArgumentError when `label` is empty or holds a control character;
+ *   InvalidCorpusError naming the file for a binary or UTF-16 file, and (with `strict`) naming
+ *   file and line at the first dropped line.
  *
  * @example
  * ```ts
@@ -27,27 +92,7 @@ export function parseLabelFile(
   file: string = `${label}.txt`,
   options: ParseOptions = {},
 ): ParsedCorpus {
-  const cleanLabel = label.trim().normalize('NFC');
-  if (cleanLabel.length === 0 || cleanLabel.includes('\t')) {
-    throw new InvalidArgumentError(
-      `label must be non-empty and contain no tab, got ${JSON.stringify(label)}`,
-      { file },
-    );
-  }
-  const base = emptyReport();
-  const items: LabeledName[] = [];
-  for (const { line, text, undecodable } of splitLines(input)) {
-    base.total += 1;
-    const name = text.trim().normalize('NFC');
-    if (undecodable) {
-      if (options.strict === true) throw new InvalidCorpusError('invalid UTF-8', { file, line });
-      base.undecodable.push({ file, line, name, detail: 'invalid UTF-8' });
-    } else if (name.length === 0) {
-      if (options.strict === true) throw new InvalidCorpusError('empty line', { file, line });
-      base.empty.push({ file, line, name, detail: 'empty line' });
-    } else {
-      items.push({ name, label: cleanLabel, source: { file, line } });
-    }
-  }
-  return finishCorpus(items, base);
+  const parser = new LabelFileParser(label, file, options);
+  for (const line of splitLines(input, { file, maxLineBytes: options.maxLineBytes })) parser.push(line);
+  return parser.finish();
 }

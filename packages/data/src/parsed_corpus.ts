@@ -17,4 +17,10 @@ export interface ParseOptions {
    * never errors. Default `false`.
    */
   strict?: boolean;
+  /**
+   * Longest line accepted, in bytes of UTF-8 (line break excluded; default 64 KiB,
+   * `DEFAULT_MAX_LINE_BYTES`). A longer line is a malformed line (`line is 10.0 MiB, over the
+   * 64.0 KiB line limit`), reported with the start of its text; it is never held in memory whole.
+   */
+  maxLineBytes?: number;
 }

@@ -99,3 +99,19 @@ describe('formatReport', () => {
     );
   });
 });
+
+describe('validateCorpus: control characters', () => {
+  it('drops names and labels holding a control character as malformed', () => {
+    const { corpus, report } = validateCorpus([
+      { name: 'Ab\u0000el', label: 'German' },
+      { name: 'Adam', label: 'Ger\u007fman' },
+      { name: 'Ok', label: 'German' },
+    ]);
+    expect(corpus.items).toEqual([{ name: 'Ok', label: 'German' }]);
+    expect(report.malformed).toEqual([
+      { file: '<items>', line: 1, name: 'Ab\u0000el', detail: 'control character U+0000 in name' },
+      { file: '<items>', line: 2, name: 'Adam', detail: 'control character U+007F in label' },
+    ]);
+    expect(report.total).toBe(3);
+  });
+});

@@ -1,5 +1,6 @@
 import { InvalidCorpusError } from '@charrnn/core';
 import { createCorpus, type LabeledName } from './corpus.js';
+import { controlCharacterIn } from './line_checks.js';
 import type { ParsedCorpus, ParseOptions } from './parsed_corpus.js';
 import { emptyReport, type Issue, type ValidationReport } from './validation_report.js';
 
@@ -85,8 +86,10 @@ export function finishCorpus(
   locations?: readonly Location[],
 ): ParsedCorpus {
   const { items: kept, duplicates, locations: keptAt } = dedupeWithIssues(items, locations);
-  const perLabel: Record<string, number> = {};
-  for (const item of kept) perLabel[item.label] = (perLabel[item.label] ?? 0) + 1;
+  const counts = new Map<string, number>();
+  for (const item of kept) counts.set(item.label, (counts.get(item.label) ?? 0) + 1);
+  // fromEntries defines own properties, so labels such as "__proto__" or "constructor" count too.
+  const perLabel: Record<string, number> = Object.fromEntries(counts);
   const report: ValidationReport = {
     ...base,
     kept: kept.length,
@@ -100,8 +103,9 @@ export function finishCorpus(
 /**
  * Validates labelled names that did not come from a parser (built in code, read from JSON...):
  * names and labels are trimmed and NFC-normalised, empty names are dropped (`empty`), empty labels
- * are dropped (`malformed`), repeated (name, label) pairs are dropped (`duplicates`), and names
- * under several labels are reported (`crossLabel`) but kept under each label.
+ * and names or labels holding a control character (tab, CR, NUL...) are dropped (`malformed`),
+ * repeated (name, label) pairs are dropped (`duplicates`), and names under several labels are
+ * reported (`crossLabel`) but kept under each label.
  *
  * @example
  * ```ts
@@ -123,6 +127,14 @@ export function validateCorpus(items: readonly LabeledName[], options: ParseOpti
     if (name.length === 0) problem = { list: base.empty, detail: 'empty name' };
     else if (label.length === 0) problem = { list: base.malformed, detail: 'empty label' };
     else if (label.includes('\t')) problem = { list: base.malformed, detail: 'label contains a tab' };
+    else {
+      const inName = controlCharacterIn(name);
+      const inLabel = controlCharacterIn(label);
+      if (inName !== undefined)
+        problem = { list: base.malformed, detail: `control character ${inName} in name` };
+      else if (inLabel !== undefined)
+        problem = { list: base.malformed, detail: `control character ${inLabel} in label` };
+    }
     if (problem !== undefined) {
       if (options.strict === true) throw new InvalidCorpusError(problem.detail, at);
       problem.list.push({ ...at, name: item.name, detail: problem.detail });

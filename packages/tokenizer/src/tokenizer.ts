@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@charrnn/core';
+import { formatValue, InvalidArgumentError } from '@charrnn/core';
 import { FIRST_SYMBOL_ID, PAD_ID, TUTORIAL_ALPHABET, UNK_ID } from './alphabet.js';
 import { foldWith } from './fold_to_ascii.js';
 
@@ -58,7 +58,7 @@ const JSON_VERSION = 1;
 function checkMaxLength(value: unknown, field: string): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new InvalidArgumentError(`maxLength must be a positive integer, got ${JSON.stringify(value)}`, {
+    throw new InvalidArgumentError(`maxLength must be a positive integer, got ${formatValue(value)}`, {
       field,
     });
   }
@@ -81,12 +81,12 @@ function byCodePoint(a: string, b: string): number {
 function symbolProblem(symbol: unknown, normalization: Normalization): string | undefined {
   if (typeof symbol !== 'string') return 'symbol must be a string';
   const codePoints = [...symbol];
-  if (codePoints.length !== 1) return `symbol must be exactly one code point, got ${JSON.stringify(symbol)}`;
+  if (codePoints.length !== 1) return `symbol must be exactly one code point, got ${formatValue(symbol)}`;
   if (normalization === 'ascii-fold' && (symbol.normalize('NFD') !== symbol || /\p{M}/u.test(symbol))) {
-    return `symbol ${JSON.stringify(symbol)} cannot survive ascii-fold normalization (it decomposes or is a combining mark)`;
+    return `symbol ${formatValue(symbol)} cannot survive ascii-fold normalization (it decomposes or is a combining mark)`;
   }
   if (normalization === 'unicode' && symbol.normalize('NFC') !== symbol) {
-    return `symbol ${JSON.stringify(symbol)} is not in NFC form`;
+    return `symbol ${formatValue(symbol)} is not in NFC form`;
   }
   return undefined;
 }
@@ -157,13 +157,13 @@ export class Tokenizer {
     const normalization = options.normalization ?? 'unicode';
     if (!isNormalization(normalization)) {
       throw new InvalidArgumentError(
-        `normalization must be "ascii-fold" or "unicode", got ${JSON.stringify(normalization)}`,
+        `normalization must be "ascii-fold" or "unicode", got ${formatValue(normalization)}`,
         { field: 'normalization' },
       );
     }
     const minCount = options.minCount ?? 1;
     if (!Number.isInteger(minCount) || minCount <= 0) {
-      throw new InvalidArgumentError(`minCount must be a positive integer, got ${minCount}`, {
+      throw new InvalidArgumentError(`minCount must be a positive integer, got ${formatValue(minCount)}`, {
         field: 'minCount',
       });
     }
@@ -199,20 +199,20 @@ export class Tokenizer {
     const record = json as Record<string, unknown>;
     if (record['format'] !== JSON_FORMAT) {
       throw new InvalidArgumentError(
-        `format must be "${JSON_FORMAT}", got ${JSON.stringify(record['format'])}`,
+        `format must be "${JSON_FORMAT}", got ${formatValue(record['format'])}`,
         { field: 'format' },
       );
     }
     if (record['version'] !== JSON_VERSION) {
       throw new InvalidArgumentError(
-        `unsupported version ${JSON.stringify(record['version'])} (expected ${JSON_VERSION})`,
+        `unsupported version ${formatValue(record['version'])} (expected ${JSON_VERSION})`,
         { field: 'version' },
       );
     }
     const normalization = record['normalization'];
     if (!isNormalization(normalization)) {
       throw new InvalidArgumentError(
-        `normalization must be "ascii-fold" or "unicode", got ${JSON.stringify(normalization)}`,
+        `normalization must be "ascii-fold" or "unicode", got ${formatValue(normalization)}`,
         { field: 'normalization' },
       );
     }
@@ -224,7 +224,7 @@ export class Tokenizer {
       const problem = symbolProblem(symbol, normalization);
       if (problem !== undefined) throw new InvalidArgumentError(problem, { field: `symbols[${i}]` });
       if (seen.has(symbol as string))
-        throw new InvalidArgumentError(`duplicate symbol ${JSON.stringify(symbol)}`, {
+        throw new InvalidArgumentError(`duplicate symbol ${formatValue(symbol)}`, {
           field: `symbols[${i}]`,
         });
       seen.add(symbol as string);
@@ -269,9 +269,12 @@ export class Tokenizer {
       }
       const symbol = Number.isInteger(id) ? this.symbols[id - FIRST_SYMBOL_ID] : undefined;
       if (symbol === undefined)
-        throw new InvalidArgumentError(`ids[${i}] = ${id} is not a token id in [0, ${this.vocabSize})`, {
-          field: `ids[${i}]`,
-        });
+        throw new InvalidArgumentError(
+          `ids[${i}] = ${formatValue(id)} is not a token id in [0, ${this.vocabSize})`,
+          {
+            field: `ids[${i}]`,
+          },
+        );
       out += symbol;
     }
     return out;

@@ -2,14 +2,23 @@ import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { InvalidCorpusError, IoError } from '@charrnn/core';
 import { DEFAULT_MAX_BYTES } from '../limits.js';
+import { createCorpus } from '../corpus.js';
 import type { ParsedCorpus, ParseOptions } from '../parsed_corpus.js';
-import { labelOfFileName, parseLabelFiles, type NamedFile } from '../parse_label_files.js';
-import { parseTsv } from '../parse_tsv.js';
-import { readFileLimited, statPath } from './read_file_limited.js';
+import { LabelFileParser } from '../parse_label_file.js';
+import { labelOfFileName } from '../parse_label_files.js';
+import { TsvParser } from '../parse_tsv.js';
+import { mergeCorpora } from '../validate_corpus.js';
+import { emptyReport } from '../validation_report.js';
+import { readLines } from './read_lines.js';
+import { statPath } from './read_file_limited.js';
 
 /** Options of the file loaders. */
 export interface LoadOptions extends ParseOptions {
-  /** Largest file read, in bytes (default 256 MiB); larger files are refused with an `IoError`. */
+  /**
+   * Largest file read, in bytes (default 256 MiB, `DEFAULT_MAX_BYTES`); a larger file is refused
+   * with an `IoError` naming it, from its size, before it is read. Files are streamed in 1 MiB
+   * chunks, never loaded whole, so raising the limit costs only the memory of the names kept.
+   */
   maxBytes?: number;
 }
 
@@ -18,8 +27,15 @@ export interface LoadOptions extends ParseOptions {
  * file name without `.txt`, files are read in sorted order, and anything else in the directory
  * (other files, sub-directories) is listed in `report.skippedFiles`.
  *
+ * Each file is streamed (see {@link LoadOptions.maxBytes}) and parsed as `parseLabelFile` does.
+ *
+ * A `<Label>.txt` file without any usable name (empty, or only dropped lines, all counted in the
+ * report) adds no label.
+ *
  * @throws NotFoundError when `dir` does not exist; InvalidCorpusError naming `dir` when it holds
- * no `.txt` file; IoError for a file over `maxBytes`.
+ * no `<Label>.txt` file or no name at all (`no names: 3 lines read, all dropped (3 empty)`), or
+ * naming a file that is binary (a NUL byte in its first 8000 bytes) or UTF-16; IoError naming a
+ * file over `maxBytes`.
  *
  * @example
  * ```ts
@@ -37,7 +53,7 @@ export async function loadLabelDirectory(dir: string, options: LoadOptions = {})
   } catch (error) {
     throw new IoError(`cannot list directory (${(error as Error).message})`, { file: dir, cause: error });
   }
-  const files: NamedFile[] = [];
+  const parts: ParsedCorpus[] = [];
   const skipped: string[] = [];
   for (const entry of [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const path = join(dir, entry.name);
@@ -48,18 +64,44 @@ export async function loadLabelDirectory(dir: string, options: LoadOptions = {})
           (s) => s.isFile(),
           () => false,
         )));
-    if (isFile && labelOfFileName(entry.name) !== undefined)
-      files.push({ name: path, data: await readFileLimited(path, maxBytes) });
-    else skipped.push(isFile ? path : `${path}/`);
+    const label = isFile ? labelOfFileName(entry.name) : undefined;
+    if (label === undefined) {
+      skipped.push(isFile ? path : `${path}/`);
+      continue;
+    }
+    const parser = new LabelFileParser(label, path, options);
+    await readLines(path, { maxBytes, maxLineBytes: options.maxLineBytes }, (line) => parser.push(line));
+    parts.push(parser.finish());
   }
-  if (files.length === 0) throw new InvalidCorpusError('no <Label>.txt files in directory', { file: dir });
-  const parsed = parseLabelFiles(files, { ...options, source: dir });
-  parsed.report.skippedFiles.push(...skipped);
-  return parsed;
+  if (parts.length === 0) throw new InvalidCorpusError('no <Label>.txt files in directory', { file: dir });
+  const skippedReport = emptyReport();
+  skippedReport.skippedFiles = skipped;
+  return requireNames(mergeCorpora([...parts, { corpus: createCorpus([]), report: skippedReport }]), dir);
+}
+
+/** Refuses a corpus that kept no name: training or evaluating on it could only fail later, less clearly. */
+function requireNames(parsed: ParsedCorpus, file: string): ParsedCorpus {
+  const { report } = parsed;
+  if (report.kept > 0) return parsed;
+  const dropped = [
+    [report.empty.length, 'empty'],
+    [report.undecodable.length, 'undecodable'],
+    [report.malformed.length, 'malformed'],
+    [report.duplicates.length, 'duplicate'],
+  ]
+    .filter(([n]) => (n as number) > 0)
+    .map(([n, what]) => `${n} ${what}`);
+  const lines = `${report.total} line${report.total === 1 ? '' : 's'} read`;
+  throw new InvalidCorpusError(
+    `no names: ${lines}${dropped.length > 0 ? `, all dropped (${dropped.join(', ')})` : ''}`,
+    { file },
+  );
 }
 
 /**
- * Loads a `name<TAB>label` file (see `parseTsv`), refusing files over `maxBytes`.
+ * Loads a `name<TAB>label` file (see `parseTsv`), streamed, refusing files over `maxBytes`
+ * (IoError naming the file) before reading them, and files without any name
+ * (InvalidCorpusError naming the file: `no names: 1 line read, all dropped (1 malformed)`).
  *
  * @example
  * ```ts
@@ -67,8 +109,10 @@ export async function loadLabelDirectory(dir: string, options: LoadOptions = {})
  * ```
  */
 export async function loadTsvFile(path: string, options: LoadOptions = {}): Promise<ParsedCorpus> {
-  const bytes = await readFileLimited(path, options.maxBytes ?? DEFAULT_MAX_BYTES);
-  return parseTsv(bytes, path, options);
+  const parser = new TsvParser(path, options);
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  await readLines(path, { maxBytes, maxLineBytes: options.maxLineBytes }, (line) => parser.push(line));
+  return requireNames(parser.finish(), path);
 }
 
 /**
