@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { BUNDLE_FORMAT_VERSION, loadBundle } from './bundle.js';
 import type { ModelBundle } from './bundle.js';
 import { InvalidBundleError } from './errors.js';
-import { fcParams, Outcomes } from './test-utils/fuzz.js';
+import { fcParams, Outcomes } from '../../../test-utils/fuzz.js';
 
 /** A valid bundle's artifacts: kernel [2,3] float32 + counts [2] int32 = 32 bytes. */
 function validArtifacts(): tf.io.ModelArtifacts {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatValue } from './format_value.js';
-import { fcParams } from './test-utils/fuzz.js';
+import { fcParams } from '../../../test-utils/fuzz.js';
 
 describe('formatValue', () => {
   it('matches JSON.stringify on plain JSON values', () => {

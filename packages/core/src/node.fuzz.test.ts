@@ -11,7 +11,7 @@ import { BUNDLE_FORMAT_VERSION, loadBundle, saveBundle } from './bundle.js';
 import type { ModelBundle } from './bundle.js';
 import { InvalidBundleError } from './errors.js';
 import { fileSystemHandler, weightsFileName } from './node.js';
-import { fcParams, Outcomes } from './test-utils/fuzz.js';
+import { fcParams, Outcomes } from '../../../test-utils/fuzz.js';
 
 let root: string;
 beforeAll(async () => {

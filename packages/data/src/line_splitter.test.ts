@@ -3,7 +3,7 @@ import { InvalidArgumentError, InvalidCorpusError } from '@charrnn/core';
 import { describe, expect, it } from 'vitest';
 import { BINARY_SNIFF_BYTES, LineSplitter, splitLines, type RawLine } from './line_splitter.js';
 import { maxLineBytes, messyBytes } from './test-utils/corpus_arbitraries.js';
-import { fcParams, Outcomes } from './test-utils/fuzz.js';
+import { fcParams, Outcomes } from '../../../test-utils/fuzz.js';
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 const lines = (input: string | Uint8Array, maxLineBytes?: number): RawLine[] =>

@@ -13,7 +13,7 @@ import {
   messyBytes,
   messyString,
 } from './test-utils/corpus_arbitraries.js';
-import { fcParams, Outcomes } from './test-utils/fuzz.js';
+import { fcParams, Outcomes } from '../../../test-utils/fuzz.js';
 
 const encoder = new TextEncoder();
 

@@ -14,7 +14,7 @@ import {
   messyBytes,
   messyString,
 } from './test-utils/corpus_arbitraries.js';
-import { fcParams, Outcomes } from './test-utils/fuzz.js';
+import { fcParams, Outcomes } from '../../../test-utils/fuzz.js';
 
 const FILE = 'names/x.tsv';
 const encoder = new TextEncoder();

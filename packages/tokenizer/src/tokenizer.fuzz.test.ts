@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { InvalidArgumentError } from '@charrnn/core';
 import { describe, expect, it } from 'vitest';
 import { PAD_ID, UNK_ID } from './alphabet.js';
-import { fcParams, Outcomes } from './test-utils/fuzz.js';
+import { fcParams, Outcomes } from '../../../test-utils/fuzz.js';
 import { Tokenizer } from './tokenizer.js';
 
 const weird = fc.anything({

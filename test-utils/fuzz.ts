@@ -1,6 +1,6 @@
-// Shared by the property-based ("fuzz") tests of this package (same helper in each package's test-utils).
+// Shared by the property-based ("fuzz") tests of every package.
 import type fc from 'fast-check';
-import { isCharRnnError } from '../errors.js';
+import { isCharRnnError } from '@charrnn/core';
 
 function positiveInteger(name: string, fallback: number): number {
   const raw = process.env[name];
