@@ -62,7 +62,8 @@ export class CharClassifier {
   private constructor(config: ClassifierConfig, values: Float32Array[]) {
     this.config = { ...config };
     this.trainableWeights = weightLayout(config).map(({ shape }, i) =>
-      tf.variable(tf.tensor(values[i] as Float32Array, shape), true),
+      // tidy disposes the initial tensor; the variable keeps (and owns) its data.
+      tf.tidy(() => tf.variable(tf.tensor(values[i] as Float32Array, shape), true)),
     );
   }
 
