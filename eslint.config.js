@@ -12,6 +12,7 @@ export default tseslint.config(
       'coverage/**',
       'test-artifacts/**',
       'bench-results/**',
+      'docs/api/**',
     ],
   },
   js.configs.recommended,
