@@ -31,7 +31,13 @@ for (const backend of ['wasm', 'cpu']) {
   await tf.ready();
   const atStart = tf.memory().numTensors;
   const model = CharClassifier.create(
-    { cell: 'rnn', vocabSize: tokenizer.vocabSize, embedDim: 32, hiddenSize: 64, numClasses: corpus.labels.length },
+    {
+      cell: 'rnn',
+      vocabSize: tokenizer.vocabSize,
+      embedDim: 32,
+      hiddenSize: 64,
+      numClasses: corpus.labels.length,
+    },
     new Rng(1),
   );
   const tensors0 = tf.memory().numTensors;
@@ -44,14 +50,26 @@ for (const backend of ['wasm', 'cpu']) {
 
   const stepTensors = [];
   await train(model, examples.slice(0, 2000), {
-    optimizer: 'adam', learningRate: 0.003, batchSize: 16, iterations: 50, sampler: 'shuffle', seed: 1,
+    optimizer: 'adam',
+    learningRate: 0.003,
+    batchSize: 16,
+    iterations: 50,
+    sampler: 'shuffle',
+    seed: 1,
     labels: corpus.labels,
   });
   const heapTrain0 = heap();
   const tensorsTrain0 = tf.memory().numTensors;
   await train(model, examples, {
-    optimizer: 'adam', learningRate: 0.003, batchSize: 16, iterations: steps, sampler: 'shuffle', seed: 2,
-    labels: corpus.labels, clipNorm: 5, logEvery: Math.max(1, Math.floor(steps / 20)),
+    optimizer: 'adam',
+    learningRate: 0.003,
+    batchSize: 16,
+    iterations: steps,
+    sampler: 'shuffle',
+    seed: 2,
+    labels: corpus.labels,
+    clipNorm: 5,
+    logEvery: Math.max(1, Math.floor(steps / 20)),
     onEvent: (e) => {
       if (e.type === 'step') stepTensors.push(tf.memory().numTensors);
     },

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Command, CommanderError, Option } from 'commander';
 import { isCharRnnError } from '@charrnn/core';
 import { runEval } from './commands/eval.js';
+import { runExport, type RawExportOptions } from './commands/export.js';
 import { runPredict } from './commands/predict.js';
 import { runTrain, type RawTrainOptions } from './commands/train.js';
 import { BACKEND_CHOICES } from './backend.js';
@@ -27,7 +28,16 @@ function buildProgram(): Command {
     .option('--test <file>', 'test data, evaluated once at the end')
     .option('--out <dir>', 'run directory to write')
     .option('--force', 'overwrite a run already in --out')
-    .option('--cell <type>', 'recurrent cell: rnn (the tutorial RNN)', 'rnn')
+    .option(
+      '--cell <type>',
+      'recurrent cell: rnn (the tutorial RNN)|simple (Keras SimpleRNN)|lstm|gru',
+      'rnn',
+    )
+    .option('--layers <n>', 'stacked recurrent layers', '1')
+    .option('--bidirectional [merge]', 'bidirectional layers, merged by concat (default) or sum')
+    .option('--dropout <x>', 'dropout rate on each recurrent layer input (training only)', '0')
+    .option('--recurrent-dropout <x>', 'dropout rate on the recurrent state (training only)', '0')
+    .option('--reset-after', 'GRU: reset gate after the recurrent product (Keras 3 / PyTorch)')
     .option('--hidden <n>', 'hidden state size', '128')
     .option('--embed <n>', 'character embedding size', '128')
     .option('--epochs <n>', 'passes over the training data (default 10)')
@@ -57,6 +67,17 @@ function buildProgram(): Command {
     .addOption(backend())
     .action(async (names: string[], options) => {
       await runPredict(names, options);
+    });
+
+  program
+    .command('export')
+    .description('write a model bundle as a plain tfjs-layers model (model.json + weights.bin)')
+    .option('--model <dir>', 'model bundle directory (a train --out)')
+    .option('--format <name>', 'output format: layers', 'layers')
+    .option('--out <dir>', 'directory to write')
+    .option('--force', 'overwrite a model already in --out')
+    .action(async (options: RawExportOptions) => {
+      await runExport(options);
     });
 
   program

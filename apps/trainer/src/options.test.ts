@@ -5,6 +5,9 @@ import { resolveTrainConfig, type RawTrainOptions } from './commands/train.js';
 const defaults: RawTrainOptions = {
   out: 'runs/x',
   cell: 'rnn',
+  layers: '1',
+  dropout: '0',
+  recurrentDropout: '0',
   hidden: '128',
   embed: '128',
   batch: '32',
@@ -50,7 +53,42 @@ describe('flag parsing', () => {
     );
     expect(() => resolveTrainConfig({ ...defaults, out: undefined })).toThrow('field --out: is required');
     expect(() => resolveTrainConfig({ ...defaults, cell: 'transformer' })).toThrow(
-      "field --cell: expected one of rnn, got 'transformer'",
+      "field --cell: expected one of rnn, simple, lstm, gru, got 'transformer'",
+    );
+  });
+
+  it('resolves the architecture flags', () => {
+    const config = resolveTrainConfig({
+      ...defaults,
+      cell: 'gru',
+      layers: '2',
+      bidirectional: true,
+      dropout: '0.2',
+      recurrentDropout: '0.1',
+      resetAfter: true,
+    });
+    expect(config).toMatchObject({
+      cell: 'gru',
+      layers: 2,
+      bidirectional: 'concat',
+      dropout: 0.2,
+      recurrent_dropout: 0.1,
+      reset_after: true,
+    });
+    expect(resolveTrainConfig({ ...defaults, bidirectional: 'sum' }).bidirectional).toBe('sum');
+    expect(resolveTrainConfig(defaults)).toMatchObject({
+      layers: 1,
+      bidirectional: null,
+      reset_after: false,
+    });
+    expect(() => resolveTrainConfig({ ...defaults, bidirectional: 'max' })).toThrow(
+      "field --bidirectional: expected one of concat, sum, got 'max'",
+    );
+    expect(() => resolveTrainConfig({ ...defaults, cell: 'lstm', resetAfter: true })).toThrow(
+      'field --reset-after: applies to --cell gru only',
+    );
+    expect(() => resolveTrainConfig({ ...defaults, dropout: '1' })).toThrow(
+      'field --dropout: must be between 0 and 0.95, got 1',
     );
   });
 });

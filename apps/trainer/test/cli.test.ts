@@ -3,6 +3,11 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { fileSystemHandler } from '@charrnn/core/node';
+import { Tokenizer } from '@charrnn/tokenizer';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -177,5 +182,94 @@ describe('charrnn CLI', () => {
     expect(table.status).toBe(0);
     expect(table.stdout).toContain('macro-F1');
     expect(table.stdout).toContain('Gamma');
+  });
+  it('trains a stacked bidirectional LSTM and exports a model.json that tfjs-layers predicts with identically', async () => {
+    const out = path.join(work, 'run-lstm');
+    const train = charrnn([
+      'train',
+      '--data',
+      path.join(work, 'train.tsv'),
+      '--test',
+      path.join(work, 'test.tsv'),
+      '--out',
+      out,
+      '--cell',
+      'lstm',
+      '--layers',
+      '2',
+      '--bidirectional',
+      '--dropout',
+      '0.1',
+      '--hidden',
+      '16',
+      '--embed',
+      '16',
+      '--epochs',
+      '10',
+      '--lr',
+      '0.01',
+      '--batch',
+      '16',
+      '--backend',
+      'wasm',
+      '--seed',
+      '3',
+    ]);
+    expect(train.stderr).toBe('');
+    expect(train.status).toBe(0);
+    expect(train.stdout).toContain('2× bidirectional (concat) lstm embed 16 hidden 16');
+    const metrics = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8')) as {
+      test: { accuracy: number };
+      train_names_per_s: number;
+      config: Record<string, unknown>;
+    };
+    expect(metrics.test.accuracy).toBeGreaterThan(0.9);
+    expect(metrics.train_names_per_s).toBeGreaterThan(0);
+    expect(metrics.config).toMatchObject({ cell: 'lstm', layers: 2, bidirectional: 'concat', dropout: 0.1 });
+
+    const exported = path.join(work, 'exported');
+    const exportRun = charrnn(['export', '--model', out, '--format', 'layers', '--out', exported]);
+    expect(exportRun.stderr).toBe('');
+    expect(exportRun.status).toBe(0);
+    expect(charrnn(['export', '--model', out, '--out', exported]).status).toBe(2); // exists, no --force
+    expect(charrnn(['export', '--model', out, '--format', 'onnx', '--out', exported]).stderr.trim()).toBe(
+      "charrnn: InvalidArgumentError: field --format: expected one of layers, got 'onnx'",
+    );
+
+    const names = ['Rabinski', 'Dorov', 'Lopez', 'Ko'];
+    const predict = charrnn([
+      'predict',
+      '--model',
+      out,
+      '--top',
+      '3',
+      '--json',
+      '--backend',
+      'cpu',
+      ...names,
+    ]);
+    expect(predict.status).toBe(0);
+    const ours = JSON.parse(predict.stdout) as { top: { label: string; probability: number }[] }[];
+
+    await tf.setBackend('cpu');
+    const layersModel = await tfl.loadLayersModel(fileSystemHandler(exported));
+    const json = JSON.parse(readFileSync(path.join(exported, 'model.json'), 'utf8')) as {
+      userDefinedMetadata: { charrnnExport: { labels: string[]; tokenizer: unknown } };
+    };
+    const { labels, tokenizer } = json.userDefinedMetadata.charrnnExport;
+    const batch = Tokenizer.fromJSON(tokenizer).encodeBatch(names);
+    const probs = tf.tidy(
+      () =>
+        layersModel.predict(tf.tensor2d(batch.ids, [batch.batchSize, batch.maxLen], 'int32')) as tf.Tensor,
+    );
+    const theirs = probs.dataSync();
+    ours.forEach((p, r) => {
+      for (const { label, probability } of p.top)
+        expect(
+          Math.abs(probability - (theirs[r * labels.length + labels.indexOf(label)] as number)),
+        ).toBeLessThanOrEqual(1e-5);
+    });
+    probs.dispose();
+    layersModel.dispose();
   });
 });

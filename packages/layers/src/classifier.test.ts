@@ -97,8 +97,8 @@ describe('CharClassifier.create', () => {
     expect(() => CharClassifier.create({ ...CONFIG, hiddenSize: 0 }, new Rng(1))).toThrow(
       'field hiddenSize: hiddenSize must be a positive integer, got 0',
     );
-    expect(() => CharClassifier.create({ ...CONFIG, cell: 'lstm' as 'rnn' }, new Rng(1))).toThrow(
-      'field cell: unsupported cell "lstm" (supported: "rnn")',
+    expect(() => CharClassifier.create({ ...CONFIG, cell: 'conv' as 'rnn' }, new Rng(1))).toThrow(
+      'field cell: unsupported cell "conv" (supported: "rnn", "simple", "lstm", "gru")',
     );
     expect(() => CharClassifier.create({ ...CONFIG, numClasses: 1 }, new Rng(1))).toThrow(
       'field numClasses: numClasses must be at least 2, got 1',
@@ -256,9 +256,9 @@ describe('CharClassifier artifacts', () => {
     const lstm = JSON.parse(JSON.stringify(a.modelTopology)) as {
       config: { layers: { class_name: string }[] };
     };
-    (lstm.config.layers[1] as { class_name: string }).class_name = 'LSTM';
+    (lstm.config.layers[1] as { class_name: string }).class_name = 'Conv1D';
     expect(() => CharClassifier.fromArtifacts({ ...a, modelTopology: lstm })).toThrow(
-      'field modelTopology.config.layers[1]: expected a SimpleRNN layer',
+      'field modelTopology.config.layers[1]: expected a SimpleRNN or LSTM or GRU or Bidirectional layer',
     );
   });
 });

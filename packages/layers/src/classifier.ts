@@ -1,12 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, InvalidBundleError } from '@charrnn/core';
 import type { Rng } from '@charrnn/core';
-import { checkClassifierConfig } from './classifier_config.js';
+import { checkClassifierConfig, gateCount, recurrentOutputSize } from './classifier_config.js';
 import type { ClassifierConfig } from './classifier_config.js';
 import { dense } from './dense.js';
+import { dropoutMask, repeatOverSteps } from './dropout_masks.js';
 import { embeddingLookup } from './embedding.js';
+import { gru } from './gru.js';
 import { glorotUniform, orthogonal, randomUniform } from './initializers.js';
-import { configFromTopology, sequentialTopology, weightLayout } from './layers_model_json.js';
+import { parseTopology, sequentialTopology, weightLayout } from './layers_model_json.js';
+import type { ModelNames } from './layers_model_json.js';
+import { lstm } from './lstm.js';
+import { mergeDirections, multiplyByMask } from './merge_ops.js';
+import type { RecurrentOptions } from './recurrent_options.js';
+import { reverseSequences } from './reverse_sequences.js';
+import type { SequenceShape } from './sequence_shape.js';
 import { simpleRnn } from './simple_rnn.js';
 
 /** A batch of right-padded token ids, as `Tokenizer.encodeBatch` and `collate` produce it. */
@@ -31,14 +39,29 @@ export interface ClassifierArtifacts {
   weightData: ArrayBuffer;
 }
 
+/** Options of {@link CharClassifier.logits}. */
+export interface LogitsOptions {
+  /** Training pass: applies the configured dropout (needs `rng`). Default false. */
+  training?: boolean;
+  /** Draws the dropout masks (the same `rng` state gives the same masks). */
+  rng?: Rng;
+}
+
+/** Optional hints for {@link CharClassifier.fromArtifacts}. */
+export interface FromArtifactsOptions {
+  /** Name a SimpleRNN topology reads back as: `'rnn'` (default) or `'simple'` (the same function). */
+  simpleCell?: 'rnn' | 'simple';
+}
+
 /**
- * Character-level name classifier: embedding → tutorial RNN (tanh) → dense, the whole forward
- * pass made of custom-gradient ops, so it trains with `tf.variableGrads` on any backend with
- * only `@tensorflow/tfjs-core` (no registered gradients).
+ * Character-level name classifier: embedding → recurrent layers (tutorial RNN / SimpleRNN, LSTM
+ * or GRU; stacked, optionally bidirectional) → dense, the whole forward pass made of
+ * custom-gradient ops, so it trains with `tf.variableGrads` on any backend with only
+ * `@tensorflow/tfjs-core` (no registered gradients).
  *
  * ```
  * x_t    = E[id_t]                                   embedding, [vocab, embed]
- * h_t    = tanh(x_t·Wx + h_{t−1}·Wh + b)  (t < length, then carried)
+ * h_t    = cell(x_t, h_{t−1})   (t < length, then carried; see simpleRnn, lstm, gru)
  * logits = h_length·Wd + bd
  * ```
  *
@@ -70,20 +93,29 @@ export class CharClassifier {
   /**
    * A freshly initialised model; the same `rng` state gives the same weights. Initialisers
    * (Keras defaults): embeddings U(−0.05, 0.05); input and output kernels Glorot uniform;
-   * recurrent kernel orthogonal; biases zero. They draw from `rng` in that order.
+   * recurrent kernels orthogonal; biases zero, except an LSTM's forget-gate bias, 1 unless
+   * `unitForgetBias` is false. They draw from `rng` in weight order.
    * @throws InvalidConfigError naming the bad field
    */
   static create(config: ClassifierConfig, rng: Rng): CharClassifier {
     checkClassifierConfig(config);
     const { vocabSize: V, embedDim: E, hiddenSize: H, numClasses: C } = config;
-    return new CharClassifier(config, [
-      randomUniform(rng, V * E, 0.05),
-      glorotUniform(rng, E, H),
-      orthogonal(rng, H),
-      new Float32Array(H),
-      glorotUniform(rng, H, C),
-      new Float32Array(C),
-    ]);
+    const G = gateCount(config.cell) * H;
+    const values = [randomUniform(rng, V * E, 0.05)];
+    const directions = config.bidirectional === undefined ? 1 : 2;
+    for (let layer = 0; layer < (config.layers ?? 1); layer++) {
+      for (let d = 0; d < directions; d++) {
+        values.push(
+          glorotUniform(rng, layer === 0 ? E : recurrentOutputSize(config), G),
+          orthogonal(rng, H, G),
+        );
+        const bias = new Float32Array(config.cell === 'gru' && config.resetAfter === true ? 2 * G : G);
+        if (config.cell === 'lstm' && config.unitForgetBias !== false) bias.fill(1, H, 2 * H);
+        values.push(bias);
+      }
+    }
+    values.push(glorotUniform(rng, recurrentOutputSize(config), C), new Float32Array(C));
+    return new CharClassifier(config, values);
   }
 
   /**
@@ -93,27 +125,106 @@ export class CharClassifier {
    *
    * @param ids `[batchSize * maxLen]` right-padded token ids
    * @param lengths valid length of each sequence
-   * @throws InvalidArgumentError when the sizes do not fit together or an id is out of range
+   * @param options `{ training: true, rng }` applies the configured dropout (input and recurrent
+   *   masks drawn from `rng`, one per sequence, the same at every step); the default is inference
+   * @throws InvalidArgumentError when the sizes do not fit together, an id is out of range, or
+   *   training with dropout lacks an `rng`
    */
-  logits(ids: Int32Array, lengths: Int32Array, batchSize: number, maxLen: number): tf.Tensor2D {
+  logits(
+    ids: Int32Array,
+    lengths: Int32Array,
+    batchSize: number,
+    maxLen: number,
+    options: LogitsOptions = {},
+  ): tf.Tensor2D {
     if (ids.length !== batchSize * maxLen)
       throw new InvalidArgumentError(
         `ids has ${ids.length} entries, expected batchSize * maxLen = ${batchSize * maxLen}`,
         { field: 'ids' },
       );
-    const [E, Wx, Wh, b, Wd, bd] = this.trainableWeights as [
-      tf.Variable<tf.Rank.R2>,
-      tf.Variable<tf.Rank.R2>,
-      tf.Variable<tf.Rank.R2>,
-      tf.Variable<tf.Rank.R1>,
-      tf.Variable<tf.Rank.R2>,
-      tf.Variable<tf.Rank.R1>,
-    ];
+    const { config } = this;
+    const inputDropout = options.training === true ? (config.dropout ?? 0) : 0;
+    const recurrentDropout = options.training === true ? (config.recurrentDropout ?? 0) : 0;
+    const { rng } = options;
+    if ((inputDropout > 0 || recurrentDropout > 0) && rng === undefined)
+      throw new InvalidArgumentError('training with dropout needs an rng', { field: 'rng' });
+    const seq: SequenceShape = { lengths, batchSize, maxLen };
+    const weights = this.trainableWeights;
+    const layers = config.layers ?? 1;
+    const directions = config.bidirectional === undefined ? 1 : 2;
     return tf.tidy(() => {
-      const x = embeddingLookup(E, ids);
-      const h = simpleRnn(x, Wx, Wh, b, { lengths, batchSize, maxLen });
-      return dense(h, Wd, bd);
+      let x = embeddingLookup(weights[0] as tf.Variable<tf.Rank.R2>, ids);
+      let width = config.embedDim;
+      let w = 1;
+      for (let layer = 0; layer < layers; layer++) {
+        if (inputDropout > 0)
+          x = multiplyByMask(
+            x,
+            repeatOverSteps(
+              dropoutMask(rng as Rng, batchSize, width, inputDropout),
+              batchSize,
+              maxLen,
+              width,
+            ),
+          );
+        const returnSequences = layer < layers - 1;
+        const outputs: tf.Tensor2D[] = [];
+        for (let d = 0; d < directions; d++) {
+          const [W, U, b] = weights.slice(w, w + 3) as [
+            tf.Variable<tf.Rank.R2>,
+            tf.Variable<tf.Rank.R2>,
+            tf.Variable,
+          ];
+          w += 3;
+          const options: RecurrentOptions = {
+            returnSequences,
+            ...(recurrentDropout > 0
+              ? {
+                  recurrentDropoutMask: dropoutMask(
+                    rng as Rng,
+                    batchSize,
+                    config.hiddenSize,
+                    recurrentDropout,
+                  ),
+                }
+              : {}),
+          };
+          const input = d === 0 ? x : reverseSequences(x, seq);
+          let y = this.cell(input, W, U, b, seq, options);
+          if (d === 1 && returnSequences) y = reverseSequences(y, seq);
+          outputs.push(y);
+        }
+        x =
+          directions === 2
+            ? mergeDirections(
+                outputs[0] as tf.Tensor2D,
+                outputs[1] as tf.Tensor2D,
+                config.bidirectional ?? 'concat',
+              )
+            : (outputs[0] as tf.Tensor2D);
+        width = recurrentOutputSize(config);
+      }
+      return dense(x, weights[w] as tf.Variable<tf.Rank.R2>, weights[w + 1] as tf.Variable<tf.Rank.R1>);
     });
+  }
+
+  /** One direction of one recurrent layer. */
+  private cell(
+    x: tf.Tensor2D,
+    W: tf.Tensor2D,
+    U: tf.Tensor2D,
+    b: tf.Tensor,
+    seq: SequenceShape,
+    options: RecurrentOptions,
+  ): tf.Tensor2D {
+    switch (this.config.cell) {
+      case 'lstm':
+        return lstm(x, W, U, b as tf.Tensor1D, seq, options);
+      case 'gru':
+        return gru(x, W, U, b, seq, { ...options, resetAfter: this.config.resetAfter === true });
+      default:
+        return simpleRnn(x, W, U, b as tf.Tensor1D, seq, options);
+    }
   }
 
   /** Class probabilities (softmax of the logits), `[batchSize * numClasses]` row-major. */
@@ -129,8 +240,10 @@ export class CharClassifier {
 
   /**
    * The model in the Layers format (Keras layout): a `Sequential` topology of
-   * Embedding(mask_zero) → SimpleRNN → Dense(softmax) and its float32 weights, loadable with
-   * `tf.loadLayersModel(tf.io.fromMemory(...))` and by {@link CharClassifier.fromArtifacts}.
+   * Embedding(mask_zero) → [Bidirectional(]SimpleRNN | LSTM | GRU[)] × layers → Dense(softmax)
+   * and its float32 weights, loadable with `tf.loadLayersModel(tf.io.fromMemory(...))` (except a
+   * GRU with `resetAfter`, which tfjs-layers 4.22 lacks) and by
+   * {@link CharClassifier.fromArtifacts}. Dropout rates are recorded; they act in training only.
    */
   toArtifacts(): ClassifierArtifacts {
     const layout = weightLayout(this.config);
@@ -149,12 +262,18 @@ export class CharClassifier {
   }
 
   /**
-   * Rebuilds a model from {@link CharClassifier.toArtifacts}' output (or an equivalent Keras
-   * model). Weights are matched by name; their order in `weightSpecs` is free.
+   * Rebuilds a model from {@link CharClassifier.toArtifacts}' output, or from an equivalent
+   * model built with Keras or tfjs-layers (whatever its layer names). Weights are matched by
+   * name; their order in `weightSpecs` is free.
    * @throws InvalidBundleError naming the field that does not fit
    */
-  static fromArtifacts(artifacts: ClassifierArtifacts): CharClassifier {
-    const config = configFromTopology(artifacts.modelTopology);
+  static fromArtifacts(artifacts: ClassifierArtifacts, options: FromArtifactsOptions = {}): CharClassifier {
+    const parsed = parseTopology(artifacts.modelTopology);
+    const names: ModelNames = parsed.names;
+    const config: ClassifierConfig =
+      parsed.config.cell === 'rnn' && options.simpleCell === 'simple'
+        ? { ...parsed.config, cell: 'simple' }
+        : parsed.config;
     const specs: unknown = artifacts.weightSpecs;
     if (!Array.isArray(specs))
       throw new InvalidBundleError('weightSpecs must be an array', { field: 'weightSpecs' });
@@ -186,7 +305,7 @@ export class CharClassifier {
         `weightData holds ${bytes.byteLength} bytes, the weights listed need ${offset}`,
         { field: 'weightData' },
       );
-    const values = weightLayout(config).map(({ name, shape }) => {
+    const values = weightLayout(config, names).map(({ name, shape }) => {
       const value = found.get(name);
       if (value === undefined)
         throw new InvalidBundleError(`weight "${name}" is missing`, { field: 'weightSpecs' });

@@ -1,10 +1,16 @@
 export { CharClassifier } from './classifier.js';
-export type { ClassifierArtifacts, IdBatch } from './classifier.js';
-export type { ClassifierConfig } from './classifier_config.js';
+export type { ClassifierArtifacts, FromArtifactsOptions, IdBatch, LogitsOptions } from './classifier.js';
+export type { CellType, ClassifierConfig } from './classifier_config.js';
 export { dense } from './dense.js';
 export { embeddingLookup } from './embedding.js';
+export { gru } from './gru.js';
+export type { GruOptions } from './gru.js';
+export { gruReference } from './gru_reference.js';
+export { lstm } from './lstm.js';
+export { lstmReference } from './lstm_reference.js';
 export { readBackIsCheap } from './read_back.js';
 export type { OpPath } from './read_back.js';
+export type { RecurrentOptions } from './recurrent_options.js';
 export type { SequenceShape } from './sequence_shape.js';
 export { simpleRnn } from './simple_rnn.js';
 export { simpleRnnReference } from './simple_rnn_reference.js';

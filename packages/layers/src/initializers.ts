@@ -17,18 +17,22 @@ export function randomUniform(rng: Rng, size: number, limit: number): Float32Arr
 }
 
 /**
- * Random orthogonal `[n, n]` matrix, Keras' `Orthogonal` initializer: the Q of a QR
- * decomposition of a standard normal matrix, with signs fixed so that R's diagonal is positive.
- * Computed by modified Gram–Schmidt on the columns in float64, run twice for accuracy.
+ * Random orthogonal `[rows, cols]` matrix, Keras' `Orthogonal` initializer: the Q of a QR
+ * decomposition of a standard normal matrix, with signs fixed so that R's diagonal is positive;
+ * orthonormal columns when `rows ≥ cols`, orthonormal rows otherwise (the recurrent kernel
+ * `[units, 4 * units]` of an LSTM). Computed by modified Gram–Schmidt on `min(rows, cols)`
+ * vectors of length `max(rows, cols)` in float64, run twice for accuracy.
  * @internal
  */
-export function orthogonal(rng: Rng, n: number): Float32Array {
-  const columns = Array.from({ length: n }, () => Float64Array.from({ length: n }, () => rng.normal()));
-  for (let j = 0; j < n; j++) {
-    const v = columns[j] as Float64Array;
+export function orthogonal(rng: Rng, rows: number, cols = rows): Float32Array {
+  const n = Math.max(rows, cols);
+  const k = Math.min(rows, cols);
+  const vectors = Array.from({ length: k }, () => Float64Array.from({ length: n }, () => rng.normal()));
+  for (let j = 0; j < k; j++) {
+    const v = vectors[j] as Float64Array;
     for (let pass = 0; pass < 2; pass++) {
-      for (let k = 0; k < j; k++) {
-        const q = columns[k] as Float64Array;
+      for (let p = 0; p < j; p++) {
+        const q = vectors[p] as Float64Array;
         let dot = 0;
         for (let i = 0; i < n; i++) dot += (q[i] as number) * (v[i] as number);
         for (let i = 0; i < n; i++) v[i] = (v[i] as number) - dot * (q[i] as number);
@@ -39,8 +43,11 @@ export function orthogonal(rng: Rng, n: number): Float32Array {
     norm = Math.sqrt(norm);
     for (let i = 0; i < n; i++) v[i] = (v[i] as number) / norm;
   }
-  const out = new Float32Array(n * n);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < n; j++) out[i * n + j] = (columns[j] as Float64Array)[i] as number;
+  const out = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < cols; j++)
+      out[i * cols + j] = (
+        rows >= cols ? (vectors[j] as Float64Array)[i] : (vectors[i] as Float64Array)[j]
+      ) as number;
   return out;
 }

@@ -1,26 +1,76 @@
 import { InvalidBundleError } from '@charrnn/core';
-import type { ClassifierConfig } from './classifier_config.js';
+import { gateCount, recurrentOutputSize } from './classifier_config.js';
+import type { CellType, ClassifierConfig } from './classifier_config.js';
 
-/** Layer names in the exported model, as Keras (Python) names them by default. */
-const EMBEDDING = 'embedding';
-const RNN = 'simple_rnn';
-const DENSE = 'dense';
+/** Keras layer names of a classifier's layers; weights are named after them. @internal */
+export interface ModelNames {
+  embedding: string;
+  /** Per recurrent layer: the RNN layer's name and, when bidirectional, its wrapper's. */
+  recurrent: { rnn: string; wrapper?: string }[];
+  dense: string;
+}
+
+const KERAS_CLASS: Record<CellType, string> = {
+  rnn: 'SimpleRNN',
+  simple: 'SimpleRNN',
+  lstm: 'LSTM',
+  gru: 'GRU',
+};
+const KERAS_NAME: Record<CellType, string> = {
+  rnn: 'simple_rnn',
+  simple: 'simple_rnn',
+  lstm: 'lstm',
+  gru: 'gru',
+};
+
+/** Layer names as Keras (Python) gives them by default in a fresh model. @internal */
+export function defaultNames(config: ClassifierConfig): ModelNames {
+  const suffix = (i: number): string => (i === 0 ? '' : `_${i}`);
+  return {
+    embedding: 'embedding',
+    recurrent: Array.from({ length: config.layers ?? 1 }, (_, i) => ({
+      rnn: `${KERAS_NAME[config.cell]}${suffix(i)}`,
+      ...(config.bidirectional === undefined ? {} : { wrapper: `bidirectional${suffix(i)}` }),
+    })),
+    dense: 'dense',
+  };
+}
+
+/** Weight-name prefix of each direction of recurrent layer `names` (forward first). @internal */
+export function directionPrefixes(names: { rnn: string; wrapper?: string }): string[] {
+  return names.wrapper === undefined
+    ? [names.rnn]
+    : [`${names.wrapper}/forward_${names.rnn}`, `${names.wrapper}/backward_${names.rnn}`];
+}
 
 /**
- * Names and shapes of the classifier's weights in Keras / tfjs-layers layout and order
- * (embeddings, kernel, recurrent_kernel, bias, dense kernel, dense bias).
+ * Names and shapes of the classifier's weights in Keras / tfjs-layers layout and order:
+ * embeddings; per recurrent layer and direction (forward, then backward) kernel,
+ * recurrent_kernel, bias; dense kernel, dense bias.
  * @internal
  */
-export function weightLayout(config: ClassifierConfig): { name: string; shape: number[] }[] {
+export function weightLayout(
+  config: ClassifierConfig,
+  names: ModelNames = defaultNames(config),
+): { name: string; shape: number[] }[] {
   const { vocabSize: V, embedDim: E, hiddenSize: H, numClasses: C } = config;
-  return [
-    { name: `${EMBEDDING}/embeddings`, shape: [V, E] },
-    { name: `${RNN}/kernel`, shape: [E, H] },
-    { name: `${RNN}/recurrent_kernel`, shape: [H, H] },
-    { name: `${RNN}/bias`, shape: [H] },
-    { name: `${DENSE}/kernel`, shape: [H, C] },
-    { name: `${DENSE}/bias`, shape: [C] },
-  ];
+  const G = gateCount(config.cell) * H;
+  const out = recurrentOutputSize(config);
+  const layout = [{ name: `${names.embedding}/embeddings`, shape: [V, E] }];
+  names.recurrent.forEach((layer, i) => {
+    for (const prefix of directionPrefixes(layer)) {
+      layout.push(
+        { name: `${prefix}/kernel`, shape: [i === 0 ? E : out, G] },
+        { name: `${prefix}/recurrent_kernel`, shape: [H, G] },
+        { name: `${prefix}/bias`, shape: config.cell === 'gru' && config.resetAfter === true ? [2, G] : [G] },
+      );
+    }
+  });
+  layout.push(
+    { name: `${names.dense}/kernel`, shape: [out, C] },
+    { name: `${names.dense}/bias`, shape: [C] },
+  );
+  return layout;
 }
 
 const glorotUniform = {
@@ -28,15 +78,68 @@ const glorotUniform = {
   config: { scale: 1, mode: 'fan_avg', distribution: 'uniform', seed: null },
 };
 const zeros = { class_name: 'Zeros', config: {} };
+const NO_REGULARIZERS = {
+  kernel_regularizer: null,
+  recurrent_regularizer: null,
+  bias_regularizer: null,
+  activity_regularizer: null,
+  kernel_constraint: null,
+  recurrent_constraint: null,
+  bias_constraint: null,
+};
+
+/** The Keras config of recurrent layer `name` (tfjs-layers 4.22 `toJSON` field set). */
+function recurrentLayerConfig(
+  config: ClassifierConfig,
+  name: string,
+  returnSequences: boolean,
+): Record<string, unknown> {
+  const common = {
+    name,
+    trainable: true,
+    units: config.hiddenSize,
+    activation: 'tanh',
+    ...(config.cell === 'lstm' || config.cell === 'gru' ? { recurrent_activation: 'sigmoid' } : {}),
+    use_bias: true,
+    kernel_initializer: glorotUniform,
+    recurrent_initializer: { class_name: 'Orthogonal', config: { gain: 1, seed: null } },
+    bias_initializer: zeros,
+    ...(config.cell === 'lstm' ? { unit_forget_bias: config.unitForgetBias ?? true } : {}),
+    ...NO_REGULARIZERS,
+    dropout: config.dropout ?? 0,
+    recurrent_dropout: config.recurrentDropout ?? 0,
+    ...(config.cell === 'lstm' || config.cell === 'gru' ? { implementation: null } : {}),
+    ...(config.cell === 'gru' ? { reset_after: config.resetAfter === true } : {}),
+    return_sequences: returnSequences,
+    return_state: false,
+    go_backwards: false,
+    stateful: false,
+    unroll: false,
+  };
+  return common;
+}
 
 /**
  * The tfjs-layers `Sequential` topology (`model.toJSON(null, false)` of tfjs-layers 4.22) of
- * Embedding(mask_zero) → SimpleRNN(tanh) → Dense(softmax), so `tf.loadLayersModel` can load
- * the exported weights. The initializers recorded are the ones {@link CharClassifier.create}
- * uses.
+ * Embedding(mask_zero) → [Bidirectional(]SimpleRNN | LSTM | GRU[)] × layers → Dense(softmax),
+ * so `tf.loadLayersModel` can load the exported weights (a GRU with `resetAfter` loads in Keras 3
+ * but not in tfjs-layers 4.22, which lacks it). The initializers recorded are the ones
+ * {@link CharClassifier.create} uses.
  * @internal
  */
 export function sequentialTopology(config: ClassifierConfig): Record<string, unknown> {
+  const names = defaultNames(config);
+  const recurrent = names.recurrent.map((layer, i) => {
+    const inner = {
+      class_name: KERAS_CLASS[config.cell],
+      config: recurrentLayerConfig(config, layer.rnn, i < names.recurrent.length - 1),
+    };
+    if (layer.wrapper === undefined) return inner;
+    return {
+      class_name: 'Bidirectional',
+      config: { merge_mode: config.bidirectional, layer: inner, name: layer.wrapper, trainable: true },
+    };
+  });
   return {
     class_name: 'Sequential',
     config: {
@@ -56,39 +159,13 @@ export function sequentialTopology(config: ClassifierConfig): Record<string, unk
             embeddings_constraint: null,
             mask_zero: true,
             input_length: null,
-            name: EMBEDDING,
+            name: names.embedding,
             trainable: true,
             batch_input_shape: [null, null],
             dtype: 'float32',
           },
         },
-        {
-          class_name: 'SimpleRNN',
-          config: {
-            name: RNN,
-            trainable: true,
-            units: config.hiddenSize,
-            activation: 'tanh',
-            use_bias: true,
-            kernel_initializer: glorotUniform,
-            recurrent_initializer: { class_name: 'Orthogonal', config: { gain: 1, seed: null } },
-            bias_initializer: zeros,
-            kernel_regularizer: null,
-            recurrent_regularizer: null,
-            bias_regularizer: null,
-            activity_regularizer: null,
-            kernel_constraint: null,
-            recurrent_constraint: null,
-            bias_constraint: null,
-            dropout: 0,
-            recurrent_dropout: 0,
-            return_sequences: false,
-            return_state: false,
-            go_backwards: false,
-            stateful: false,
-            unroll: false,
-          },
-        },
+        ...recurrent,
         {
           class_name: 'Dense',
           config: {
@@ -102,7 +179,7 @@ export function sequentialTopology(config: ClassifierConfig): Record<string, unk
             activity_regularizer: null,
             kernel_constraint: null,
             bias_constraint: null,
-            name: DENSE,
+            name: names.dense,
             trainable: true,
           },
         },
@@ -117,14 +194,18 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+const CELL_OF_CLASS: Record<string, CellType> = { SimpleRNN: 'rnn', LSTM: 'lstm', GRU: 'gru' };
+
 /**
- * Reads the classifier configuration back from a topology written by
- * {@link sequentialTopology} (or an equivalent Keras model: Embedding with mask_zero →
- * SimpleRNN with tanh → Dense with softmax).
+ * Reads the classifier configuration and layer names back from a topology written by
+ * {@link sequentialTopology} or by Keras / tfjs-layers for an equivalent model: Embedding with
+ * mask_zero → one or more SimpleRNN / LSTM / GRU layers (tanh, sigmoid recurrent activation,
+ * optionally all wrapped in Bidirectional with the same merge mode), all but the last returning
+ * sequences → Dense with softmax. A SimpleRNN reads as cell `'rnn'`.
  * @throws InvalidBundleError naming the offending field
  * @internal
  */
-export function configFromTopology(topology: unknown): ClassifierConfig {
+export function parseTopology(topology: unknown): { config: ClassifierConfig; names: ModelNames } {
   const fail = (field: string, message: string): never => {
     throw new InvalidBundleError(message, { field: `modelTopology.${field}` });
   };
@@ -132,45 +213,139 @@ export function configFromTopology(topology: unknown): ClassifierConfig {
     fail('class_name', 'expected a Sequential model');
   const model = topology as Record<string, unknown>;
   const layers = isRecord(model['config']) ? model['config']['layers'] : undefined;
-  if (!Array.isArray(layers) || layers.length !== 3)
-    return fail('config.layers', 'expected 3 layers: Embedding, SimpleRNN, Dense');
-  const layer = (i: number, className: string): Record<string, unknown> => {
+  if (!Array.isArray(layers) || layers.length < 3)
+    return fail('config.layers', 'expected Embedding, recurrent layer(s), Dense');
+  const layerAt = (
+    i: number,
+    classNames: string[],
+  ): { className: string; config: Record<string, unknown> } => {
     const entry: unknown = layers[i];
-    if (!isRecord(entry) || entry['class_name'] !== className || !isRecord(entry['config']))
-      return fail(`config.layers[${i}]`, `expected a ${className} layer`);
-    return entry['config'];
+    if (!isRecord(entry) || !classNames.includes(entry['class_name'] as string) || !isRecord(entry['config']))
+      return fail(`config.layers[${i}]`, `expected a ${classNames.join(' or ')} layer`);
+    return { className: entry['class_name'] as string, config: entry['config'] };
   };
-  const positive = (i: number, layerConfig: Record<string, unknown>, key: string): number => {
+  const positive = (field: string, layerConfig: Record<string, unknown>, key: string): number => {
     const value = layerConfig[key];
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)
-      return fail(
-        `config.layers[${i}].config.${key}`,
-        `must be a positive integer, got ${JSON.stringify(value)}`,
-      );
+      return fail(`${field}.${key}`, `must be a positive integer, got ${JSON.stringify(value)}`);
     return value;
   };
-  const embedding = layer(0, 'Embedding');
-  const rnn = layer(1, 'SimpleRNN');
-  const output = layer(2, 'Dense');
+  const rate = (field: string, layerConfig: Record<string, unknown>, key: string): number => {
+    const value = layerConfig[key] ?? 0;
+    if (typeof value !== 'number' || !(value >= 0 && value < 1))
+      return fail(`${field}.${key}`, `must be a number in [0, 1), got ${JSON.stringify(value)}`);
+    return value;
+  };
+  const name = (field: string, layerConfig: Record<string, unknown>): string => {
+    const value = layerConfig['name'];
+    if (typeof value !== 'string' || value === '') return fail(`${field}.name`, 'must be a non-empty string');
+    return value;
+  };
+
+  const embedding = layerAt(0, ['Embedding']).config;
   if (embedding['mask_zero'] !== true)
     fail('config.layers[0].config.mask_zero', 'must be true (id 0 is padding)');
-  if (rnn['activation'] !== 'tanh')
-    fail('config.layers[1].config.activation', `must be "tanh", got ${JSON.stringify(rnn['activation'])}`);
-  for (const key of ['return_sequences', 'go_backwards', 'stateful', 'return_state'] as const) {
-    if (rnn[key] === true) fail(`config.layers[1].config.${key}`, 'is not supported');
-  }
-  if (rnn['use_bias'] === false) fail('config.layers[1].config.use_bias', 'must be true');
+  const last = layers.length - 1;
+  const output = layerAt(last, ['Dense']).config;
+  const outputField = `config.layers[${last}].config`;
   if (output['activation'] !== 'softmax')
-    fail(
-      'config.layers[2].config.activation',
-      `must be "softmax", got ${JSON.stringify(output['activation'])}`,
-    );
-  if (output['use_bias'] === false) fail('config.layers[2].config.use_bias', 'must be true');
+    fail(`${outputField}.activation`, `must be "softmax", got ${JSON.stringify(output['activation'])}`);
+  if (output['use_bias'] === false) fail(`${outputField}.use_bias`, 'must be true');
+
+  let cell: CellType | undefined;
+  let units = 0;
+  let merge: 'concat' | 'sum' | undefined;
+  let resetAfter = false;
+  let dropout = 0;
+  let recurrentDropout = 0;
+  const recurrentNames: ModelNames['recurrent'] = [];
+  for (let i = 1; i < last; i++) {
+    const layerField = `config.layers[${i}]`;
+    const outer = layerAt(i, ['SimpleRNN', 'LSTM', 'GRU', 'Bidirectional']);
+    let inner = outer;
+    let field = `${layerField}.config`;
+    let wrapper: string | undefined;
+    let layerMerge: 'concat' | 'sum' | undefined;
+    if (outer.className === 'Bidirectional') {
+      wrapper = name(field, outer.config);
+      const mode = outer.config['merge_mode'];
+      if (mode !== 'concat' && mode !== 'sum')
+        fail(`${field}.merge_mode`, `must be "concat" or "sum", got ${JSON.stringify(mode)}`);
+      layerMerge = mode as 'concat' | 'sum';
+      const wrapped = outer.config['layer'];
+      if (
+        !isRecord(wrapped) ||
+        !['SimpleRNN', 'LSTM', 'GRU'].includes(wrapped['class_name'] as string) ||
+        !isRecord(wrapped['config'])
+      )
+        fail(`${field}.layer`, 'expected a SimpleRNN, LSTM or GRU layer');
+      inner = {
+        className: (wrapped as Record<string, unknown>)['class_name'] as string,
+        config: (wrapped as Record<string, unknown>)['config'] as Record<string, unknown>,
+      };
+      field = `${field}.layer.config`;
+    }
+    const layerCell = CELL_OF_CLASS[inner.className] as CellType;
+    const c = inner.config;
+    if (i === 1) {
+      cell = layerCell;
+      units = positive(field, c, 'units');
+      merge = layerMerge;
+      dropout = rate(field, c, 'dropout');
+      recurrentDropout = rate(field, c, 'recurrent_dropout');
+      resetAfter = c['reset_after'] === true;
+    } else {
+      if (layerCell !== cell)
+        fail(field, `expected a ${KERAS_CLASS[cell as CellType]} layer like the first one`);
+      if (positive(field, c, 'units') !== units)
+        fail(`${field}.units`, `must equal the first layer's (${units})`);
+      if (layerMerge !== merge)
+        fail(layerField, 'all recurrent layers must be bidirectional with the same merge mode, or none');
+      if (rate(field, c, 'dropout') !== dropout || rate(field, c, 'recurrent_dropout') !== recurrentDropout)
+        fail(`${field}.dropout`, 'dropout rates must be the same in every recurrent layer');
+      if ((c['reset_after'] === true) !== resetAfter)
+        fail(`${field}.reset_after`, 'must be the same in every layer');
+    }
+    if (c['activation'] !== 'tanh')
+      fail(`${field}.activation`, `must be "tanh", got ${JSON.stringify(c['activation'])}`);
+    if (layerCell !== 'rnn' && c['recurrent_activation'] !== 'sigmoid')
+      fail(
+        `${field}.recurrent_activation`,
+        `must be "sigmoid", got ${JSON.stringify(c['recurrent_activation'])} (tfjs-layers defaults to "hard_sigmoid": build with recurrentActivation: 'sigmoid')`,
+      );
+    if (c['use_bias'] === false) fail(`${field}.use_bias`, 'must be true');
+    for (const key of ['go_backwards', 'stateful', 'return_state'] as const) {
+      if (c[key] === true) fail(`${field}.${key}`, 'is not supported');
+    }
+    const wantSequences = i < last - 1;
+    if ((c['return_sequences'] === true) !== wantSequences)
+      fail(
+        `${field}.return_sequences`,
+        wantSequences
+          ? 'must be true: another recurrent layer follows'
+          : 'must be false on the last recurrent layer',
+      );
+    recurrentNames.push({ rnn: name(field, c), ...(wrapper === undefined ? {} : { wrapper }) });
+  }
+
+  const config: ClassifierConfig = {
+    cell: cell as CellType,
+    vocabSize: positive('config.layers[0].config', embedding, 'input_dim'),
+    embedDim: positive('config.layers[0].config', embedding, 'output_dim'),
+    hiddenSize: units,
+    numClasses: positive(outputField, output, 'units'),
+    ...(recurrentNames.length > 1 ? { layers: recurrentNames.length } : {}),
+    ...(merge === undefined ? {} : { bidirectional: merge }),
+    ...(resetAfter ? { resetAfter: true } : {}),
+    ...(dropout > 0 ? { dropout } : {}),
+    ...(recurrentDropout > 0 ? { recurrentDropout } : {}),
+  };
   return {
-    cell: 'rnn',
-    vocabSize: positive(0, embedding, 'input_dim'),
-    embedDim: positive(0, embedding, 'output_dim'),
-    hiddenSize: positive(1, rnn, 'units'),
-    numClasses: positive(2, output, 'units'),
+    config,
+    names: {
+      embedding: name('config.layers[0].config', embedding),
+      recurrent: recurrentNames,
+      dense: name(outputField, output),
+    },
   };
 }

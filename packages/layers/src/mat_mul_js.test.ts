@@ -38,6 +38,34 @@ describe('matMulTransposedA', () => {
   });
 });
 
+describe('matMulInto with blocks of two rows', () => {
+  it('computes 3 rows (one pair and a remainder) like three single-row products', () => {
+    const a3 = Float32Array.from([...a, 2, -1, 0, 3, 1]);
+    const out = new Float32Array(18);
+    matMulInto(a3, b, out, 3, 5, 6);
+    const last = new Float32Array(6);
+    matMulInto(a3.subarray(10), b, last, 1, 5, 6);
+    expect(Array.from(out)).toEqual([...ab, ...last]);
+  });
+});
+
+describe('matMulTransposedA with blocks of four rows', () => {
+  it('equals the sum of outer products row by row (7 rows: one block and a remainder)', () => {
+    const m = 7;
+    const k = 3;
+    const n = 5;
+    const x = Float32Array.from({ length: m * k }, (_, i) => ((i * 7) % 5) - 2);
+    const y = Float32Array.from({ length: m * n }, (_, i) => ((i * 3) % 7) - 3);
+    const expected = new Array<number>(k * n).fill(0);
+    for (let r = 0; r < m; r++)
+      for (let i = 0; i < k; i++)
+        for (let j = 0; j < n; j++)
+          expected[i * n + j] =
+            (expected[i * n + j] as number) + (x[r * k + i] as number) * (y[r * n + j] as number);
+    expect(Array.from(matMulTransposedA(x, y, m, k, n))).toEqual(expected);
+  });
+});
+
 describe('transposeJs', () => {
   it('transposes a row-major matrix', () => {
     expect(Array.from(transposeJs(Float32Array.from([1, 2, 3, 4, 5, 6]), 2, 3))).toEqual([1, 4, 2, 5, 3, 6]);

@@ -27,7 +27,49 @@ export function matMulInto(
   k: number,
   n: number,
 ): void {
-  for (let r = 0; r < m; r++) {
+  let r = 0;
+  // Two rows at a time: each load of `b` serves two multiply-adds.
+  for (; r + 1 < m; r += 2) {
+    const aRow = r * k;
+    const cRow = aRow + k;
+    const outRow = r * n;
+    const out2Row = outRow + n;
+    out.fill(0, outRow, out2Row + n);
+    let i = 0;
+    for (; i + 3 < k; i += 4) {
+      const a0 = a[aRow + i] as number;
+      const a1 = a[aRow + i + 1] as number;
+      const a2 = a[aRow + i + 2] as number;
+      const a3 = a[aRow + i + 3] as number;
+      const c0 = a[cRow + i] as number;
+      const c1 = a[cRow + i + 1] as number;
+      const c2 = a[cRow + i + 2] as number;
+      const c3 = a[cRow + i + 3] as number;
+      const b0 = i * n;
+      const b1 = b0 + n;
+      const b2 = b1 + n;
+      const b3 = b2 + n;
+      for (let j = 0; j < n; j++) {
+        const v0 = b[b0 + j] as number;
+        const v1 = b[b1 + j] as number;
+        const v2 = b[b2 + j] as number;
+        const v3 = b[b3 + j] as number;
+        out[outRow + j] = (out[outRow + j] as number) + a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3;
+        out[out2Row + j] = (out[out2Row + j] as number) + c0 * v0 + c1 * v1 + c2 * v2 + c3 * v3;
+      }
+    }
+    for (; i < k; i++) {
+      const ai = a[aRow + i] as number;
+      const ci = a[cRow + i] as number;
+      const bi = i * n;
+      for (let j = 0; j < n; j++) {
+        const v = b[bi + j] as number;
+        out[outRow + j] = (out[outRow + j] as number) + ai * v;
+        out[out2Row + j] = (out[out2Row + j] as number) + ci * v;
+      }
+    }
+  }
+  for (; r < m; r++) {
     const aRow = r * k;
     const outRow = r * n;
     out.fill(0, outRow, outRow + n);
@@ -117,7 +159,30 @@ export function matMulTransposedA(
   n: number,
 ): Float32Array {
   const out = new Float32Array(k * n);
-  for (let r = 0; r < m; r++) {
+  let r = 0;
+  // Four rows at a time: four multiply-adds per load and store of `out`.
+  for (; r + 3 < m; r += 4) {
+    const b0 = r * n;
+    const b1 = b0 + n;
+    const b2 = b1 + n;
+    const b3 = b2 + n;
+    for (let i = 0; i < k; i++) {
+      const a0 = a[r * k + i] as number;
+      const a1 = a[(r + 1) * k + i] as number;
+      const a2 = a[(r + 2) * k + i] as number;
+      const a3 = a[(r + 3) * k + i] as number;
+      if (a0 === 0 && a1 === 0 && a2 === 0 && a3 === 0) continue;
+      const outRow = i * n;
+      for (let j = 0; j < n; j++)
+        out[outRow + j] =
+          (out[outRow + j] as number) +
+          a0 * (b[b0 + j] as number) +
+          a1 * (b[b1 + j] as number) +
+          a2 * (b[b2 + j] as number) +
+          a3 * (b[b3 + j] as number);
+    }
+  }
+  for (; r < m; r++) {
     for (let i = 0; i < k; i++) {
       const ai = a[r * k + i] as number;
       if (ai === 0) continue;

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '@charrnn/core';
 import { resolvePath } from './read_back.js';
-import type { OpPath } from './read_back.js';
+import type { RecurrentOptions } from './recurrent_options.js';
 import { checkSequenceShape } from './sequence_shape.js';
 import type { SequenceShape } from './sequence_shape.js';
 import { simpleRnnJs } from './simple_rnn_js.js';
@@ -30,8 +30,8 @@ import { simpleRnnOps } from './simple_rnn_ops.js';
  * @param Wh `[hiddenSize, hiddenSize]` (Keras `recurrent_kernel`)
  * @param b `[hiddenSize]` (Keras `bias`)
  * @param sequences lengths and layout of the batch
- * @param options `path`: implementation, see {@link OpPath} (default `'auto'`)
- * @returns `[batchSize, hiddenSize]`
+ * @param options implementation path, `returnSequences`, recurrent dropout: see {@link RecurrentOptions}
+ * @returns `[batchSize, hiddenSize]`, or `[batchSize * maxLen, hiddenSize]` with `returnSequences`
  * @throws InvalidArgumentError when shapes or lengths do not fit together
  *
  * @example
@@ -46,7 +46,7 @@ export function simpleRnn(
   Wh: tf.Tensor2D,
   b: tf.Tensor1D,
   sequences: SequenceShape,
-  options: { path?: OpPath } = {},
+  options: RecurrentOptions = {},
 ): tf.Tensor2D {
   checkSequenceShape(sequences);
   const { batchSize, maxLen } = sequences;
@@ -69,7 +69,17 @@ export function simpleRnn(
     'b',
     `b has shape [${b.shape.join(', ')}], expected [${hiddenSize}]`,
   );
+  const mask = options.recurrentDropoutMask;
+  expect(
+    mask === undefined || mask.length === batchSize * hiddenSize,
+    'recurrentDropoutMask',
+    `recurrentDropoutMask has ${mask?.length} entries, expected batchSize * units = ${batchSize * hiddenSize}`,
+  );
+  const run = {
+    returnSequences: options.returnSequences === true,
+    ...(mask === undefined ? {} : { recurrentDropoutMask: mask }),
+  };
   return resolvePath(options.path) === 'js'
-    ? simpleRnnJs(x, Wx, Wh, b, sequences)
-    : simpleRnnOps(x, Wx, Wh, b, sequences);
+    ? simpleRnnJs(x, Wx, Wh, b, sequences, run)
+    : simpleRnnOps(x, Wx, Wh, b, sequences, run);
 }

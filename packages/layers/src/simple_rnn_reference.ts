@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { RecurrentOptions } from './recurrent_options.js';
 import { stepMask } from './sequence_shape.js';
 import type { SequenceShape } from './sequence_shape.js';
 
@@ -17,7 +18,9 @@ import type { SequenceShape } from './sequence_shape.js';
  * @param Wx `[inputSize, hiddenSize]` (Keras `kernel`)
  * @param Wh `[hiddenSize, hiddenSize]` (Keras `recurrent_kernel`)
  * @param b `[hiddenSize]` (Keras `bias`)
- * @returns `[batchSize, hiddenSize]`: each sequence's state after its last valid step
+ * @param options `returnSequences`, `recurrentDropoutMask`: see {@link RecurrentOptions}
+ * @returns `[batchSize, hiddenSize]`: each sequence's state after its last valid step, or
+ *   `[batchSize * maxLen, hiddenSize]` with `returnSequences`
  */
 export function simpleRnnReference(
   x: tf.Tensor2D,
@@ -25,6 +28,7 @@ export function simpleRnnReference(
   Wh: tf.Tensor2D,
   b: tf.Tensor1D,
   sequences: SequenceShape,
+  options: Omit<RecurrentOptions, 'path'> = {},
 ): tf.Tensor2D {
   const { batchSize, maxLen } = sequences;
   const [, inputSize] = x.shape;
@@ -32,13 +36,22 @@ export function simpleRnnReference(
   const mask = stepMask(sequences);
   return tf.tidy(() => {
     const xSeq = tf.reshape(x, [batchSize, maxLen, inputSize]);
+    const drop =
+      options.recurrentDropoutMask === undefined
+        ? undefined
+        : tf.tensor2d(options.recurrentDropoutMask, [batchSize, hiddenSize]);
     let h: tf.Tensor2D = tf.zeros([batchSize, hiddenSize]);
+    const outputs: tf.Tensor2D[] = [];
     for (let t = 0; t < maxLen; t++) {
       const xt = tf.reshape(tf.slice(xSeq, [0, t, 0], [batchSize, 1, inputSize]), [batchSize, inputSize]);
-      const candidate = tf.tanh(tf.add(tf.add(tf.matMul(xt, Wx), tf.matMul(h, Wh)), b));
+      const candidate = tf.tanh(
+        tf.add(tf.add(tf.matMul(xt, Wx), tf.matMul(drop === undefined ? h : tf.mul(h, drop), Wh)), b),
+      );
       const valid = tf.tensor2d(mask.subarray(t * batchSize, (t + 1) * batchSize), [batchSize, 1]);
       h = tf.add(h, tf.mul(valid, tf.sub(candidate, h)));
+      outputs.push(tf.mul(h, valid));
     }
-    return h;
+    if (options.returnSequences !== true) return h;
+    return tf.reshape(tf.transpose(tf.stack(outputs), [1, 0, 2]), [batchSize * maxLen, hiddenSize]);
   });
 }

@@ -82,7 +82,10 @@ export async function loadClassifierBundle(handler: tf.io.IOHandler): Promise<Cl
   const bundle = await loadBundle(handler);
   const tokenizer = Tokenizer.fromJSON(bundle.metadata.tokenizer);
   const labels = bundle.metadata.labels;
-  const model = CharClassifier.fromArtifacts(bundle);
+  // A SimpleRNN reads back as cell 'rnn' unless the bundle recorded its Keras name 'simple'.
+  const model = CharClassifier.fromArtifacts(bundle, {
+    simpleCell: bundle.metadata.model['cell'] === 'simple' ? 'simple' : 'rnn',
+  });
   if (model.config.numClasses !== labels.length) {
     model.dispose();
     throw new InvalidBundleError(

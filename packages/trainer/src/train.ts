@@ -72,6 +72,8 @@ export async function train(
       { field: 'labels' },
     );
   const sampler = createSampler(options.sampler, examples, new Rng(options.seed));
+  // Dropout masks (when the model has dropout) come from their own stream of the same seed.
+  const dropoutRng = new Rng((options.seed + 0x9e3779b9) >>> 0);
   const optimizer = createOptimizer(options);
   const weights = model.trainableWeights;
   const lossOptions = {
@@ -84,7 +86,10 @@ export async function train(
     const { value, grads } = tf.variableGrads(
       () =>
         softmaxCrossEntropy(
-          model.logits(batch.ids, batch.lengths, batch.batchSize, batch.maxLen),
+          model.logits(batch.ids, batch.lengths, batch.batchSize, batch.maxLen, {
+            training: true,
+            rng: dropoutRng,
+          }),
           batch.labels,
           lossOptions,
         ),

@@ -5,7 +5,7 @@ import { InvalidArgumentError, Rng, type ClassificationReport } from '@charrnn/c
 import { fileSystemHandler, writeFileAtomic } from '@charrnn/core/node';
 import { defaultCorpus, encodeExamples, stratifiedSplit, type LabeledName } from '@charrnn/data';
 import { loadCorpus } from '@charrnn/data/node';
-import { CharClassifier } from '@charrnn/layers';
+import { CharClassifier, type CellType, type ClassifierConfig } from '@charrnn/layers';
 import { Tokenizer } from '@charrnn/tokenizer';
 import { evaluate, saveClassifierBundle, train, type TrainEvent } from '@charrnn/trainer';
 import { chooseBackend, describeBackend, BACKEND_CHOICES, type BackendChoice } from '../backend.js';
@@ -21,6 +21,11 @@ export interface RawTrainOptions {
   out?: string;
   force?: boolean;
   cell: string;
+  layers: string;
+  bidirectional?: boolean | string;
+  dropout: string;
+  recurrentDropout: string;
+  resetAfter?: boolean;
   hidden: string;
   embed: string;
   epochs?: string;
@@ -43,7 +48,12 @@ export interface TrainConfig {
   test: string | null;
   out: string;
   force: boolean;
-  cell: 'rnn';
+  cell: CellType;
+  layers: number;
+  bidirectional: 'concat' | 'sum' | null;
+  dropout: number;
+  recurrent_dropout: number;
+  reset_after: boolean;
   hidden: number;
   embed: number;
   epochs: number | null;
@@ -69,13 +79,27 @@ export function resolveTrainConfig(raw: RawTrainOptions): TrainConfig {
     throw new InvalidArgumentError('give either --epochs or --iters, not both', { field: '--epochs' });
   }
   const optimizer = parseChoice('--optimizer', raw.optimizer, ['sgd', 'adam'] as const);
+  const cell = parseChoice('--cell', raw.cell, ['rnn', 'simple', 'lstm', 'gru'] as const);
+  const resetAfter = raw.resetAfter === true;
+  if (resetAfter && cell !== 'gru')
+    throw new InvalidArgumentError('applies to --cell gru only', { field: '--reset-after' });
   return {
     data: raw.data ?? null,
     val: raw.val ?? null,
     test: raw.test ?? null,
     out: raw.out,
     force: raw.force === true,
-    cell: parseChoice('--cell', raw.cell, ['rnn'] as const),
+    cell,
+    layers: parseInteger('--layers', raw.layers, 1, 64),
+    bidirectional:
+      raw.bidirectional === undefined || raw.bidirectional === false
+        ? null
+        : raw.bidirectional === true
+          ? 'concat'
+          : parseChoice('--bidirectional', raw.bidirectional, ['concat', 'sum'] as const),
+    dropout: parseNumber('--dropout', raw.dropout, 0, 0.95),
+    recurrent_dropout: parseNumber('--recurrent-dropout', raw.recurrentDropout, 0, 0.95),
+    reset_after: resetAfter,
     hidden: parseInteger('--hidden', raw.hidden, 1, 4096),
     embed: parseInteger('--embed', raw.embed, 1, 4096),
     epochs:
@@ -202,21 +226,13 @@ export async function runTrain(raw: RawTrainOptions): Promise<void> {
   const trainExamples = encodeExamples(splits.train, tokenizer, labels);
   const valExamples = encodeExamples(splits.val, tokenizer, labels);
   const testExamples = encodeExamples(splits.test, tokenizer, labels);
+  const modelConfig = classifierConfig(config, tokenizer.vocabSize, labels.length);
   log(
-    `model: ${config.cell} embed ${config.embed} hidden ${config.hidden}, vocabulary ${tokenizer.vocabSize}, ${labels.length} labels; ` +
+    `model: ${describeModel(config)}, vocabulary ${tokenizer.vocabSize}, ${labels.length} labels; ` +
       `train ${trainExamples.length}, val ${valExamples.length}, test ${testExamples.length} names`,
   );
 
-  const model = CharClassifier.create(
-    {
-      cell: config.cell,
-      vocabSize: tokenizer.vocabSize,
-      embedDim: config.embed,
-      hiddenSize: config.hidden,
-      numClasses: labels.length,
-    },
-    new Rng(config.seed),
-  );
+  const model = CharClassifier.create(modelConfig, new Rng(config.seed));
 
   let started = false;
   const onEvent = (event: TrainEvent): void => {
@@ -303,6 +319,37 @@ export async function runTrain(raw: RawTrainOptions): Promise<void> {
   if (testReport !== undefined) lines.push(`test: ${formatMetrics(testReport)}`);
   lines.push(`saved model bundle and metrics.json to ${out}`);
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** The model architecture the flags describe. */
+export function classifierConfig(
+  config: TrainConfig,
+  vocabSize: number,
+  numClasses: number,
+): ClassifierConfig {
+  return {
+    cell: config.cell,
+    vocabSize,
+    embedDim: config.embed,
+    hiddenSize: config.hidden,
+    numClasses,
+    ...(config.layers > 1 ? { layers: config.layers } : {}),
+    ...(config.bidirectional === null ? {} : { bidirectional: config.bidirectional }),
+    ...(config.reset_after ? { resetAfter: true } : {}),
+    ...(config.dropout > 0 ? { dropout: config.dropout } : {}),
+    ...(config.recurrent_dropout > 0 ? { recurrentDropout: config.recurrent_dropout } : {}),
+  };
+}
+
+function describeModel(config: TrainConfig): string {
+  const parts = [
+    `${config.layers > 1 ? `${config.layers}× ` : ''}${config.bidirectional === null ? '' : `bidirectional (${config.bidirectional}) `}${config.cell}${config.reset_after ? ' (reset after)' : ''}`,
+    `embed ${config.embed}`,
+    `hidden ${config.hidden}`,
+  ];
+  if (config.dropout > 0 || config.recurrent_dropout > 0)
+    parts.push(`dropout ${config.dropout}/${config.recurrent_dropout}`);
+  return parts.join(' ');
 }
 
 function formatMetrics(report: ClassificationReport): string {

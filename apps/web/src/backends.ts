@@ -1,0 +1,45 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-webgl';
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import { selectBackend, type BackendSelection } from '@charrnn/core';
+
+/** Backends the demo offers, in the order it falls back through them. */
+export const BACKENDS = ['webgl', 'wasm', 'cpu'] as const;
+/** One of {@link BACKENDS}. */
+export type BackendName = (typeof BACKENDS)[number];
+
+let wasmConfigured = false;
+
+/**
+ * Points the wasm backend at the `.wasm` files Vite emits (imported with `?url`, so they get
+ * hashed names next to the bundle) and turns its threads off: the page is not cross-origin
+ * isolated, and the threaded build is never fetched (its entry maps to the SIMD binary only
+ * because `setWasmPaths` wants all three names).
+ */
+export function configureWasm(): void {
+  if (wasmConfigured) return;
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  setWasmPaths({
+    'tfjs-backend-wasm.wasm': wasmUrl,
+    'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
+    'tfjs-backend-wasm-threaded-simd.wasm': wasmSimdUrl,
+  });
+  wasmConfigured = true;
+}
+
+/** True when `name` is one of {@link BACKENDS}. */
+export function isBackendName(name: string): name is BackendName {
+  return (BACKENDS as readonly string[]).includes(name);
+}
+
+/**
+ * Activates `preferred`, falling back through the other backends in {@link BACKENDS} order;
+ * the selection tells which one is active and why the others were skipped.
+ */
+export async function activateBackend(preferred: BackendName): Promise<BackendSelection> {
+  configureWasm();
+  return selectBackend([preferred, ...BACKENDS.filter((b) => b !== preferred)], { tf });
+}

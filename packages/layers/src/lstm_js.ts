@@ -1,0 +1,174 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { customOp } from './custom_op.js';
+import { keepForBackward } from './keep_for_backward.js';
+import { matMulInto, matMulTransposedB } from './mat_mul_js.js';
+import {
+  columnSums,
+  gatherRows,
+  inputProjection,
+  inputSideGradients,
+  lengthOrder,
+  productInJs,
+  readProduct,
+  sigmoid,
+  tanhJs,
+  validRows,
+  weightGradient,
+} from './recurrence_js.js';
+import type { RecurrentRunOptions } from './recurrent_options.js';
+import { gatherSequenceOutputs, reorderRows } from './recurrent_options.js';
+import type { SequenceShape } from './sequence_shape.js';
+
+/**
+ * The LSTM for backends where reading tensors back is cheap (`cpu`, `wasm`): the input
+ * projection of every step is one `matMul`; per step one product `h·U` gives all four gates,
+ * whose element-wise math runs in JS on Float32Arrays; backpropagation through time runs in JS
+ * the same way, and the weight gradients are again one product each over all steps.
+ * Same function as {@link lstmReference}.
+ * @internal
+ */
+export function lstmJs(
+  x: tf.Tensor2D,
+  W: tf.Tensor2D,
+  U: tf.Tensor2D,
+  b: tf.Tensor1D,
+  sequences: SequenceShape,
+  options: RecurrentRunOptions,
+): tf.Tensor2D {
+  const { lengths, batchSize: B, maxLen: T } = sequences;
+  const E = W.shape[0];
+  const H = U.shape[0];
+  const G = 4 * H;
+  const N = B * T;
+  const { order, running } = lengthOrder(lengths, T);
+  const { valid, compact } = validRows(lengths, T);
+  const M = valid.length; // valid steps: the input-side products run on these rows only
+  const onCpu = tf.getBackend() === 'cpu';
+  const { returnSequences } = options;
+  const dropMask = options.recurrentDropoutMask && reorderRows(options.recurrentDropoutMask, order, H);
+
+  return customOp([x, W, U, b] as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D], ([x, W, U, b]) => {
+    const xData = gatherRows(x.dataSync() as Float32Array, valid, E); // [M, E]
+    const WKept = keepForBackward(W);
+    // [M, 4H], compact row compact[r*T + t]
+    const xW = M === 0 ? new Float32Array(0) : inputProjection(tf.tensor2d(xData, [M, E]), xData, W, onCpu);
+    const bias = b.dataSync() as Float32Array;
+    // U's values are read only when a product runs in JS (a 256 KiB copy for 128 units).
+    const UKept = keepForBackward(U);
+    let UValues: Float32Array | undefined;
+    const UData = (): Float32Array => (UValues ??= U.dataSync() as Float32Array);
+
+    // h[t], c[t] (t = 0..T): the state entering step t, rows in `order`; h[0] = c[0] = 0.
+    const h = new Float32Array((T + 1) * B * H);
+    const c = new Float32Array((T + 1) * B * H);
+    const acts = new Float32Array(T * B * G); // i, f, g, o of every step
+    const tanhC = new Float32Array(T * B * H);
+    const hIn = new Float32Array(B * H); // h ⊙ recurrent dropout mask
+    const rec = new Float32Array(B * G);
+    const recurrentInput = (t: number, rows: number): Float32Array => {
+      const hPrev = h.subarray(t * B * H);
+      if (dropMask === undefined) return hPrev;
+      for (let k = 0; k < rows * H; k++) hIn[k] = (hPrev[k] as number) * (dropMask[k] as number);
+      return hIn;
+    };
+    for (let t = 0; t < T; t++) {
+      const rows = running[t] as number;
+      if (rows === 0) break;
+      const left = recurrentInput(t, rows);
+      if (productInJs(rows, H, G)) matMulInto(left, UData(), rec, rows, H, G);
+      else readProduct(left, rows, H, U, rec);
+      const s = t * B * H;
+      const sNext = s + B * H;
+      for (let i = 0; i < rows; i++) {
+        const xo = (compact[(order[i] as number) * T + t] as number) * G;
+        const ro = i * G;
+        const ao = (t * B + i) * G;
+        const ho = i * H;
+        for (let j = 0; j < H; j++) {
+          const ig = sigmoid((xW[xo + j] as number) + (rec[ro + j] as number) + (bias[j] as number));
+          const fg = sigmoid(
+            (xW[xo + H + j] as number) + (rec[ro + H + j] as number) + (bias[H + j] as number),
+          );
+          const gg = tanhJs(
+            (xW[xo + 2 * H + j] as number) + (rec[ro + 2 * H + j] as number) + (bias[2 * H + j] as number),
+          );
+          const og = sigmoid(
+            (xW[xo + 3 * H + j] as number) + (rec[ro + 3 * H + j] as number) + (bias[3 * H + j] as number),
+          );
+          const cn = fg * (c[s + ho + j] as number) + ig * gg;
+          const tc = tanhJs(cn);
+          c[sNext + ho + j] = cn;
+          h[sNext + ho + j] = og * tc;
+          acts[ao + j] = ig;
+          acts[ao + H + j] = fg;
+          acts[ao + 2 * H + j] = gg;
+          acts[ao + 3 * H + j] = og;
+          tanhC[(t * B + i) * H + j] = tc;
+        }
+      }
+    }
+    const value = gatherSequenceOutputs(h, lengths, order, running, T, H, returnSequences);
+
+    const gradFunc = (dy: tf.Tensor2D): tf.Tensor[] => {
+      const dyData = dy.dataSync() as Float32Array;
+      // dh, dc: gradient reaching the state entering the current step, rows in `order`.
+      const dh = returnSequences ? new Float32Array(B * H) : reorderRows(dyData, order, H);
+      const dc = new Float32Array(B * H);
+      const dz = new Float32Array(B * G); // one step's gate pre-activations
+      const dZ = new Float32Array(M * G); // every valid step's, compact row
+      const hInAll = new Float32Array(M * H); // the recurrent product's input, compact row
+      let UT: tf.Tensor2D | undefined;
+      for (let t = T - 1; t >= 0; t--) {
+        const rows = running[t] as number;
+        if (rows === 0) continue;
+        const s = t * B * H;
+        const left = recurrentInput(t, rows);
+        for (let i = 0; i < rows; i++) {
+          const n = (order[i] as number) * T + t;
+          const m = compact[n] as number;
+          const ho = i * H;
+          const ao = (t * B + i) * G;
+          if (returnSequences)
+            for (let j = 0; j < H; j++) dh[ho + j] = (dh[ho + j] as number) + (dyData[n * H + j] as number);
+          for (let j = 0; j < H; j++) {
+            const ig = acts[ao + j] as number;
+            const fg = acts[ao + H + j] as number;
+            const gg = acts[ao + 2 * H + j] as number;
+            const og = acts[ao + 3 * H + j] as number;
+            const tc = tanhC[(t * B + i) * H + j] as number;
+            const dhj = dh[ho + j] as number;
+            const dcj = (dc[ho + j] as number) + dhj * og * (1 - tc * tc);
+            dc[ho + j] = dcj * fg;
+            const di = dcj * gg * ig * (1 - ig);
+            const df = dcj * (c[s + ho + j] as number) * fg * (1 - fg);
+            const dg = dcj * ig * (1 - gg * gg);
+            const dO = dhj * tc * og * (1 - og);
+            const zo = i * G;
+            dz[zo + j] = di;
+            dz[zo + H + j] = df;
+            dz[zo + 2 * H + j] = dg;
+            dz[zo + 3 * H + j] = dO;
+          }
+          dZ.set(dz.subarray(i * G, i * G + G), m * G);
+          hInAll.set(left.subarray(ho, ho + H), m * H);
+        }
+        // dh_{t-1} = (dz·Uᵀ) ⊙ mask. Rows past their last step keep dh and dc: state carried.
+        if (productInJs(rows, G, H))
+          matMulTransposedB(dz, (UValues ??= UKept().dataSync() as Float32Array), dh, rows, G, H);
+        else readProduct(dz, rows, G, (UT ??= tf.keep(tf.tidy(() => tf.transpose(UKept())))), dh);
+        if (dropMask !== undefined)
+          for (let k = 0; k < rows * H; k++) dh[k] = (dh[k] as number) * (dropMask[k] as number);
+      }
+      UT?.dispose();
+
+      const db = new Float32Array(G);
+      columnSums(dZ, M, G, db);
+      return [
+        ...inputSideGradients(dZ, xData, WKept(), valid, N, onCpu),
+        weightGradient(hInAll, dZ, M, H, G, onCpu),
+        tf.tensor1d(db),
+      ];
+    };
+    return { value, gradFunc };
+  });
+}

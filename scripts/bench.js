@@ -1,0 +1,201 @@
+#!/usr/bin/env node
+// Recurrent training and prediction benchmark (issue 3): our LSTM vs the same model in
+// tfjs-layers, on wasm and cpu in one run. Needs the packages built (`pnpm build`).
+// Data: ../shared/datasets/names-split/train.tsv (or CHARRNN_SPLIT_DIR), else the embedded corpus.
+// Writes bench-results/bench.json. Env: BENCH_BACKENDS=wasm,cpu  BENCH_STEPS=<our batches>
+// BENCH_OURS_ONLY=1 (skip the tfjs-layers reference, for profiling).
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = (name, entry = 'index.js') =>
+  import(pathToFileURL(path.join(root, 'packages', name, 'dist', entry)).href);
+// Resolve tfjs from the layers package, which has the full tfjs (gradients, layers) as a devDependency.
+const requireFromLayers = createRequire(path.join(root, 'packages', 'layers', 'package.json'));
+const load = (name) => import(pathToFileURL(requireFromLayers.resolve(name)).href);
+
+const tf = await load('@tensorflow/tfjs-core');
+await load('@tensorflow/tfjs-backend-cpu');
+await load('@tensorflow/tfjs-backend-wasm');
+// The tfjs-layers reference trains through autodiff: register tfjs' gradients (bench only).
+const tfjs = await load('@tensorflow/tfjs');
+const { Rng } = await pkg('core');
+const { Tokenizer } = await pkg('tokenizer');
+const { collate, defaultCorpus, encodeExamples, shuffleSampler } = await pkg('data');
+const { loadCorpus } = await pkg('data', 'node.js');
+const { CharClassifier } = await pkg('layers');
+const { predict, train } = await pkg('trainer');
+
+tf.env().set('PROD', true);
+
+// wasm lacks UnsortedSegmentSum, which tfjs-layers' embedding gradient needs: a JS stand-in.
+tf.registerKernel({
+  kernelName: 'UnsortedSegmentSum',
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const { x, segmentIds } = inputs;
+    const numSegments = attrs.numSegments;
+    const width = x.shape.slice(1).reduce((a, b) => a * b, 1);
+    const xs = backend.typedArrayFromHeap(x);
+    const ids = backend.typedArrayFromHeap(segmentIds);
+    const out = new Float32Array(numSegments * width);
+    for (let n = 0; n < ids.length; n++) {
+      const to = ids[n] * width;
+      for (let j = 0; j < width; j++) out[to + j] += xs[n * width + j];
+    }
+    return backend.makeOutput([numSegments, ...x.shape.slice(1)], 'float32', undefined, out);
+  },
+});
+
+const EMBED = 64;
+const HIDDEN = 128;
+const BATCH = 64;
+const LR = 3e-3;
+const SEED = 1;
+
+const split = process.env.CHARRNN_SPLIT_DIR ?? path.resolve(root, '../shared/datasets/names-split');
+const trainFile = path.join(split, 'train.tsv');
+let items;
+let dataSource;
+if (existsSync(trainFile)) {
+  items = (await loadCorpus(trainFile)).corpus.items;
+  dataSource = trainFile;
+} else {
+  items = defaultCorpus().items;
+  dataSource = 'embedded default corpus (names-split not found)';
+}
+const labels = [...new Set(items.map((i) => i.label))].sort();
+const tokenizer = Tokenizer.tutorial();
+const examples = encodeExamples(items, tokenizer, labels);
+const config = {
+  cell: 'lstm',
+  vocabSize: tokenizer.vocabSize,
+  embedDim: EMBED,
+  hiddenSize: HIDDEN,
+  numClasses: labels.length,
+};
+console.log(
+  `data: ${dataSource}: ${examples.length} names, ${labels.length} labels; model: embed ${EMBED} → LSTM ${HIDDEN} → dense ${labels.length}, batch ${BATCH}, Adam ${LR}`,
+);
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+
+async function ours(backend, steps) {
+  const model = CharClassifier.create(config, new Rng(SEED));
+  const options = {
+    optimizer: 'adam',
+    learningRate: LR,
+    batchSize: BATCH,
+    sampler: 'shuffle',
+    labels,
+    logEvery: 1000,
+  };
+  await train(model, examples, { ...options, seed: SEED + 1, iterations: 5 }); // warm-up
+  const result = await train(model, examples, { ...options, seed: SEED, iterations: steps });
+
+  const one = tokenizer.encodeBatch(['Satoshi']);
+  for (let i = 0; i < 100; i++) model.predictProba(one);
+  const times = [];
+  for (let i = 0; i < 400; i++) {
+    const start = process.hrtime.bigint();
+    model.predictProba(one);
+    times.push(Number(process.hrtime.bigint() - start) / 1e3);
+  }
+  const sample = examples.slice(0, Math.min(examples.length, 4096));
+  predict(model, sample.slice(0, 256), 256);
+  const start = performance.now();
+  predict(model, sample, 256);
+  const batchPredict = sample.length / ((performance.now() - start) / 1000);
+  model.dispose();
+  return {
+    train_names_per_s: result.namesPerSecond,
+    train_batches: steps,
+    predict_single_median_us: median(times),
+    predict_batch_names_per_s: batchPredict,
+  };
+}
+
+function tflModel() {
+  const model = tfjs.sequential({
+    layers: [
+      tfjs.layers.embedding({
+        inputDim: config.vocabSize,
+        outputDim: EMBED,
+        maskZero: true,
+        inputShape: [null],
+      }),
+      tfjs.layers.lstm({ units: HIDDEN, recurrentActivation: 'sigmoid' }),
+      tfjs.layers.dense({ units: labels.length, activation: 'softmax' }),
+    ],
+  });
+  model.compile({ optimizer: tfjs.train.adam(LR), loss: 'sparseCategoricalCrossentropy' });
+  return model;
+}
+
+async function theirs(backend, batches) {
+  const model = tflModel();
+  const sampler = shuffleSampler(examples, new Rng(SEED));
+  const step = async () => {
+    const b = collate(examples, sampler.nextBatch(BATCH));
+    const x = tf.tensor2d(b.ids, [b.batchSize, b.maxLen], 'int32');
+    const y = tf.tensor2d(Float32Array.from(b.labels), [b.batchSize, 1]);
+    await model.trainOnBatch(x, y);
+    tf.dispose([x, y]);
+    return b.batchSize;
+  };
+  await step(); // warm-up
+  let names = 0;
+  const start = performance.now();
+  for (let i = 0; i < batches; i++) names += await step();
+  const seconds = (performance.now() - start) / 1000;
+  model.dispose();
+  return { train_names_per_s: names / seconds, train_batches: batches };
+}
+
+const backends = (process.env.BENCH_BACKENDS ?? 'wasm,cpu').split(',');
+const results = [];
+for (const backend of backends) {
+  await tf.setBackend(backend);
+  await tf.ready();
+  const steps = Number(process.env.BENCH_STEPS ?? (backend === 'cpu' ? 60 : 300));
+  const a = await ours(backend, steps);
+  const b =
+    process.env.BENCH_OURS_ONLY === '1'
+      ? { train_names_per_s: NaN, train_batches: 0 }
+      : await theirs(backend, backend === 'cpu' ? 3 : 10);
+  const row = {
+    backend,
+    ours_train_names_per_s: Math.round(a.train_names_per_s),
+    ours_train_batches: a.train_batches,
+    tfjs_layers_train_names_per_s: Math.round(b.train_names_per_s * 10) / 10,
+    tfjs_layers_train_batches: b.train_batches,
+    ratio: Math.round((a.train_names_per_s / b.train_names_per_s) * 10) / 10,
+    predict_single_median_us: Math.round(a.predict_single_median_us),
+    predict_batch_names_per_s: Math.round(a.predict_batch_names_per_s),
+  };
+  results.push(row);
+  console.log(
+    `${backend}: ours ${row.ours_train_names_per_s} names/s, tfjs-layers ${row.tfjs_layers_train_names_per_s} names/s (×${row.ratio}); ` +
+      `predict 1 name (length 7) median ${row.predict_single_median_us} µs, batch predict ${row.predict_batch_names_per_s} names/s`,
+  );
+}
+
+const report = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpus: os.cpus().length,
+  cpu_model: os.cpus()[0]?.model ?? 'unknown',
+  data: dataSource,
+  model: { ...config, batch: BATCH, optimizer: 'adam', learning_rate: LR },
+  results,
+};
+mkdirSync(path.join(root, 'bench-results'), { recursive: true });
+writeFileSync(path.join(root, 'bench-results', 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
+console.table(results);
+console.log('wrote bench-results/bench.json');
