@@ -124,6 +124,17 @@ describe('charrnn CLI', () => {
     expect(test.accuracy).toBeGreaterThan(0.9);
     expect(test.macro_f1).toBeGreaterThan(0.9);
     expect(existsSync(path.join(out, 'model.json'))).toBe(true);
+    for (const file of [
+      'report.html',
+      'learning-curves.svg',
+      'learning-curves.png',
+      'confusion.svg',
+      'confusion.png',
+      'per-class.csv',
+    ]) {
+      expect(existsSync(path.join(out, file))).toBe(true);
+    }
+    expect(readFileSync(path.join(out, 'report.html'), 'utf8')).toContain('Gamma');
     const manifest = JSON.parse(readFileSync(path.join(out, 'model.json'), 'utf8')) as {
       weightsManifest: { paths: string[] }[];
     };

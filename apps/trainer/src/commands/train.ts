@@ -12,6 +12,7 @@ import { chooseBackend, describeBackend, BACKEND_CHOICES, type BackendChoice } f
 import { parseChoice, parseInteger, parseNumber } from '../options.js';
 import { ProgressReporter } from '../progress.js';
 import { formatReportLine } from '../report.js';
+import { writeRunReport, type ReportSection } from '../report/index.js';
 
 /** Flags of `charrnn train` as commander hands them over (strings until validated). */
 export interface RawTrainOptions {
@@ -180,7 +181,7 @@ function checkOutputDir(out: string, force: boolean): void {
   }
 }
 
-function reportToJson(report: ClassificationReport): Record<string, unknown> {
+function reportToJson(report: ClassificationReport): ReportSection {
   return {
     accuracy: report.accuracy,
     macro_f1: report.macroF1,
@@ -309,6 +310,12 @@ export async function runTrain(raw: RawTrainOptions): Promise<void> {
   });
   await writeFileAtomic(path.join(out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
   model.dispose();
+  const runReport = await writeRunReport(out, {
+    ...metrics,
+    config: { ...config },
+    title: path.basename(out),
+    labels,
+  });
 
   const lines = [
     '',
@@ -317,7 +324,7 @@ export async function runTrain(raw: RawTrainOptions): Promise<void> {
   ];
   if (valReport !== undefined) lines.push(`val:  ${formatMetrics(valReport)}`);
   if (testReport !== undefined) lines.push(`test: ${formatMetrics(testReport)}`);
-  lines.push(`saved model bundle and metrics.json to ${out}`);
+  lines.push(`saved model bundle and metrics.json to ${out}`, `report: ${runReport.html}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
