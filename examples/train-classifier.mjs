@@ -16,9 +16,9 @@ console.log(formatReport(report));
 const split = stratifiedSplit(corpus.items, { val: 0.1, test: 0, seed: 1 });
 const tokenizer = Tokenizer.tutorial();
 const { labels } = corpus;
-// `cell`: the recurrent cell (see ClassifierConfig of @charrnn/layers); 'rnn' is the tutorial's.
+// `cell`: 'lstm' here; also 'gru', 'simple' or the tutorial's 'rnn' (ClassifierConfig of @charrnn/layers).
 const model = CharClassifier.create(
-  { cell: 'rnn', vocabSize: tokenizer.vocabSize, embedDim: 32, hiddenSize: 64, numClasses: labels.length },
+  { cell: 'lstm', vocabSize: tokenizer.vocabSize, embedDim: 32, hiddenSize: 64, numClasses: labels.length },
   new Rng(1),
 );
 await train(model, encodeExamples(split.train, tokenizer, labels), {

@@ -78,6 +78,24 @@ describe('charrnn CLI', () => {
     expect(lines[0]).toMatch(/^charrnn: \w+Error: .*nope\.tsv/);
   });
 
+  it('refuses an unwritable run directory before training', () => {
+    writeFileSync(path.join(work, 'a-file'), 'x');
+    const run = charrnn([
+      'train',
+      '--out',
+      path.join(work, 'a-file', 'run'),
+      '--iters',
+      '1',
+      '--backend',
+      'cpu',
+    ]);
+    expect(run.status).toBe(1);
+    expect(run.stdout).not.toContain('epoch');
+    expect(run.stderr.trim()).toMatch(
+      /^charrnn: IoError: field --out: cannot write the run directory .*a-file\/run: ENOTDIR/,
+    );
+  });
+
   it('rejects an out-of-range value naming the flag', () => {
     const run = charrnn(['train', '--out', path.join(work, 'z'), '--batch', '0']);
     expect(run.status).toBe(2);

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidArgumentError, Rng, type ClassificationReport } from '@charrnn/core';
+import { InvalidArgumentError, IoError, Rng, type ClassificationReport } from '@charrnn/core';
 import { fileSystemHandler, writeFileAtomic } from '@charrnn/core/node';
 import { defaultCorpus, encodeExamples, stratifiedSplit, type LabeledName } from '@charrnn/data';
 import { loadCorpus } from '@charrnn/data/node';
@@ -167,6 +167,21 @@ async function loadSplits(config: TrainConfig, log: (line: string) => void): Pro
   return { train, val, test, source: config.data };
 }
 
+/** Fails before training, not after it, when the run directory cannot be written. */
+async function checkWritable(out: string): Promise<void> {
+  const probe = path.join(out, `.charrnn-write-test-${process.pid}`);
+  try {
+    await mkdir(out, { recursive: true });
+    await writeFile(probe, '');
+    await rm(probe, { force: true });
+  } catch (error) {
+    throw new IoError(`cannot write the run directory ${out}: ${(error as Error).message}`, {
+      field: '--out',
+      cause: error,
+    });
+  }
+}
+
 function checkOutputDir(out: string, force: boolean): void {
   if (!existsSync(out)) return;
   const entries = readdirSync(out);
@@ -203,6 +218,7 @@ export async function runTrain(raw: RawTrainOptions): Promise<void> {
   const config = resolveTrainConfig(raw);
   const out = path.resolve(config.out);
   checkOutputDir(out, config.force);
+  await checkWritable(out);
   const progress = new ProgressReporter();
   const log = (line: string): void => progress.log(line);
 
