@@ -30,7 +30,7 @@ const OWN_TEMP = /^\.(?:model\.json|weights(?:\.[0-9a-f]{16})?\.bin)\.[0-9a-f]{1
 const HASHED_WEIGHTS = /^weights\.([0-9a-f]{16})\.bin$/;
 
 /** Loads retried when the bundle changed while it was being read (a concurrent save). */
-const LOAD_ATTEMPTS = 3;
+const LOAD_ATTEMPTS = 25;
 
 function sha256Prefix(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
