@@ -7,11 +7,10 @@ import {
   columns,
   gatherRows,
   inputProjection,
+  planRecurrentRun,
   inputSideGradients,
-  lengthOrder,
   sigmoid,
   tanhJs,
-  validRows,
   weightGradient,
 } from './recurrence_js.js';
 import type { RecurrentRunOptions } from './recurrent_options.js';
@@ -40,12 +39,13 @@ export function gruJs(
   const H = U.shape[0];
   const G = 3 * H;
   const N = B * T;
-  const { order, running } = lengthOrder(lengths, T);
-  const { valid, compact } = validRows(lengths, T);
-  const M = valid.length; // valid steps: the input-side products run on these rows only
-  const onCpu = tf.getBackend() === 'cpu';
+  const { order, running, valid, compact, M, onCpu, dropMask } = planRecurrentRun(
+    lengths,
+    T,
+    H,
+    options.recurrentDropoutMask,
+  );
   const { returnSequences } = options;
-  const dropMask = options.recurrentDropoutMask && reorderRows(options.recurrentDropoutMask, order, H);
 
   return customOp([x, W, U, b] as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor], ([x, W, U, b]) => {
     const xData = gatherRows(x.dataSync() as Float32Array, valid, E); // [M, E]

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { matMulInto, matMulTransposedA, matMulTransposedB, transposeJs } from './mat_mul_js.js';
+import { reorderRows } from './recurrent_options.js';
 
 /**
  * Shared pieces of the `'js'` recurrent paths (cpu/wasm): rows are processed longest first, so
@@ -303,4 +304,41 @@ export function weightGradient(
   if (M === 0) return tf.zeros([k, n]);
   if (onCpu) return tf.tensor2d(matMulTransposedA(a, b, M, k, n), [k, n]);
   return tf.matMul(transposed(a, M, k), tf.tensor2d(b, [M, n]));
+}
+
+/** What every JS recurrence (tutorial RNN, LSTM, GRU) derives from the batch before its loop. */
+export interface RecurrentRunPlan extends LengthOrder {
+  /** Flat `[b*T + t]` indices of the valid (non-padding) steps. */
+  valid: Int32Array;
+  /** Row of each valid step in the compacted `[M, ·]` input-side arrays. */
+  compact: Int32Array;
+  /** Number of valid steps: the input-side products run on these rows only. */
+  M: number;
+  /**
+   * The cpu backend's matMul is slower than the JS loops at any size (PERFORMANCE.md lesson 8):
+   * there every product is done in JS.
+   */
+  onCpu: boolean;
+  /** The recurrent dropout mask with its rows in the length order, when there is one. */
+  dropMask: Float32Array | undefined;
+}
+
+/** The shared set-up of a JS recurrence over `lengths` (`maxLen` steps) with `units` units. */
+export function planRecurrentRun(
+  lengths: Int32Array,
+  maxLen: number,
+  units: number,
+  recurrentDropoutMask: Float32Array | undefined,
+): RecurrentRunPlan {
+  const { order, running } = lengthOrder(lengths, maxLen);
+  const { valid, compact } = validRows(lengths, maxLen);
+  return {
+    order,
+    running,
+    valid,
+    compact,
+    M: valid.length,
+    onCpu: tf.getBackend() === 'cpu',
+    dropMask: recurrentDropoutMask && reorderRows(recurrentDropoutMask, order, units),
+  };
 }

@@ -6,10 +6,9 @@ import {
   columnSums,
   gatherRows,
   inputProjection,
+  planRecurrentRun,
   inputSideGradients,
-  lengthOrder,
   tanhJs,
-  validRows,
   weightGradient,
 } from './recurrence_js.js';
 import type { RecurrentRunOptions } from './recurrent_options.js';
@@ -38,14 +37,13 @@ export function simpleRnnJs(
   const { lengths, batchSize: B, maxLen: T } = sequences;
   const [E, H] = Wx.shape;
   const N = B * T;
-  const { order, running } = lengthOrder(lengths, T);
-  const { valid, compact } = validRows(lengths, T);
-  const M = valid.length; // valid steps: the input-side products run on these rows only
-  // The cpu backend's matMul is slower than the JS loops at any size (PERFORMANCE.md lesson 8):
-  // there every product is done in JS.
-  const onCpu = tf.getBackend() === 'cpu';
+  const { order, running, valid, compact, M, onCpu, dropMask } = planRecurrentRun(
+    lengths,
+    T,
+    H,
+    options.recurrentDropoutMask,
+  );
   const { returnSequences } = options;
-  const dropMask = options.recurrentDropoutMask && reorderRows(options.recurrentDropoutMask, order, H);
 
   return customOp(
     [x, Wx, Wh, b] as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D],
