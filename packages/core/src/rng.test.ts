@@ -115,6 +115,16 @@ describe('Rng', () => {
     expect(state.words).toHaveLength(4);
   });
 
+  it('getState always gives unsigned 32-bit words that fromState accepts (any point of the stream)', () => {
+    const rng = new Rng(5);
+    for (let i = 0; i < 2000; i++) {
+      const state = rng.getState();
+      expect(state.words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)).toBe(true);
+      const restored = Rng.fromState(state);
+      expect(restored.nextUint32()).toBe(rng.nextUint32());
+    }
+  });
+
   it('fork() is deterministic and independent of the parent', () => {
     const p1 = new Rng(8);
     const p2 = new Rng(8);

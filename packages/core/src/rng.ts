@@ -106,7 +106,7 @@ export class Rng {
 
   /** Snapshot of the state, for checkpoints. */
   getState(): RngState {
-    return { algorithm: 'sfc32', words: [this.a, this.b, this.c, this.d] };
+    return { algorithm: 'sfc32', words: [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0] };
   }
 
   /** Restores a generator from {@link Rng.getState}'s snapshot. */
