@@ -5,15 +5,17 @@ import { checkClassifierConfig, gateCount, recurrentOutputSize } from './classif
 import type { ClassifierConfig } from './classifier_config.js';
 import { dense } from './dense.js';
 import { dropoutMask, repeatOverSteps } from './dropout_masks.js';
-import { embeddingLookup } from './embedding.js';
+import { checkIds, embeddingLookup } from './embedding.js';
 import { gru } from './gru.js';
 import { glorotUniform, orthogonal, randomUniform } from './initializers.js';
 import { parseTopology, sequentialTopology, weightLayout } from './layers_model_json.js';
 import type { ModelNames } from './layers_model_json.js';
 import { lstm } from './lstm.js';
+import { lstmEmbeddedJs } from './lstm_js.js';
 import { mergeDirections, multiplyByMask } from './merge_ops.js';
 import type { RecurrentOptions } from './recurrent_options.js';
-import { reverseSequences } from './reverse_sequences.js';
+import { resolvePath } from './read_back.js';
+import { reverseIds, reverseSequences } from './reverse_sequences.js';
 import type { SequenceShape } from './sequence_shape.js';
 import { simpleRnn } from './simple_rnn.js';
 
@@ -152,12 +154,17 @@ export class CharClassifier {
     const weights = this.trainableWeights;
     const layers = config.layers ?? 1;
     const directions = config.bidirectional === undefined ? 1 : 2;
+    const table = weights[0] as tf.Variable<tf.Rank.R2>;
+    // An LSTM reading the embedding directly (no input dropout) on the 'js' path looks its input
+    // projection up per token (lstmEmbeddedJs): the same function, without the embedding tensor.
+    const fuseEmbedding = config.cell === 'lstm' && inputDropout === 0 && resolvePath() === 'js';
+    if (fuseEmbedding) checkIds(ids, config.vocabSize);
     return tf.tidy(() => {
-      let x = embeddingLookup(weights[0] as tf.Variable<tf.Rank.R2>, ids);
+      let x = fuseEmbedding ? undefined : embeddingLookup(table, ids);
       let width = config.embedDim;
       let w = 1;
       for (let layer = 0; layer < layers; layer++) {
-        if (inputDropout > 0)
+        if (inputDropout > 0 && x !== undefined)
           x = multiplyByMask(
             x,
             repeatOverSteps(
@@ -189,8 +196,14 @@ export class CharClassifier {
                 }
               : {}),
           };
-          const input = d === 0 ? x : reverseSequences(x, seq);
-          let y = this.cell(input, W, U, b, seq, options);
+          let y: tf.Tensor2D;
+          if (x === undefined) {
+            const run = { ...options, returnSequences };
+            y = lstmEmbeddedJs(table, d === 0 ? ids : reverseIds(ids, seq), W, U, b as tf.Tensor1D, seq, run);
+          } else {
+            const input = d === 0 ? x : reverseSequences(x, seq);
+            y = this.cell(input, W, U, b, seq, options);
+          }
           if (d === 1 && returnSequences) y = reverseSequences(y, seq);
           outputs.push(y);
         }
@@ -204,7 +217,11 @@ export class CharClassifier {
             : (outputs[0] as tf.Tensor2D);
         width = recurrentOutputSize(config);
       }
-      return dense(x, weights[w] as tf.Variable<tf.Rank.R2>, weights[w + 1] as tf.Variable<tf.Rank.R1>);
+      return dense(
+        x as tf.Tensor2D,
+        weights[w] as tf.Variable<tf.Rank.R2>,
+        weights[w + 1] as tf.Variable<tf.Rank.R1>,
+      );
     });
   }
 

@@ -34,13 +34,7 @@ export function embeddingLookup(
   options: { path?: OpPath } = {},
 ): tf.Tensor2D {
   const [vocabSize, embedDim] = table.shape;
-  for (let n = 0; n < ids.length; n++) {
-    const id = ids[n] as number;
-    if (!(id >= 0 && id < vocabSize))
-      throw new InvalidArgumentError(`ids[${n}] = ${id} is outside the vocabulary [0, ${vocabSize})`, {
-        field: 'ids',
-      });
-  }
+  checkIds(ids, vocabSize);
   const path = resolvePath(options.path);
   return customOp([table] as [tf.Tensor2D], ([table]) => ({
     value:
@@ -79,4 +73,15 @@ function scatterAddOps(dy: tf.Tensor2D, ids: Int32Array, vocabSize: number): tf.
   const oneHotT = new Float32Array(vocabSize * ids.length);
   for (let n = 0; n < ids.length; n++) oneHotT[(ids[n] as number) * ids.length + n] = 1;
   return tf.matMul(tf.tensor2d(oneHotT, [vocabSize, ids.length]), dy);
+}
+
+/** Throws InvalidArgumentError unless every id is in `[0, vocabSize)`. @internal */
+export function checkIds(ids: Int32Array, vocabSize: number): void {
+  for (let n = 0; n < ids.length; n++) {
+    const id = ids[n] as number;
+    if (!(id >= 0 && id < vocabSize))
+      throw new InvalidArgumentError(`ids[${n}] = ${id} is outside the vocabulary [0, ${vocabSize})`, {
+        field: 'ids',
+      });
+  }
 }

@@ -2,18 +2,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import { customOp } from './custom_op.js';
 import { keepForBackward } from './keep_for_backward.js';
 import { matMulInto, matMulTransposedB } from './mat_mul_js.js';
+import { denseInputSide, embeddedInputSide } from './input_side_js.js';
+import type { InputSide } from './input_side_js.js';
 import {
-  columnSums,
-  gatherRows,
-  inputProjection,
   planRecurrentRun,
-  inputSideGradients,
   productInJs,
   readProduct,
   sigmoid,
   tanhJs,
   weightGradient,
 } from './recurrence_js.js';
+import type { RecurrentRunPlan } from './recurrence_js.js';
 import type { RecurrentRunOptions } from './recurrent_options.js';
 import { gatherSequenceOutputs, reorderRows } from './recurrent_options.js';
 import type { SequenceShape } from './sequence_shape.js';
@@ -34,24 +33,52 @@ export function lstmJs(
   sequences: SequenceShape,
   options: RecurrentRunOptions,
 ): tf.Tensor2D {
+  return lstmJsWith(x, W, U, b, sequences, options, (x, W, plan) => denseInputSide(x, W, plan));
+}
+
+/**
+ * {@link lstmJs} reading its input from an embedding: the same function as
+ * `lstmJs(embeddingLookup(table, ids), W, U, b, ...)`, with gradients for `table`, `W`, `U` and
+ * `b`. The input projection is looked up per token from `table·W` (see
+ * {@link embeddedInputSide}), so a training batch needs no `[steps, E]·[E, 4H]` products.
+ * @param table `[vocabSize, E]` embedding matrix
+ * @param ids `[batchSize * maxLen]` token ids, each in `[0, vocabSize)` (checked by the caller)
+ * @internal
+ */
+export function lstmEmbeddedJs(
+  table: tf.Tensor2D,
+  ids: Int32Array,
+  W: tf.Tensor2D,
+  U: tf.Tensor2D,
+  b: tf.Tensor1D,
+  sequences: SequenceShape,
+  options: RecurrentRunOptions,
+): tf.Tensor2D {
+  return lstmJsWith(table, W, U, b, sequences, options, (table, W, plan) =>
+    embeddedInputSide(table, ids, W, plan),
+  );
+}
+
+/** The JS LSTM with its input side (`x_t·W` and its gradients) supplied by `inputSide`. */
+function lstmJsWith(
+  x: tf.Tensor2D,
+  W: tf.Tensor2D,
+  U: tf.Tensor2D,
+  b: tf.Tensor1D,
+  sequences: SequenceShape,
+  options: RecurrentRunOptions,
+  inputSide: (x: tf.Tensor2D, W: tf.Tensor2D, plan: RecurrentRunPlan) => InputSide,
+): tf.Tensor2D {
   const { lengths, batchSize: B, maxLen: T } = sequences;
-  const E = W.shape[0];
   const H = U.shape[0];
   const G = 4 * H;
-  const N = B * T;
-  const { order, running, valid, compact, M, onCpu, dropMask } = planRecurrentRun(
-    lengths,
-    T,
-    H,
-    options.recurrentDropoutMask,
-  );
+  const plan = planRecurrentRun(lengths, T, H, options.recurrentDropoutMask);
+  const { order, running, compact, M, onCpu, dropMask } = plan;
   const { returnSequences } = options;
 
   return customOp([x, W, U, b] as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D], ([x, W, U, b]) => {
-    const xData = gatherRows(x.dataSync() as Float32Array, valid, E); // [M, E]
-    const WKept = keepForBackward(W);
-    // [M, 4H], compact row compact[r*T + t]
-    const xW = M === 0 ? new Float32Array(0) : inputProjection(tf.tensor2d(xData, [M, E]), xData, W, onCpu);
+    // Valid step m (compact row compact[r*T + t]) reads its x·W at row rowOf[m] of xW.
+    const { values: xW, rowOf, gradients: inputGradients } = inputSide(x, W, plan);
     const bias = b.dataSync() as Float32Array;
     // U's values are read only when a product runs in JS (a 256 KiB copy for 128 units).
     const UKept = keepForBackward(U);
@@ -77,35 +104,7 @@ export function lstmJs(
       const left = recurrentInput(t, rows);
       if (productInJs(rows, H, G)) matMulInto(left, UData(), rec, rows, H, G);
       else readProduct(left, rows, H, U, rec);
-      const s = t * B * H;
-      const sNext = s + B * H;
-      for (let i = 0; i < rows; i++) {
-        const xo = (compact[(order[i] as number) * T + t] as number) * G;
-        const ro = i * G;
-        const ao = (t * B + i) * G;
-        const ho = i * H;
-        for (let j = 0; j < H; j++) {
-          const ig = sigmoid((xW[xo + j] as number) + (rec[ro + j] as number) + (bias[j] as number));
-          const fg = sigmoid(
-            (xW[xo + H + j] as number) + (rec[ro + H + j] as number) + (bias[H + j] as number),
-          );
-          const gg = tanhJs(
-            (xW[xo + 2 * H + j] as number) + (rec[ro + 2 * H + j] as number) + (bias[2 * H + j] as number),
-          );
-          const og = sigmoid(
-            (xW[xo + 3 * H + j] as number) + (rec[ro + 3 * H + j] as number) + (bias[3 * H + j] as number),
-          );
-          const cn = fg * (c[s + ho + j] as number) + ig * gg;
-          const tc = tanhJs(cn);
-          c[sNext + ho + j] = cn;
-          h[sNext + ho + j] = og * tc;
-          acts[ao + j] = ig;
-          acts[ao + H + j] = fg;
-          acts[ao + 2 * H + j] = gg;
-          acts[ao + 3 * H + j] = og;
-          tanhC[(t * B + i) * H + j] = tc;
-        }
-      }
+      forwardStep(t, rows, T, B, H, xW, rowOf, compact, order, rec, bias, c, h, acts, tanhC);
     }
     const value = gatherSequenceOutputs(h, lengths, order, running, T, H, returnSequences);
 
@@ -116,42 +115,34 @@ export function lstmJs(
       const dc = new Float32Array(B * H);
       const dz = new Float32Array(B * G); // one step's gate pre-activations
       const dZ = new Float32Array(M * G); // every valid step's, compact row
+      const db = new Float32Array(G);
       const hInAll = new Float32Array(M * H); // the recurrent product's input, compact row
       let UT: tf.Tensor2D | undefined;
       for (let t = T - 1; t >= 0; t--) {
         const rows = running[t] as number;
         if (rows === 0) continue;
-        const s = t * B * H;
         const left = recurrentInput(t, rows);
-        for (let i = 0; i < rows; i++) {
-          const n = (order[i] as number) * T + t;
-          const m = compact[n] as number;
-          const ho = i * H;
-          const ao = (t * B + i) * G;
-          if (returnSequences)
-            for (let j = 0; j < H; j++) dh[ho + j] = (dh[ho + j] as number) + (dyData[n * H + j] as number);
-          for (let j = 0; j < H; j++) {
-            const ig = acts[ao + j] as number;
-            const fg = acts[ao + H + j] as number;
-            const gg = acts[ao + 2 * H + j] as number;
-            const og = acts[ao + 3 * H + j] as number;
-            const tc = tanhC[(t * B + i) * H + j] as number;
-            const dhj = dh[ho + j] as number;
-            const dcj = (dc[ho + j] as number) + dhj * og * (1 - tc * tc);
-            dc[ho + j] = dcj * fg;
-            const di = dcj * gg * ig * (1 - ig);
-            const df = dcj * (c[s + ho + j] as number) * fg * (1 - fg);
-            const dg = dcj * ig * (1 - gg * gg);
-            const dO = dhj * tc * og * (1 - og);
-            const zo = i * G;
-            dz[zo + j] = di;
-            dz[zo + H + j] = df;
-            dz[zo + 2 * H + j] = dg;
-            dz[zo + 3 * H + j] = dO;
-          }
-          dZ.set(dz.subarray(i * G, i * G + G), m * G);
-          hInAll.set(left.subarray(ho, ho + H), m * H);
-        }
+        backwardStep(
+          t,
+          rows,
+          T,
+          B,
+          H,
+          returnSequences,
+          dyData,
+          order,
+          compact,
+          acts,
+          tanhC,
+          c,
+          left,
+          dh,
+          dc,
+          dz,
+          dZ,
+          db,
+          hInAll,
+        );
         // dh_{t-1} = (dz·Uᵀ) ⊙ mask. Rows past their last step keep dh and dc: state carried.
         if (productInJs(rows, G, H))
           matMulTransposedB(dz, (UValues ??= UKept().dataSync() as Float32Array), dh, rows, G, H);
@@ -161,14 +152,125 @@ export function lstmJs(
       }
       UT?.dispose();
 
-      const db = new Float32Array(G);
-      columnSums(dZ, M, G, db);
-      return [
-        ...inputSideGradients(dZ, xData, WKept(), valid, N, onCpu),
-        weightGradient(hInAll, dZ, M, H, G, onCpu),
-        tf.tensor1d(db),
-      ];
+      return [...inputGradients(dZ), weightGradient(hInAll, dZ, M, H, G, onCpu), tf.tensor1d(db)];
     };
     return { value, gradFunc };
   });
+}
+
+/*
+ * The element-wise loops are top-level functions of their arrays: inside the customOp closure
+ * every array would be a context slot (the backward closure captures them), reloaded on each
+ * access, which made these loops several times slower.
+ */
+
+/** Gates and new state of the `rows` sequences running at step `t` (rows in length order). */
+function forwardStep(
+  t: number,
+  rows: number,
+  T: number,
+  B: number,
+  H: number,
+  xW: Float32Array,
+  rowOf: Int32Array,
+  compact: Int32Array,
+  order: Int32Array,
+  rec: Float32Array,
+  bias: Float32Array,
+  c: Float32Array,
+  h: Float32Array,
+  acts: Float32Array,
+  tanhC: Float32Array,
+): void {
+  const G = 4 * H;
+  const s = t * B * H;
+  const sNext = s + B * H;
+  for (let i = 0; i < rows; i++) {
+    const xo = (rowOf[compact[(order[i] as number) * T + t] as number] as number) * G;
+    const ro = i * G;
+    const ao = (t * B + i) * G;
+    const ho = i * H;
+    for (let j = 0; j < H; j++) {
+      const ig = sigmoid((xW[xo + j] as number) + (rec[ro + j] as number) + (bias[j] as number));
+      const fg = sigmoid((xW[xo + H + j] as number) + (rec[ro + H + j] as number) + (bias[H + j] as number));
+      const gg = tanhJs(
+        (xW[xo + 2 * H + j] as number) + (rec[ro + 2 * H + j] as number) + (bias[2 * H + j] as number),
+      );
+      const og = sigmoid(
+        (xW[xo + 3 * H + j] as number) + (rec[ro + 3 * H + j] as number) + (bias[3 * H + j] as number),
+      );
+      const cn = fg * (c[s + ho + j] as number) + ig * gg;
+      const tc = tanhJs(cn);
+      c[sNext + ho + j] = cn;
+      h[sNext + ho + j] = og * tc;
+      acts[ao + j] = ig;
+      acts[ao + H + j] = fg;
+      acts[ao + 2 * H + j] = gg;
+      acts[ao + 3 * H + j] = og;
+      tanhC[(t * B + i) * H + j] = tc;
+    }
+  }
+}
+
+/**
+ * Backpropagation through step `t` for its `rows` running sequences: gate gradients into `dz`
+ * (this step, `[rows, G]`), `dZ` (compact rows) and `db`; `dc` carried to the previous step;
+ * the recurrent product's input copied to `hInAll`.
+ */
+function backwardStep(
+  t: number,
+  rows: number,
+  T: number,
+  B: number,
+  H: number,
+  returnSequences: boolean,
+  dyData: Float32Array,
+  order: Int32Array,
+  compact: Int32Array,
+  acts: Float32Array,
+  tanhC: Float32Array,
+  c: Float32Array,
+  left: Float32Array,
+  dh: Float32Array,
+  dc: Float32Array,
+  dz: Float32Array,
+  dZ: Float32Array,
+  db: Float32Array,
+  hInAll: Float32Array,
+): void {
+  const G = 4 * H;
+  const s = t * B * H;
+  for (let i = 0; i < rows; i++) {
+    const n = (order[i] as number) * T + t;
+    const m = compact[n] as number;
+    const ho = i * H;
+    const ao = (t * B + i) * G;
+    if (returnSequences)
+      for (let j = 0; j < H; j++) dh[ho + j] = (dh[ho + j] as number) + (dyData[n * H + j] as number);
+    for (let j = 0; j < H; j++) {
+      const ig = acts[ao + j] as number;
+      const fg = acts[ao + H + j] as number;
+      const gg = acts[ao + 2 * H + j] as number;
+      const og = acts[ao + 3 * H + j] as number;
+      const tc = tanhC[(t * B + i) * H + j] as number;
+      const dhj = dh[ho + j] as number;
+      const dcj = (dc[ho + j] as number) + dhj * og * (1 - tc * tc);
+      dc[ho + j] = dcj * fg;
+      const di = dcj * gg * ig * (1 - ig);
+      const df = dcj * (c[s + ho + j] as number) * fg * (1 - fg);
+      const dg = dcj * ig * (1 - gg * gg);
+      const dO = dhj * tc * og * (1 - og);
+      const zo = i * G;
+      dz[zo + j] = di;
+      dz[zo + H + j] = df;
+      dz[zo + 2 * H + j] = dg;
+      dz[zo + 3 * H + j] = dO;
+      db[j] = (db[j] as number) + di;
+      db[H + j] = (db[H + j] as number) + df;
+      db[2 * H + j] = (db[2 * H + j] as number) + dg;
+      db[3 * H + j] = (db[3 * H + j] as number) + dO;
+    }
+    dZ.set(dz.subarray(i * G, i * G + G), m * G);
+    hInAll.set(left.subarray(ho, ho + H), m * H);
+  }
 }

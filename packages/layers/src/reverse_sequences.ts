@@ -35,3 +35,18 @@ export function reverseSequences(x: tf.Tensor2D, sequences: SequenceShape): tf.T
     gradFunc: (dy: tf.Tensor2D) => [permute(dy)],
   }));
 }
+
+/**
+ * The token ids {@link reverseSequences} would give for an embedding of `ids`: each sequence
+ * reversed within its own length, padding left in place.
+ * @internal
+ */
+export function reverseIds(ids: Int32Array, sequences: SequenceShape): Int32Array {
+  const { lengths, batchSize: B, maxLen: T } = sequences;
+  const out = new Int32Array(ids);
+  for (let r = 0; r < B; r++) {
+    const length = lengths[r] as number;
+    for (let t = 0; t < length; t++) out[r * T + t] = ids[r * T + length - 1 - t] as number;
+  }
+  return out;
+}
