@@ -43,7 +43,7 @@ export type WorkerEvent =
     }
   | {
       type: 'done';
-      stopped: 'completed' | 'aborted';
+      stopped: 'completed' | 'aborted' | 'early_stopped';
       steps: number;
       namesTrained: number;
       namesPerSecond: number;

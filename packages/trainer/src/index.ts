@@ -16,3 +16,22 @@ export type {
 export type { TrainOptions } from './train_options.js';
 export { classifyNames, loadClassifierBundle, saveClassifierBundle } from './classifier_bundle.js';
 export type { ClassifierBundle, NamePrediction, SaveClassifierOptions } from './classifier_bundle.js';
+export { Optimizer } from './optimizer.js';
+export type { OptimizerConfig, OptimizerState } from './optimizer.js';
+export {
+  initialMonitorState,
+  MONITOR_METRICS,
+  monitoredValue,
+  scheduledLearningRate,
+  updateMonitors,
+} from './schedule.js';
+export type {
+  EarlyStopping,
+  LearningRateSchedule,
+  MonitorDecision,
+  MonitorMetric,
+  MonitorState,
+  ReduceOnPlateau,
+} from './schedule.js';
+export { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
+export type { ArraySpec, CheckpointJson, EncodedCheckpoint, TrainCheckpoint } from './checkpoint.js';

@@ -4,10 +4,12 @@ import { collate } from '@charrnn/data';
 import type { Batch, Example } from '@charrnn/data';
 import { softmaxCrossEntropy } from '@charrnn/layers';
 import type { CharClassifier } from '@charrnn/layers';
-import { clipByGlobalNormLazily } from './clip_by_global_norm.js';
+import type { TrainCheckpoint } from './checkpoint.js';
 import { evaluate } from './evaluate.js';
+import { Optimizer } from './optimizer.js';
+import { initialMonitorState, scheduledLearningRate, updateMonitors } from './schedule.js';
 import type { EpochRecord, TrainEvent, TrainResult } from './train_events.js';
-import { createOptimizer, createSampler, disposeOptimizer, planTraining } from './train_options.js';
+import { createSampler, planTraining } from './train_options.js';
 import type { TrainOptions } from './train_options.js';
 
 /** What {@link train} needs besides the {@link TrainOptions}. */
@@ -24,6 +26,13 @@ export interface TrainRunOptions extends TrainOptions {
   signal?: AbortSignal;
   /** Batch size of the validation passes (default 256). */
   evalBatchSize?: number;
+  /** Continue the run this checkpoint was taken from (same examples, options and model config). */
+  resumeFrom?: TrainCheckpoint;
+  /**
+   * Receives a checkpoint at the end of every epoch (evaluation period), and when the run is
+   * aborted through `signal`. Training waits for the returned promise (write it to disk there).
+   */
+  onCheckpoint?: (checkpoint: TrainCheckpoint) => void | Promise<void>;
 }
 
 /** The loop yields to the event loop this often, so aborts, timers and UIs get a turn. */
@@ -72,14 +81,66 @@ export async function train(
       { field: 'labels' },
     );
   const sampler = createSampler(options.sampler, examples, new Rng(options.seed));
-  // Dropout masks (when the model has dropout) come from their own stream of the same seed.
-  const dropoutRng = new Rng((options.seed + 0x9e3779b9) >>> 0);
-  const optimizer = createOptimizer(options);
   const weights = model.trainableWeights;
+  const optimizer = new Optimizer(weights, {
+    kind: options.optimizer,
+    learningRate: options.learningRate,
+    ...(options.momentum === undefined ? {} : { momentum: options.momentum }),
+  });
   const lossOptions = {
     labelSmoothing: options.labelSmoothing ?? 0,
     ...(options.classWeights === undefined ? {} : { classWeights: options.classWeights }),
   };
+  const monitor = options.monitor ?? 'accuracy';
+  const hasVal = val !== undefined && val.length > 0;
+  const restoreBest = options.restoreBest === true && hasVal;
+
+  const history: EpochRecord[] = [];
+  let trainMs = 0;
+  let namesTrained = 0;
+  let steps = 0;
+  let stopped: TrainResult['stopped'] = 'completed';
+  let periodLoss = 0;
+  let periodSteps = 0;
+  let monitorState = initialMonitorState();
+  let bestWeights: Float32Array[] | null = null;
+  // Dropout masks (when the model has dropout) come from their own stream of the same seed.
+  let dropoutRng = new Rng((options.seed + 0x9e3779b9) >>> 0);
+  let finished: TrainCheckpoint['finished'] = null;
+
+  const resume = options.resumeFrom;
+  if (resume !== undefined) {
+    if (resume.totalSteps !== plan.totalSteps)
+      throw new InvalidConfigError(
+        `the checkpoint is of a run of ${resume.totalSteps} steps, these options make ${plan.totalSteps}`,
+        { field: 'resumeFrom' },
+      );
+    if (
+      resume.weights.length !== weights.length ||
+      resume.weights.some((w, i) => w.length !== (weights[i] as tf.Variable).size)
+    )
+      throw new InvalidConfigError("the checkpoint's weights do not match the model's", {
+        field: 'resumeFrom',
+      });
+    weights.forEach((w, i) => {
+      const value = tf.tensor(resume.weights[i] as Float32Array, w.shape);
+      w.assign(value);
+      value.dispose();
+    });
+    optimizer.setState(resume.optimizer);
+    dropoutRng = Rng.fromState(resume.dropoutRng);
+    history.push(...resume.history.map((h) => ({ ...h })));
+    trainMs = resume.trainMs;
+    namesTrained = resume.namesTrained;
+    steps = resume.steps;
+    periodLoss = resume.periodLoss;
+    periodSteps = resume.periodSteps;
+    monitorState = { ...resume.monitor };
+    bestWeights = resume.bestWeights?.map((w) => Float32Array.from(w)) ?? null;
+    finished = resume.finished;
+    // Replay the sampler: same seed, same draws, no tensors.
+    for (let i = 0; i < steps; i++) sampler.nextBatch(batchSize);
+  }
 
   /** One optimisation step; returns the batch loss (a scalar tensor, not read back). */
   function step(batch: Batch, stepNumber: number): tf.Scalar {
@@ -96,30 +157,23 @@ export async function train(
       weights,
     );
     const raw = weights.map((w) => grads[w.name] as tf.Tensor);
-    const clipped =
-      clipNorm === undefined ? { grads: raw, norm: undefined } : clipByGlobalNormLazily(raw, clipNorm);
-    if (clipped.norm !== undefined && !Number.isFinite(clipped.norm)) {
-      tf.dispose([value, ...raw, ...clipped.grads]);
-      throw new TrainingDivergedError(`gradient norm is ${clipped.norm} at step ${stepNumber}`);
+    try {
+      optimizer.apply(raw, clipNorm);
+    } catch (error) {
+      value.dispose();
+      if (error instanceof TrainingDivergedError)
+        throw new TrainingDivergedError(`${error.message} at step ${stepNumber}`, { cause: error });
+      throw error;
+    } finally {
+      tf.dispose(raw);
     }
-    optimizer.applyGradients(
-      weights.map((w, i) => ({ name: w.name, tensor: clipped.grads[i] as tf.Tensor })),
-    );
-    tf.dispose([...raw, ...clipped.grads]);
     return value;
   }
 
-  const history: EpochRecord[] = [];
-  let trainMs = 0;
-  let namesTrained = 0;
-  let steps = 0;
-  let stopped: TrainResult['stopped'] = 'completed';
-  // Loss summed on the device since the last read-back, and in JS per event window and period.
+  // Loss summed on the device since the last read-back, and in JS per event window.
   let pendingLoss: tf.Scalar = tf.scalar(0);
   let windowLoss = 0;
   let windowSteps = 0;
-  let periodLoss = 0;
-  let periodSteps = 0;
   const namesPerSecond = (): number => (trainMs > 0 ? namesTrained / (trainMs / 1000) : 0);
   const readLoss = (): void => {
     const sum = pendingLoss.dataSync()[0] as number;
@@ -129,6 +183,27 @@ export async function train(
     windowLoss += sum;
     periodLoss += sum;
   };
+  const snapshot = (): TrainCheckpoint => ({
+    steps,
+    totalSteps: plan.totalSteps,
+    history: history.map((h) => ({ ...h })),
+    trainMs,
+    namesTrained,
+    periodLoss,
+    periodSteps,
+    weights: weights.map((w) => Float32Array.from(w.dataSync() as Float32Array)),
+    bestWeights: bestWeights?.map((w) => Float32Array.from(w)) ?? null,
+    optimizer: optimizer.getState(),
+    dropoutRng: dropoutRng.getState(),
+    monitor: { ...monitorState },
+    finished,
+  });
+  const setWeights = (values: readonly Float32Array[]): void =>
+    weights.forEach((w, i) => {
+      const value = tf.tensor(values[i] as Float32Array, w.shape);
+      w.assign(value);
+      value.dispose();
+    });
 
   onEvent?.({
     type: 'start',
@@ -139,12 +214,20 @@ export async function train(
   });
   let lastYield = performance.now();
   try {
-    while (steps < plan.totalSteps) {
+    while (finished === null && steps < plan.totalSteps) {
       if (signal?.aborted === true) {
         stopped = 'aborted';
         break;
       }
       const start = performance.now();
+      optimizer.learningRate =
+        scheduledLearningRate(
+          options.schedule,
+          options.learningRate,
+          steps,
+          plan.totalSteps,
+          Math.floor(steps / plan.stepsPerPeriod),
+        ) * monitorState.plateauFactor;
       const batch = collate(examples, sampler.nextBatch(batchSize));
       const loss = step(batch, steps + 1);
       const summed = tf.add<tf.Scalar>(pendingLoss, loss);
@@ -176,28 +259,59 @@ export async function train(
           step: steps,
           trainLoss: periodLoss / periodSteps,
           trainSeconds: trainMs / 1000,
+          learningRate: optimizer.learningRate,
         };
-        if (val !== undefined && val.length > 0) record.val = evaluate(model, val, labels, evalBatchSize);
+        let stopNow = false;
+        if (hasVal) {
+          record.val = evaluate(model, val, labels, evalBatchSize);
+          const decision = updateMonitors(
+            monitorState,
+            record.val,
+            record.epoch,
+            monitor,
+            options.reduceOnPlateau,
+            options.earlyStopping,
+            options.learningRate,
+          );
+          if (decision.improved && restoreBest)
+            bestWeights = weights.map((w) => Float32Array.from(w.dataSync() as Float32Array));
+          stopNow = decision.stop;
+        }
         history.push(record);
+        periodLoss = 0;
+        periodSteps = 0;
+        if (stopNow) {
+          finished = 'early_stopped';
+          stopped = 'early_stopped';
+        } else if (steps === plan.totalSteps) finished = 'completed';
         onEvent?.({
           type: 'epoch',
           ...record,
           totalSteps: plan.totalSteps,
           namesPerSecond: namesPerSecond(),
         });
-        periodLoss = 0;
-        periodSteps = 0;
+        if (options.onCheckpoint !== undefined) await options.onCheckpoint(snapshot());
       }
       if (performance.now() - lastYield >= YIELD_EVERY_MS) {
         await yieldToEventLoop();
         lastYield = performance.now();
       }
     }
+    if (resume?.finished === 'early_stopped') stopped = 'early_stopped';
+    if (stopped === 'aborted' && options.onCheckpoint !== undefined) {
+      readLoss();
+      await options.onCheckpoint(snapshot());
+    }
   } finally {
     pendingLoss.dispose();
-    disposeOptimizer(optimizer);
+    optimizer.dispose();
   }
 
+  let restoredBest = false;
+  if (restoreBest && bestWeights !== null && stopped !== 'aborted') {
+    setWeights(bestWeights);
+    restoredBest = true;
+  }
   const result: TrainResult = {
     history,
     trainSeconds: trainMs / 1000,
@@ -205,6 +319,8 @@ export async function train(
     namesPerSecond: namesPerSecond(),
     steps,
     stopped,
+    bestEpoch: monitorState.bestEpoch,
+    restoredBest,
   };
   onEvent?.({ type: 'end', result });
   return result;

@@ -12,6 +12,8 @@ export interface EpochRecord {
   val?: ClassificationReport;
   /** Seconds spent in training steps so far (evaluation excluded). */
   trainSeconds: number;
+  /** Learning rate of the last step of this epoch. */
+  learningRate?: number;
 }
 
 /** What {@link train} returns. */
@@ -26,8 +28,12 @@ export interface TrainResult {
   namesPerSecond: number;
   /** Training steps done. */
   steps: number;
-  /** `'aborted'` when stopped through the `signal` option. */
-  stopped: 'completed' | 'aborted';
+  /** `'aborted'` when stopped through the `signal` option, `'early_stopped'` by early stopping. */
+  stopped: 'completed' | 'aborted' | 'early_stopped';
+  /** Epoch (1-based) with the best monitored validation metric, 0 without validation. */
+  bestEpoch: number;
+  /** Whether the weights were put back to those of `bestEpoch` (`restoreBest`). */
+  restoredBest: boolean;
 }
 
 /** Emitted once before the first step. */

@@ -1,8 +1,9 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { InvalidConfigError } from '@charrnn/core';
 import type { Rng } from '@charrnn/core';
 import { balancedSampler, shuffleSampler, tutorialSampler } from '@charrnn/data';
 import type { Example, Sampler } from '@charrnn/data';
+import { checkSchedule } from './schedule.js';
+import type { EarlyStopping, LearningRateSchedule, MonitorMetric, ReduceOnPlateau } from './schedule.js';
 
 /** How to train: optimizer, batches, length of the run. */
 export interface TrainOptions {
@@ -30,6 +31,16 @@ export interface TrainOptions {
   labelSmoothing?: number;
   /** Per-class loss weights (see `softmaxCrossEntropy`). */
   classWeights?: Float32Array;
+  /** Learning-rate schedule (default constant). */
+  schedule?: LearningRateSchedule;
+  /** Reduce the learning rate when the monitored validation metric plateaus (needs `val`). */
+  reduceOnPlateau?: ReduceOnPlateau;
+  /** Stop when the monitored validation metric stops improving (needs `val`). */
+  earlyStopping?: EarlyStopping;
+  /** Validation metric that decides the best epoch, and the default of plateau and early stopping (default `'accuracy'`). */
+  monitor?: MonitorMetric;
+  /** At the end, put back the weights of the best validation epoch by `monitor` (needs `val`; default false). */
+  restoreBest?: boolean;
 }
 
 /** Steps of a run and where its evaluation periods end. @internal */
@@ -70,6 +81,7 @@ export function planTraining(exampleCount: number, options: TrainOptions): Train
   positiveInteger(evalEvery, 'evalEvery');
   if (epochs !== undefined && iterations !== undefined)
     throw new InvalidConfigError('give epochs or iterations, not both', { field: 'iterations' });
+  checkSchedule(options.schedule, options.reduceOnPlateau, options.earlyStopping, options.monitor);
   if (exampleCount === 0) throw new InvalidConfigError('there are no training examples', { field: 'train' });
   const stepsPerEpoch = Math.ceil(exampleCount / batchSize);
   if (iterations !== undefined)
@@ -99,24 +111,4 @@ export function createSampler(
         field: 'sampler',
       });
   }
-}
-
-/**
- * Frees an optimizer's state. tfjs 4.22's `MomentumOptimizer.dispose()` forgets the learning-rate
- * scalar it inherits from `SGDOptimizer` (one tensor leaked per optimizer); it is freed here too
- * (disposing a tensor twice is harmless).
- * @internal
- */
-export function disposeOptimizer(optimizer: tf.Optimizer): void {
-  optimizer.dispose();
-  (optimizer as unknown as { c?: tf.Tensor }).c?.dispose();
-}
-
-/** The tfjs-core optimizer named in the options (they need no registered gradients). @internal */
-export function createOptimizer(options: TrainOptions): tf.Optimizer {
-  if (options.optimizer === 'adam') return tf.train.adam(options.learningRate);
-  const momentum = options.momentum ?? 0;
-  return momentum > 0
-    ? tf.train.momentum(options.learningRate, momentum)
-    : tf.train.sgd(options.learningRate);
 }
