@@ -23,4 +23,5 @@ export { tutorialSampler } from './tutorial_sampler.js';
 export { shuffleSampler } from './shuffle_sampler.js';
 export { balancedSampler } from './balanced_sampler.js';
 export { lengthBucketedBatches, type BucketOptions } from './length_bucketed_batches.js';
+export { bucketSampler } from './bucket_sampler.js';
 export { DEFAULT_CORPUS_INFO, defaultCorpus, type DefaultCorpusInfo } from './default_corpus.js';

@@ -1,6 +1,6 @@
 import { InvalidConfigError } from '@charrnn/core';
 import type { Rng } from '@charrnn/core';
-import { balancedSampler, shuffleSampler, tutorialSampler } from '@charrnn/data';
+import { balancedSampler, bucketSampler, shuffleSampler, tutorialSampler } from '@charrnn/data';
 import type { Example, Sampler } from '@charrnn/data';
 import { checkSchedule } from './schedule.js';
 import type { EarlyStopping, LearningRateSchedule, MonitorMetric, ReduceOnPlateau } from './schedule.js';
@@ -21,8 +21,11 @@ export interface TrainOptions {
   epochs?: number;
   /** Total steps instead of epochs (the tutorial's `n_iters`); evaluation every `evalEvery` steps. */
   iterations?: number;
-  /** `'tutorial'`: random label then random name of it; `'shuffle'`: shuffled epochs; `'balanced'`: class-balanced. */
-  sampler: 'tutorial' | 'shuffle' | 'balanced';
+  /**
+   * `'tutorial'`: random label then random name of it; `'shuffle'`: shuffled epochs; `'bucket'`:
+   * shuffled epochs of length-bucketed batches (less padding, faster); `'balanced'`: class-balanced.
+   */
+  sampler: 'tutorial' | 'shuffle' | 'bucket' | 'balanced';
   /** Seeds the sampler: same seed, data, model and backend ⇒ same weights. */
   seed: number;
   /** With `iterations`: steps between evaluations (default: once, at the end). Ignored with epochs. */
@@ -104,11 +107,16 @@ export function createSampler(
       return tutorialSampler(examples, rng);
     case 'shuffle':
       return shuffleSampler(examples, rng);
+    case 'bucket':
+      return bucketSampler(examples, rng);
     case 'balanced':
       return balancedSampler(examples, rng);
     default:
-      throw new InvalidConfigError(`unknown sampler ${JSON.stringify(name)} (tutorial, shuffle, balanced)`, {
-        field: 'sampler',
-      });
+      throw new InvalidConfigError(
+        `unknown sampler ${JSON.stringify(name)} (tutorial, shuffle, bucket, balanced)`,
+        {
+          field: 'sampler',
+        },
+      );
   }
 }

@@ -55,17 +55,23 @@ describe.each(['cpu', 'wasm'])('resuming training on the %s backend', (backend) 
     await tf.ready();
   });
 
-  it.each([13, 20, 30])(
-    'a run stopped after step %i and resumed from its checkpoint ends with the same weights and history',
-    async (stopAt) => {
+  it.each([
+    [13, 'shuffle'],
+    [20, 'shuffle'],
+    [30, 'shuffle'],
+    [13, 'bucket'],
+  ] as const)(
+    'a run stopped after step %i and resumed from its checkpoint ends with the same weights and history (%s sampler)',
+    async (stopAt, sampler) => {
+      const options: TrainRunOptions = { ...OPTIONS, sampler };
       const straight = CharClassifier.create(CONFIG, new Rng(1));
-      const full = await train(straight, TRAIN, OPTIONS);
+      const full = await train(straight, TRAIN, options);
 
       const first = CharClassifier.create(CONFIG, new Rng(1));
       const controller = new AbortController();
       let saved: TrainCheckpoint | undefined;
       const partial = await train(first, TRAIN, {
-        ...OPTIONS,
+        ...options,
         logEvery: 1,
         signal: controller.signal,
         onEvent: (e) => {
@@ -81,7 +87,7 @@ describe.each(['cpu', 'wasm'])('resuming training on the %s backend', (backend) 
       const encoded = encodeCheckpoint(saved as TrainCheckpoint);
       const decoded = decodeCheckpoint(JSON.parse(JSON.stringify(encoded.json)), encoded.data.slice());
       const second = CharClassifier.create(CONFIG, new Rng(99));
-      const resumed = await train(second, TRAIN, { ...OPTIONS, resumeFrom: decoded });
+      const resumed = await train(second, TRAIN, { ...options, resumeFrom: decoded });
 
       expect(resumed.steps).toBe(full.steps);
       expect(weightsOf(second)).toEqual(weightsOf(straight));
