@@ -1,0 +1,116 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError, classificationReport } from '@charrnn/core';
+import type { ClassificationReport } from '@charrnn/core';
+import type { Example } from '@charrnn/data';
+import type { CharClassifier } from '@charrnn/layers';
+import { predict } from './predict.js';
+import { monitoredValue, type MonitorMetric } from './schedule.js';
+
+/** Options of {@link fitLogitAdjustment}. */
+export interface LogitAdjustmentOptions {
+  /** Validation metric to maximise (default `'macro_f1'`). */
+  metric?: MonitorMetric;
+  /** Candidate τ values (default 0, 0.05, …, 2). 0 (no change) is always a candidate. */
+  taus?: readonly number[];
+  /**
+   * Largest drop of validation accuracy accepted for a better `metric` (default 0.005): τ is
+   * the best candidate whose accuracy stays within this of the unadjusted model's.
+   */
+  maxAccuracyDrop?: number;
+}
+
+/** What {@link fitLogitAdjustment} chose and did. */
+export interface LogitAdjustmentFit {
+  /** The chosen strength (0: the model was left unchanged). */
+  tau: number;
+  /** The per-class shift added to the output bias: `−τ·log(prior)`, centred. */
+  shift: Float32Array;
+  /** Validation report before and after the adjustment. */
+  before: ClassificationReport;
+  after: ClassificationReport;
+}
+
+const DEFAULT_TAUS = Array.from({ length: 41 }, (_, i) => i * 0.05);
+
+/**
+ * Post-hoc logit adjustment (Menon et al., 2021, "Long-tail learning via logit adjustment"):
+ * adds `−τ·log(prior_c)` to the output bias, where `prior_c` is class c's share of the training
+ * examples, so that rare classes are predicted more often. A model trained on imbalanced data
+ * under-predicts rare classes; this trades a little accuracy on frequent classes for recall on
+ * rare ones, which raises macro-F1 and balanced accuracy.
+ *
+ * τ is chosen on `val` only (never on test data): the candidate maximising `metric` among those
+ * whose validation accuracy is within `maxAccuracyDrop` of the unadjusted model's. The shift is
+ * folded into the model's output bias (the last trainable weight), so everything that uses the
+ * model (saving, exporting to tfjs-layers) sees the adjusted model.
+ *
+ * @throws InvalidArgumentError when `val` or `train` is empty or the labels do not match the model
+ */
+export function fitLogitAdjustment(
+  model: CharClassifier,
+  train: readonly Example[],
+  val: readonly Example[],
+  labels: readonly string[],
+  options: LogitAdjustmentOptions = {},
+): LogitAdjustmentFit {
+  const { metric = 'macro_f1', taus = DEFAULT_TAUS, maxAccuracyDrop = 0.005 } = options;
+  const C = model.config.numClasses;
+  if (labels.length !== C)
+    throw new InvalidArgumentError(`${labels.length} labels given, the model has ${C} classes`, {
+      field: 'labels',
+    });
+  if (train.length === 0 || val.length === 0)
+    throw new InvalidArgumentError('needs training examples (for the priors) and validation examples', {
+      field: train.length === 0 ? 'train' : 'val',
+    });
+  if (!taus.every((t) => Number.isFinite(t) && t >= 0))
+    throw new InvalidArgumentError('every tau must be a finite number ≥ 0', { field: 'taus' });
+  if (!(maxAccuracyDrop >= 0))
+    throw new InvalidArgumentError(`must be ≥ 0, got ${maxAccuracyDrop}`, { field: 'maxAccuracyDrop' });
+
+  // log prior, with add-one smoothing so that a class absent from `train` stays finite.
+  const counts = new Float64Array(C).fill(1);
+  for (const { label } of train) counts[label] = (counts[label] ?? 0) + 1;
+  const total = counts.reduce((s, c) => s + c, 0);
+  const logPrior = Array.from(counts, (c) => Math.log(c / total));
+  const meanLogPrior = logPrior.reduce((s, v) => s + v, 0) / C;
+
+  const { probabilities } = predict(model, val);
+  const logProbs = Float64Array.from(probabilities, (p) => Math.log(Math.max(p, 1e-30)));
+  const yTrue = Int32Array.from(val, (e) => e.label);
+  const reportAt = (tau: number): ClassificationReport => {
+    const predicted = new Int32Array(val.length);
+    for (let i = 0; i < val.length; i++) {
+      let best = 0;
+      let bestScore = -Infinity;
+      for (let c = 0; c < C; c++) {
+        const score = (logProbs[i * C + c] as number) - tau * (logPrior[c] as number);
+        if (score > bestScore) {
+          bestScore = score;
+          best = c;
+        }
+      }
+      predicted[i] = best;
+    }
+    return classificationReport(yTrue, predicted, labels);
+  };
+
+  const before = reportAt(0);
+  let tau = 0;
+  let after = before;
+  for (const candidate of [...new Set([0, ...taus])].sort((a, b) => a - b)) {
+    const report = reportAt(candidate);
+    if (report.accuracy < before.accuracy - maxAccuracyDrop) continue;
+    if (monitoredValue(report, metric) > monitoredValue(after, metric) + 1e-12) {
+      tau = candidate;
+      after = report;
+    }
+  }
+  // Centred so that the bias keeps its mean: only the differences between classes matter.
+  const shift = Float32Array.from(logPrior, (lp) => -tau * (lp - meanLogPrior));
+  if (tau > 0) {
+    const bias = model.trainableWeights[model.trainableWeights.length - 1] as tf.Variable;
+    tf.tidy(() => bias.assign(tf.add(bias, tf.tensor1d(shift))));
+  }
+  return { tau, shift, before, after };
+}
