@@ -4,8 +4,23 @@ import { isCharRnnError } from '@charrnn/core';
 import { runEval } from './commands/eval.js';
 import { runExport, type RawExportOptions } from './commands/export.js';
 import { runPredict } from './commands/predict.js';
-import { runTrain, type RawTrainOptions } from './commands/train.js';
+import { runTrain } from './commands/train.js';
+import { DEFAULT_LR, TRAIN_DEFAULTS } from './train_config.js';
 import { BACKEND_CHOICES } from './backend.js';
+
+/**
+ * The options of `command` typed on the command line (not commander's defaults), so that a
+ * config file can fill in the rest.
+ */
+function typedFlags(command: Command): Record<string, unknown> {
+  const options = command.opts();
+  return Object.fromEntries(
+    Object.entries(options).filter(([key]) => command.getOptionValueSource(key) === 'cli'),
+  );
+}
+
+/** Exit code set by a command that finishes without throwing (e.g. 130 after Ctrl-C). */
+let exitCode = 0;
 
 function buildProgram(): Command {
   const program = new Command('charrnn')
@@ -17,9 +32,21 @@ function buildProgram(): Command {
   const backend = () =>
     new Option('--backend <name>', `tfjs backend: ${BACKEND_CHOICES.join('|')}`).default('auto');
 
-  program
+  const d = TRAIN_DEFAULTS;
+  const train = program
     .command('train')
-    .description('train a classifier and save the model bundle and metrics.json into --out')
+    .description(
+      'train a classifier; writes the model bundle, config.json, metrics.json, the report and a checkpoint per epoch into --out.\n' +
+        'Settings come from the defaults, then --config, then the flags typed here (each overrides the one before).',
+    )
+    .option(
+      '--config <file>',
+      'JSON or YAML file of settings (keys as the flags, e.g. lr, recurrent_dropout; paths relative to the file)',
+    )
+    .option(
+      '--resume <dir>',
+      'continue the run in <dir> from its checkpoint, with its saved settings (only --backend may be given)',
+    )
     .option(
       '--data <path>',
       'directory of <Label>.txt files or a name<TAB>label TSV (default: embedded corpus)',
@@ -27,33 +54,61 @@ function buildProgram(): Command {
     .option('--val <file>', 'validation data (default: 10% of --data, stratified)')
     .option('--test <file>', 'test data, evaluated once at the end')
     .option('--out <dir>', 'run directory to write')
-    .option('--force', 'overwrite a run already in --out')
+    .option('--force', 'start over in an --out that already holds a run')
     .option(
       '--cell <type>',
-      'recurrent cell: rnn (the tutorial RNN)|simple (Keras SimpleRNN)|lstm|gru',
-      'rnn',
+      `recurrent cell: rnn (the tutorial RNN)|simple (Keras SimpleRNN)|lstm|gru (default: ${d.cell})`,
     )
-    .option('--layers <n>', 'stacked recurrent layers', '1')
-    .option('--bidirectional [merge]', 'bidirectional layers, merged by concat (default) or sum')
-    .option('--dropout <x>', 'dropout rate on each recurrent layer input (training only)', '0')
-    .option('--recurrent-dropout <x>', 'dropout rate on the recurrent state (training only)', '0')
+    .option('--layers <n>', `stacked recurrent layers (default: ${d.layers})`)
+    .option(
+      '--bidirectional [merge]',
+      `bidirectional layers, merged by concat or sum (default: ${d.bidirectional})`,
+    )
+    .option('--no-bidirectional', 'one direction only')
+    .option('--dropout <x>', `dropout rate on each recurrent layer input (default: ${d.dropout})`)
+    .option(
+      '--recurrent-dropout <x>',
+      `dropout rate on the recurrent state (default: ${d.recurrent_dropout})`,
+    )
     .option('--reset-after', 'GRU: reset gate after the recurrent product (Keras 3 / PyTorch)')
-    .option('--hidden <n>', 'hidden state size', '128')
-    .option('--embed <n>', 'character embedding size', '128')
-    .option('--epochs <n>', 'passes over the training data (default 10)')
+    .option('--hidden <n>', `hidden state size (default: ${d.hidden})`)
+    .option('--embed <n>', `character embedding size (default: ${d.embed})`)
+    .option('--epochs <n>', `passes over the training data (default: ${d.epochs})`)
     .option('--iters <n>', 'training steps instead of epochs')
-    .option('--batch <n>', 'names per step', '32')
-    .option('--optimizer <name>', 'sgd|adam', 'adam')
-    .option('--lr <x>', 'learning rate (default 0.003 for adam, 0.01 for sgd)')
-    .option('--momentum <x>', 'SGD momentum', '0.9')
-    .option('--clip <x>', 'global gradient-norm clip, 0 = off', '5')
-    .option('--sampler <name>', 'tutorial|shuffle|balanced', 'shuffle')
-    .option('--alphabet <name>', 'tutorial (ASCII-folded, 57 symbols)|unicode', 'tutorial')
-    .option('--seed <n>', 'random seed', '42')
-    .addOption(backend())
-    .action(async (options: RawTrainOptions) => {
-      await runTrain(options);
-    });
+    .option('--batch <n>', `names per step (default: ${d.batch})`)
+    .option('--optimizer <name>', `sgd|adam (default: ${d.optimizer})`)
+    .option('--lr <x>', `learning rate (default: ${DEFAULT_LR.adam} for adam, ${DEFAULT_LR.sgd} for sgd)`)
+    .option('--momentum <x>', `SGD momentum (default: ${d.momentum})`)
+    .option('--clip <x>', `global gradient-norm clip, 0 = off (default: ${d.clip})`)
+    .option('--schedule <name>', `learning-rate schedule: constant|step|cosine (default: ${d.schedule})`)
+    .option('--lr-step <epochs>', `step schedule: epochs between reductions (default: ${d.lr_step})`)
+    .option('--lr-gamma <x>', `step schedule: factor per reduction (default: ${d.lr_gamma})`)
+    .option('--min-lr <x>', `cosine schedule: final learning rate (default: ${d.min_lr})`)
+    .option('--warmup <steps>', `cosine schedule: linear warm-up steps (default: ${d.warmup})`)
+    .option('--plateau <epochs>', 'reduce the learning rate after this many epochs without val improvement')
+    .option('--plateau-factor <x>', `factor of each plateau reduction (default: ${d.plateau_factor})`)
+    .option(
+      '--monitor <metric>',
+      `val metric for the best epoch, plateau and early stopping: accuracy|macro_f1|balanced_accuracy (default: ${d.monitor})`,
+    )
+    .option('--early-stop <epochs>', 'stop after this many epochs without val improvement')
+    .option('--no-restore-best', 'keep the last weights instead of those of the best val epoch')
+    .option(
+      '--class-weight <mode>',
+      `loss weights per class: none|auto (balanced)|sqrt (default: ${d.class_weight})`,
+    )
+    .option('--label-smoothing <x>', `label smoothing of the loss (default: ${d.label_smoothing})`)
+    .option(
+      '--logit-adjust <mode>',
+      `after training, shift the output bias against the class priors with a strength chosen on val: none|auto (default: ${d.logit_adjust})`,
+    )
+    .option('--sampler <name>', `tutorial|shuffle|bucket (length-bucketed)|balanced (default: ${d.sampler})`)
+    .option('--alphabet <name>', `tutorial (ASCII-folded, 57 symbols)|unicode (default: ${d.alphabet})`)
+    .option('--seed <n>', `random seed (default: ${d.seed})`)
+    .option('--backend <name>', `tfjs backend: ${BACKEND_CHOICES.join('|')} (default: auto)`);
+  train.action(async () => {
+    exitCode = await runTrain(typedFlags(train));
+  });
 
   program
     .command('predict')
@@ -103,8 +158,9 @@ export async function main(argv: string[]): Promise<number> {
   tf.env().set('PROD', true);
   const program = buildProgram();
   try {
+    exitCode = 0;
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       // commander already printed its message (unknown flag, missing value, help...).

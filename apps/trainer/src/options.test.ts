@@ -1,24 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { InvalidConfigError } from '@charrnn/core';
 import { parseChoice, parseInteger, parseNumber } from './options.js';
-import { resolveTrainConfig, type RawTrainOptions } from './commands/train.js';
-
-const defaults: RawTrainOptions = {
-  out: 'runs/x',
-  cell: 'rnn',
-  layers: '1',
-  dropout: '0',
-  recurrentDropout: '0',
-  hidden: '128',
-  embed: '128',
-  batch: '32',
-  optimizer: 'adam',
-  momentum: '0.9',
-  clip: '5',
-  sampler: 'shuffle',
-  alphabet: 'tutorial',
-  seed: '42',
-  backend: 'auto',
-};
 
 describe('flag parsing', () => {
   it('accepts valid values', () => {
@@ -41,54 +23,11 @@ describe('flag parsing', () => {
     );
   });
 
-  it('resolves train defaults and rejects contradictions', () => {
-    const config = resolveTrainConfig(defaults);
-    expect(config.epochs).toBe(10);
-    expect(config.iters).toBeNull();
-    expect(config.lr).toBe(0.003);
-    expect(resolveTrainConfig({ ...defaults, optimizer: 'sgd' }).lr).toBe(0.01);
-    expect(resolveTrainConfig({ ...defaults, iters: '500' }).epochs).toBeNull();
-    expect(() => resolveTrainConfig({ ...defaults, iters: '5', epochs: '2' })).toThrow(
-      'give either --epochs or --iters',
-    );
-    expect(() => resolveTrainConfig({ ...defaults, out: undefined })).toThrow('field --out: is required');
-    expect(() => resolveTrainConfig({ ...defaults, cell: 'transformer' })).toThrow(
-      "field --cell: expected one of rnn, simple, lstm, gru, got 'transformer'",
-    );
-  });
-
-  it('resolves the architecture flags', () => {
-    const config = resolveTrainConfig({
-      ...defaults,
-      cell: 'gru',
-      layers: '2',
-      bidirectional: true,
-      dropout: '0.2',
-      recurrentDropout: '0.1',
-      resetAfter: true,
-    });
-    expect(config).toMatchObject({
-      cell: 'gru',
-      layers: 2,
-      bidirectional: 'concat',
-      dropout: 0.2,
-      recurrent_dropout: 0.1,
-      reset_after: true,
-    });
-    expect(resolveTrainConfig({ ...defaults, bidirectional: 'sum' }).bidirectional).toBe('sum');
-    expect(resolveTrainConfig(defaults)).toMatchObject({
-      layers: 1,
-      bidirectional: null,
-      reset_after: false,
-    });
-    expect(() => resolveTrainConfig({ ...defaults, bidirectional: 'max' })).toThrow(
-      "field --bidirectional: expected one of concat, sum, got 'max'",
-    );
-    expect(() => resolveTrainConfig({ ...defaults, cell: 'lstm', resetAfter: true })).toThrow(
-      'field --reset-after: applies to --cell gru only',
-    );
-    expect(() => resolveTrainConfig({ ...defaults, dropout: '1' })).toThrow(
-      'field --dropout: must be between 0 and 0.95, got 1',
+  it('names the config file, line and key when the value came from a file', () => {
+    const where = { file: 'run.yaml', line: 3, field: 'lr' };
+    expect(() => parseNumber(where, 'x', 0, 1)).toThrow(InvalidConfigError);
+    expect(() => parseNumber(where, 'x', 0, 1)).toThrow(
+      "run.yaml line 3 field lr: expected a number, got 'x'",
     );
   });
 });

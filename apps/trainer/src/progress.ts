@@ -21,8 +21,8 @@ export class ProgressReporter {
     private readonly interactive = Boolean(process.stdout.isTTY),
   ) {}
 
-  /** Starts a run of `totalSteps` steps. */
-  start(totalSteps: number): void {
+  /** Starts a run of `totalSteps` steps, `startStep` of them already done (a resumed run). */
+  start(totalSteps: number, startStep = 0): void {
     if (this.interactive) {
       this.bar = new cliProgress.SingleBar(
         {
@@ -34,9 +34,9 @@ export class ProgressReporter {
         },
         cliProgress.Presets.shades_classic,
       );
-      this.bar.start(totalSteps, 0, { loss: '-', speed: '-' });
+      this.bar.start(totalSteps, startStep, { loss: '-', speed: '-' });
     }
-    this.lastLoggedStep = 0;
+    this.lastLoggedStep = startStep;
   }
 
   /** Updates the bar (or prints a line when enough steps have passed). */

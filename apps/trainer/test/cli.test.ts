@@ -120,6 +120,8 @@ describe('charrnn CLI', () => {
       '16',
       '--epochs',
       '8',
+      '--lr',
+      '0.01',
       '--batch',
       '16',
       '--backend',

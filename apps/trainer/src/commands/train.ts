@@ -1,128 +1,69 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidArgumentError, IoError, Rng, type ClassificationReport } from '@charrnn/core';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  InvalidArgumentError,
+  IoError,
+  Rng,
+  TrainingDivergedError,
+  type ClassificationReport,
+} from '@charrnn/core';
 import { fileSystemHandler, writeFileAtomic } from '@charrnn/core/node';
-import { defaultCorpus, encodeExamples, stratifiedSplit, type LabeledName } from '@charrnn/data';
+import {
+  defaultCorpus,
+  encodeExamples,
+  stratifiedSplit,
+  type Example,
+  type LabeledName,
+} from '@charrnn/data';
 import { loadCorpus } from '@charrnn/data/node';
-import { CharClassifier, type CellType, type ClassifierConfig } from '@charrnn/layers';
+import { CharClassifier, type ClassifierConfig } from '@charrnn/layers';
 import { Tokenizer } from '@charrnn/tokenizer';
-import { evaluate, saveClassifierBundle, train, type TrainEvent } from '@charrnn/trainer';
-import { chooseBackend, describeBackend, BACKEND_CHOICES, type BackendChoice } from '../backend.js';
-import { parseChoice, parseInteger, parseNumber } from '../options.js';
+import {
+  classWeightsFor,
+  evaluate,
+  fitLogitAdjustment,
+  saveClassifierBundle,
+  train,
+  type LearningRateSchedule,
+  type TrainCheckpoint,
+  type TrainEvent,
+  type TrainResult,
+  type TrainRunOptions,
+} from '@charrnn/trainer';
+import { chooseBackend, describeBackend } from '../backend.js';
 import { ProgressReporter } from '../progress.js';
 import { formatReportLine } from '../report.js';
 import { writeRunReport, type ReportSection } from '../report/index.js';
+import {
+  CHECKPOINT_DIR,
+  STATE_FILE,
+  fingerprintNames,
+  loadRunCheckpoint,
+  saveRunCheckpoint,
+  type RunCheckpointMeta,
+} from '../run_checkpoint.js';
+import {
+  checkConfigObject,
+  flagsRefusedOnResume,
+  readConfigFile,
+  resolveTrainConfig,
+  type TrainConfig,
+} from '../train_config.js';
 
-/** Flags of `charrnn train` as commander hands them over (strings until validated). */
-export interface RawTrainOptions {
-  data?: string;
-  val?: string;
-  test?: string;
-  out?: string;
-  force?: boolean;
-  cell: string;
-  layers: string;
-  bidirectional?: boolean | string;
-  dropout: string;
-  recurrentDropout: string;
-  resetAfter?: boolean;
-  hidden: string;
-  embed: string;
-  epochs?: string;
-  iters?: string;
-  batch: string;
-  optimizer: string;
-  lr?: string;
-  momentum: string;
-  clip: string;
-  sampler: string;
-  alphabet: string;
-  seed: string;
-  backend: string;
-}
+export { resolveTrainConfig, type TrainConfig } from '../train_config.js';
 
-/** Validated configuration of one training run; saved with the model. */
-export interface TrainConfig {
-  data: string | null;
-  val: string | null;
-  test: string | null;
-  out: string;
-  force: boolean;
-  cell: CellType;
-  layers: number;
-  bidirectional: 'concat' | 'sum' | null;
-  dropout: number;
-  recurrent_dropout: number;
-  reset_after: boolean;
-  hidden: number;
-  embed: number;
-  epochs: number | null;
-  iters: number | null;
-  batch: number;
-  optimizer: 'sgd' | 'adam';
-  lr: number;
-  momentum: number;
-  clip: number;
-  sampler: 'tutorial' | 'shuffle' | 'balanced';
-  alphabet: 'tutorial' | 'unicode';
-  seed: number;
-  backend: BackendChoice;
-}
+/** Exit code of a run stopped by Ctrl-C (SIGINT) after saving its checkpoint: 128 + 2, as shells expect. */
+export const EXIT_INTERRUPTED = 130;
 
-/** Default learning rate per optimizer when `--lr` is not given. */
-const DEFAULT_LR = { sgd: 0.01, adam: 0.003 } as const;
-
-/** Validates the raw flags; every error names its flag. */
-export function resolveTrainConfig(raw: RawTrainOptions): TrainConfig {
-  if (raw.out === undefined) throw new InvalidArgumentError('is required', { field: '--out' });
-  if (raw.epochs !== undefined && raw.iters !== undefined) {
-    throw new InvalidArgumentError('give either --epochs or --iters, not both', { field: '--epochs' });
-  }
-  const optimizer = parseChoice('--optimizer', raw.optimizer, ['sgd', 'adam'] as const);
-  const cell = parseChoice('--cell', raw.cell, ['rnn', 'simple', 'lstm', 'gru'] as const);
-  const resetAfter = raw.resetAfter === true;
-  if (resetAfter && cell !== 'gru')
-    throw new InvalidArgumentError('applies to --cell gru only', { field: '--reset-after' });
-  return {
-    data: raw.data ?? null,
-    val: raw.val ?? null,
-    test: raw.test ?? null,
-    out: raw.out,
-    force: raw.force === true,
-    cell,
-    layers: parseInteger('--layers', raw.layers, 1, 64),
-    bidirectional:
-      raw.bidirectional === undefined || raw.bidirectional === false
-        ? null
-        : raw.bidirectional === true
-          ? 'concat'
-          : parseChoice('--bidirectional', raw.bidirectional, ['concat', 'sum'] as const),
-    dropout: parseNumber('--dropout', raw.dropout, 0, 0.95),
-    recurrent_dropout: parseNumber('--recurrent-dropout', raw.recurrentDropout, 0, 0.95),
-    reset_after: resetAfter,
-    hidden: parseInteger('--hidden', raw.hidden, 1, 4096),
-    embed: parseInteger('--embed', raw.embed, 1, 4096),
-    epochs:
-      raw.epochs !== undefined
-        ? parseInteger('--epochs', raw.epochs, 1, 100_000)
-        : raw.iters === undefined
-          ? 10
-          : null,
-    iters: raw.iters !== undefined ? parseInteger('--iters', raw.iters, 1, 1e9) : null,
-    batch: parseInteger('--batch', raw.batch, 1, 65_536),
-    optimizer,
-    lr:
-      raw.lr !== undefined
-        ? parseNumber('--lr', raw.lr, 0, 10, { exclusiveMin: true })
-        : DEFAULT_LR[optimizer],
-    momentum: parseNumber('--momentum', raw.momentum, 0, 0.9999),
-    clip: parseNumber('--clip', raw.clip, 0, 1e6),
-    sampler: parseChoice('--sampler', raw.sampler, ['tutorial', 'shuffle', 'balanced'] as const),
-    alphabet: parseChoice('--alphabet', raw.alphabet, ['tutorial', 'unicode'] as const),
-    seed: parseInteger('--seed', raw.seed, 0, 2 ** 32 - 1),
-    backend: parseChoice('--backend', raw.backend, BACKEND_CHOICES),
-  };
+/**
+ * Test hook: `CHARRNN_FAULT=nan@<step>` poisons the weights after that training step, so that
+ * the next step's gradient is NaN (the divergence path, tested end to end). Ignored otherwise.
+ */
+function faultStep(): number | null {
+  const match = /^nan@(\d+)$/.exec(process.env.CHARRNN_FAULT ?? '');
+  return match === null ? null : Number(match[1]);
 }
 
 interface DataSplits {
@@ -182,18 +123,23 @@ async function checkWritable(out: string): Promise<void> {
   }
 }
 
-function checkOutputDir(out: string, force: boolean): void {
+/** Files whose presence means a directory already holds a run. */
+const RUN_MARKERS = ['model.json', 'metrics.json', path.join(CHECKPOINT_DIR, STATE_FILE)];
+
+/** Refuses a directory that holds a run unless `--force`; with it, drops the old checkpoint. */
+async function prepareOutputDir(out: string, force: boolean): Promise<void> {
   if (!existsSync(out)) return;
-  const entries = readdirSync(out);
-  const holdsRun = entries.some((e) => e === 'model.json' || e === 'metrics.json');
-  if (holdsRun && !force) {
-    throw new InvalidArgumentError(
-      `${out} already holds a run (model.json or metrics.json); pass --force to overwrite`,
-      {
-        field: '--out',
-      },
-    );
+  const found = RUN_MARKERS.filter((marker) => existsSync(path.join(out, marker)));
+  if (found.length === 0) return;
+  if (!force) {
+    const hint = found.includes(path.join(CHECKPOINT_DIR, STATE_FILE))
+      ? `; continue it with --resume ${out}, or pass --force to start over`
+      : '; pass --force to overwrite';
+    throw new InvalidArgumentError(`${out} already holds a run (${found.join(', ')})${hint}`, {
+      field: '--out',
+    });
   }
+  await rm(path.join(out, CHECKPOINT_DIR), { recursive: true, force: true });
 }
 
 function reportToJson(report: ClassificationReport): ReportSection {
@@ -213,11 +159,91 @@ function reportToJson(report: ClassificationReport): ReportSection {
   };
 }
 
-/** `charrnn train`: trains a classifier and writes the bundle and metrics.json into `--out`. */
-export async function runTrain(raw: RawTrainOptions): Promise<void> {
-  const config = resolveTrainConfig(raw);
+/** The `train()` options a configuration asks for. */
+export function trainOptionsOf(
+  config: TrainConfig,
+  labels: readonly string[],
+  trainExamples: readonly Example[],
+  val: readonly Example[],
+): TrainRunOptions {
+  const hasVal = val.length > 0;
+  const schedule: LearningRateSchedule =
+    config.schedule === 'step'
+      ? { type: 'step', everyEpochs: config.lr_step, gamma: config.lr_gamma }
+      : config.schedule === 'cosine'
+        ? { type: 'cosine', minLearningRate: config.min_lr, warmupSteps: config.warmup }
+        : { type: 'constant' };
+  return {
+    optimizer: config.optimizer,
+    learningRate: config.lr,
+    ...(config.optimizer === 'sgd' ? { momentum: config.momentum } : {}),
+    ...(config.clip > 0 ? { clipNorm: config.clip } : {}),
+    batchSize: config.batch,
+    ...(config.epochs !== null ? { epochs: config.epochs } : {}),
+    ...(config.iters !== null ? { iterations: config.iters } : {}),
+    sampler: config.sampler,
+    seed: config.seed,
+    labels,
+    schedule,
+    monitor: config.monitor,
+    ...(config.label_smoothing > 0 ? { labelSmoothing: config.label_smoothing } : {}),
+    ...(config.class_weight === 'none'
+      ? {}
+      : {
+          classWeights: classWeightsFor(
+            trainExamples,
+            labels.length,
+            config.class_weight === 'auto' ? 'balanced' : 'sqrt',
+          ),
+        }),
+    ...(hasVal ? { val: [...val] } : {}),
+    ...(hasVal && config.plateau !== null
+      ? { reduceOnPlateau: { patience: config.plateau, factor: config.plateau_factor } }
+      : {}),
+    ...(hasVal && config.early_stop !== null ? { earlyStopping: { patience: config.early_stop } } : {}),
+    ...(hasVal && config.restore_best ? { restoreBest: true } : {}),
+  };
+}
+
+/** Flags of `charrnn train` as commander hands them over: only those typed on the command line. */
+export type TrainFlags = Readonly<Record<string, unknown>>;
+
+/** The configuration of a new run (`--config` and flags) or of a resumed one (its checkpoint). */
+async function resolveRun(
+  flags: TrainFlags,
+): Promise<{ config: TrainConfig; resumed: Awaited<ReturnType<typeof loadRunCheckpoint>> | null }> {
+  const resume = flags.resume;
+  if (typeof resume !== 'string') {
+    const file = typeof flags.config === 'string' ? await readConfigFile(flags.config) : null;
+    return { config: resolveTrainConfig(flags, file), resumed: null };
+  }
+  const refused = flagsRefusedOnResume(flags);
+  if (typeof flags.config === 'string') refused.unshift('--config');
+  if (refused.length > 0)
+    throw new InvalidArgumentError(
+      `continues a run with the configuration saved in its checkpoint; drop ${refused.join(', ')} (only --backend may change)`,
+      { field: '--resume' },
+    );
+  const resumed = await loadRunCheckpoint(resume);
+  const stateFile = path.join(resume, CHECKPOINT_DIR, STATE_FILE);
+  const saved = checkConfigObject(resumed.meta.config, stateFile);
+  const config = resolveTrainConfig(
+    { ...(typeof flags.backend === 'string' ? { backend: flags.backend } : {}) },
+    { ...saved, values: { ...saved.values, out: path.resolve(resume) } },
+    { saved: true },
+  );
+  return { config, resumed };
+}
+
+/**
+ * `charrnn train`: trains a classifier and writes the bundle, `config.json`, `metrics.json`, the
+ * report and a checkpoint (every epoch) into `--out`. Returns the exit code: 0, or
+ * {@link EXIT_INTERRUPTED} when Ctrl-C stopped it (the checkpoint is saved; `--resume` continues).
+ */
+export async function runTrain(flags: TrainFlags): Promise<number> {
+  const { config, resumed } = await resolveRun(flags);
   const out = path.resolve(config.out);
-  checkOutputDir(out, config.force);
+  if (resumed === null) await prepareOutputDir(out, config.force);
   await checkWritable(out);
   const progress = new ProgressReporter();
   const log = (line: string): void => progress.log(line);
@@ -233,13 +259,25 @@ export async function runTrain(raw: RawTrainOptions): Promise<void> {
       { field: '--data' },
     );
   }
-  const tokenizer =
-    config.alphabet === 'tutorial'
-      ? Tokenizer.tutorial()
-      : Tokenizer.fromCorpus(
-          splits.train.map((item) => item.name),
-          { normalization: 'unicode' },
-        );
+  const fingerprint = fingerprintNames(splits.train);
+  let tokenizer: Tokenizer;
+  if (resumed !== null) {
+    const { meta } = resumed;
+    if (meta.train_data.sha256 !== fingerprint.sha256 || meta.labels.join('\n') !== labels.join('\n'))
+      throw new InvalidArgumentError(
+        `the training data differs from the run's (${meta.train_data.names} names then, ${fingerprint.names} now): a resumed run must see the same data`,
+        { field: '--resume' },
+      );
+    tokenizer = Tokenizer.fromJSON(meta.tokenizer);
+  } else {
+    tokenizer =
+      config.alphabet === 'tutorial'
+        ? Tokenizer.tutorial()
+        : Tokenizer.fromCorpus(
+            splits.train.map((item) => item.name),
+            { normalization: 'unicode' },
+          );
+  }
   const trainExamples = encodeExamples(splits.train, tokenizer, labels);
   const valExamples = encodeExamples(splits.val, tokenizer, labels);
   const testExamples = encodeExamples(splits.test, tokenizer, labels);
@@ -248,57 +286,198 @@ export async function runTrain(raw: RawTrainOptions): Promise<void> {
     `model: ${describeModel(config)}, vocabulary ${tokenizer.vocabSize}, ${labels.length} labels; ` +
       `train ${trainExamples.length}, val ${valExamples.length}, test ${testExamples.length} names`,
   );
+  log(`training: ${describeTraining(config)}`);
 
+  const meta: RunCheckpointMeta = {
+    config,
+    labels,
+    tokenizer: tokenizer.toJSON(),
+    model: modelConfig,
+    train_data: fingerprint,
+  };
+  await writeFileAtomic(path.join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   const model = CharClassifier.create(modelConfig, new Rng(config.seed));
+  try {
+    const result = await trainWithCheckpoints(model, trainExamples, valExamples, config, meta, {
+      out,
+      progress,
+      resumeFrom: resumed?.checkpoint,
+    });
+    if (result.stopped === 'aborted') {
+      progress.stop();
+      process.stderr.write(
+        `\ninterrupted at step ${result.steps}: checkpoint saved in ${path.join(out, CHECKPOINT_DIR)}\n` +
+          `continue with: charrnn train --resume ${out}\n`,
+      );
+      return EXIT_INTERRUPTED;
+    }
+    await finishRun(model, config, labels, tokenizer, result, splits.source, backend, out, {
+      train: trainExamples,
+      val: valExamples,
+      test: testExamples,
+    });
+    return 0;
+  } finally {
+    progress.stop();
+    model.dispose();
+  }
+}
 
+interface TrainIo {
+  out: string;
+  progress: ProgressReporter;
+  resumeFrom: TrainCheckpoint | undefined;
+}
+
+/**
+ * Runs `train()` with a checkpoint saved at every epoch end and on Ctrl-C. A first SIGINT asks
+ * training to stop after the current step (and save); a second one exits at once.
+ */
+async function trainWithCheckpoints(
+  model: CharClassifier,
+  trainExamples: readonly Example[],
+  valExamples: readonly Example[],
+  config: TrainConfig,
+  meta: RunCheckpointMeta,
+  io: TrainIo,
+): Promise<TrainResult> {
+  const { progress, out } = io;
+  const log = (line: string): void => progress.log(line);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts += 1;
+    if (interrupts > 1) {
+      process.stderr.write('\ninterrupted again: exiting without waiting for the checkpoint\n');
+      process.exit(EXIT_INTERRUPTED);
+    }
+    progress.stop();
+    process.stderr.write(
+      '\ninterrupt: finishing the current step and saving a checkpoint (Ctrl-C again to quit at once)\n',
+    );
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  if (io.resumeFrom !== undefined) {
+    const c = io.resumeFrom;
+    log(
+      `resuming at step ${c.steps} of ${c.totalSteps} (${c.history.length} epoch(s) done${c.finished === null ? '' : `, run already ${c.finished.replace('_', ' ')}`})`,
+    );
+  }
+  const poisonAt = faultStep();
   let started = false;
+  let lastGood: TrainCheckpoint | null = null;
   const onEvent = (event: TrainEvent): void => {
     if (event.type === 'step') {
       if (!started) {
-        progress.start(event.totalSteps);
+        progress.start(event.totalSteps, io.resumeFrom?.steps ?? 0);
         started = true;
       }
       progress.step(event);
+      if (poisonAt !== null && event.step === poisonAt) {
+        const first = model.trainableWeights[0];
+        if (first !== undefined) tf.tidy(() => first.assign(tf.mul(first, Number.NaN)));
+      }
     } else if (event.type === 'epoch') {
       const val = event.val === undefined ? '' : ` · val ${formatMetrics(event.val)}`;
-      log(`epoch ${event.epoch}: train loss ${event.trainLoss.toFixed(4)}${val}`);
+      const lr = event.learningRate === undefined ? '' : ` · lr ${event.learningRate.toPrecision(3)}`;
+      log(`epoch ${event.epoch}: train loss ${event.trainLoss.toFixed(4)}${val}${lr}`);
     }
   };
+  try {
+    return await train(model, trainExamples, {
+      ...trainOptionsOf(config, meta.labels, trainExamples, valExamples),
+      ...(poisonAt !== null ? { logEvery: 1 } : {}),
+      ...(io.resumeFrom !== undefined ? { resumeFrom: io.resumeFrom } : {}),
+      signal: controller.signal,
+      onEvent,
+      onCheckpoint: async (checkpoint) => {
+        await saveRunCheckpoint(out, meta, checkpoint);
+        lastGood = checkpoint;
+      },
+    });
+  } catch (error) {
+    if (error instanceof TrainingDivergedError) {
+      const kept: TrainCheckpoint | null = lastGood ?? io.resumeFrom ?? null;
+      const where =
+        kept === null
+          ? 'no checkpoint was saved (it diverged in the first epoch)'
+          : `the last good checkpoint (step ${kept.steps}, epoch ${kept.history.length}) stays in ${path.join(out, CHECKPOINT_DIR)}`;
+      throw new TrainingDivergedError(
+        `${error.message.replace(/^.*?: /, '')}; training stopped, ${where}. Try a lower --lr or a --clip`,
+        { field: 'loss', cause: error },
+      );
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
 
-  const result = await train(model, trainExamples, {
-    optimizer: config.optimizer,
-    learningRate: config.lr,
-    momentum: config.optimizer === 'sgd' ? config.momentum : undefined,
-    clipNorm: config.clip > 0 ? config.clip : undefined,
-    batchSize: config.batch,
-    epochs: config.epochs ?? undefined,
-    iterations: config.iters ?? undefined,
-    sampler: config.sampler,
-    seed: config.seed,
-    labels,
-    val: valExamples.length > 0 ? valExamples : undefined,
-    onEvent,
-  });
-  progress.stop();
+/** Time (training seconds) at which the validation accuracy first reached `threshold`, or null. */
+function timeToAccuracy(
+  history: TrainResult['history'],
+  threshold: number,
+): { epoch: number; seconds: number } | null {
+  const hit = history.find((h) => h.val !== undefined && h.val.accuracy >= threshold);
+  return hit === undefined ? null : { epoch: hit.epoch, seconds: hit.trainSeconds };
+}
 
+/** Evaluates, adjusts the output bias if asked, and writes the bundle, metrics and report. */
+async function finishRun(
+  model: CharClassifier,
+  config: TrainConfig,
+  labels: string[],
+  tokenizer: Tokenizer,
+  result: TrainResult,
+  source: string,
+  backend: { name: string; provider: string },
+  out: string,
+  examples: { train: readonly Example[]; val: readonly Example[]; test: readonly Example[] },
+): Promise<void> {
+  const log = (line: string): void => void process.stdout.write(`${line}\n`);
+  const { train: trainExamples, val: valExamples, test: testExamples } = examples;
+  let adjustment: { tau: number; before: ClassificationReport; after: ClassificationReport } | null = null;
+  if (config.logit_adjust === 'auto' && valExamples.length > 0) {
+    const fit = fitLogitAdjustment(model, trainExamples, valExamples, labels, { metric: config.monitor });
+    adjustment = { tau: fit.tau, before: fit.before, after: fit.after };
+    log(
+      `logit adjustment: tau ${fit.tau.toFixed(2)} chosen on val (${config.monitor} ${metricOf(fit.before, config.monitor).toFixed(4)} → ${metricOf(fit.after, config.monitor).toFixed(4)})`,
+    );
+  }
   const valReport = valExamples.length > 0 ? evaluate(model, valExamples, labels) : undefined;
   const testReport = testExamples.length > 0 ? evaluate(model, testExamples, labels) : undefined;
+  const first80 = timeToAccuracy(result.history, 0.8);
 
   const metrics = {
     backend: backend.name,
     backend_provider: backend.provider,
-    data: splits.source,
+    data: source,
     train_names: trainExamples.length,
     val_names: valExamples.length,
     test_names: testExamples.length,
     steps: result.steps,
+    stopped: result.stopped,
+    best_epoch: result.bestEpoch,
+    restored_best: result.restoredBest,
     names_trained: result.namesTrained,
     train_seconds: result.trainSeconds,
     train_names_per_s: result.namesPerSecond,
+    time_to_val_accuracy_0_80_s: first80?.seconds ?? null,
+    epoch_to_val_accuracy_0_80: first80?.epoch ?? null,
+    logit_adjustment:
+      adjustment === null
+        ? null
+        : {
+            tau: adjustment.tau,
+            val_before: { accuracy: adjustment.before.accuracy, macro_f1: adjustment.before.macroF1 },
+          },
     epochs: result.history.map((h) => ({
       epoch: h.epoch,
       step: h.step,
       loss: h.trainLoss,
+      train_seconds: h.trainSeconds,
+      ...(h.learningRate === undefined ? {} : { learning_rate: h.learningRate }),
       ...(h.val === undefined
         ? {}
         : {
@@ -312,7 +491,6 @@ export async function runTrain(raw: RawTrainOptions): Promise<void> {
     config,
   };
 
-  await mkdir(out, { recursive: true });
   await saveClassifierBundle(model, tokenizer, labels, fileSystemHandler(out), {
     training: { ...config },
     metrics: {
@@ -325,7 +503,6 @@ export async function runTrain(raw: RawTrainOptions): Promise<void> {
     },
   });
   await writeFileAtomic(path.join(out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
-  model.dispose();
   const runReport = await writeRunReport(out, {
     ...metrics,
     config: { ...config },
@@ -336,12 +513,49 @@ export async function runTrain(raw: RawTrainOptions): Promise<void> {
   const lines = [
     '',
     `trained ${result.namesTrained.toLocaleString('en-US')} names in ${result.trainSeconds.toFixed(1)} s ` +
-      `(${Math.round(result.namesPerSecond).toLocaleString('en-US')} names/s on ${backend.name})`,
+      `(${Math.round(result.namesPerSecond).toLocaleString('en-US')} names/s on ${backend.name})` +
+      (result.stopped === 'early_stopped' ? ', stopped early' : '') +
+      (result.restoredBest
+        ? `; kept the weights of epoch ${result.bestEpoch} (best val ${config.monitor})`
+        : ''),
   ];
+  if (first80 !== null)
+    lines.push(
+      `val accuracy reached 0.80 at epoch ${first80.epoch}, after ${first80.seconds.toFixed(1)} s of training`,
+    );
   if (valReport !== undefined) lines.push(`val:  ${formatMetrics(valReport)}`);
   if (testReport !== undefined) lines.push(`test: ${formatMetrics(testReport)}`);
-  lines.push(`saved model bundle and metrics.json to ${out}`, `report: ${runReport.html}`);
+  lines.push(`saved model bundle, config.json and metrics.json to ${out}`, `report: ${runReport.html}`);
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function metricOf(report: ClassificationReport, metric: TrainConfig['monitor']): number {
+  return metric === 'accuracy'
+    ? report.accuracy
+    : metric === 'macro_f1'
+      ? report.macroF1
+      : report.balancedAccuracy;
+}
+
+function describeTraining(config: TrainConfig): string {
+  const parts = [
+    `${config.optimizer} lr ${config.lr}`,
+    config.schedule === 'cosine'
+      ? `cosine to ${config.min_lr}${config.warmup > 0 ? ` after ${config.warmup} warm-up steps` : ''}`
+      : config.schedule === 'step'
+        ? `×${config.lr_gamma} every ${config.lr_step} epochs`
+        : 'constant rate',
+    config.epochs !== null ? `${config.epochs} epochs` : `${config.iters} steps`,
+    `batch ${config.batch} (${config.sampler})`,
+  ];
+  if (config.clip > 0) parts.push(`clip ${config.clip}`);
+  if (config.plateau !== null) parts.push(`×${config.plateau_factor} after ${config.plateau} flat epochs`);
+  if (config.early_stop !== null) parts.push(`early stop after ${config.early_stop}`);
+  if (config.restore_best) parts.push(`keep best val ${config.monitor}`);
+  if (config.class_weight !== 'none') parts.push(`class weights ${config.class_weight}`);
+  if (config.label_smoothing > 0) parts.push(`label smoothing ${config.label_smoothing}`);
+  if (config.logit_adjust !== 'none') parts.push('logit adjustment on val');
+  return parts.join(', ');
 }
 
 /** The model architecture the flags describe. */
