@@ -28,7 +28,14 @@ export class Outcomes {
   ok = 0;
   readonly typed = new Map<string, number>();
 
-  constructor(readonly name: string) {}
+  /**
+   * @param isTyped recognises the errors that count as a clear, deliberate failure (default: our
+   *   typed errors); anything else is a crash
+   */
+  constructor(
+    readonly name: string,
+    private readonly isTyped: (error: unknown) => error is Error = isCharRnnError,
+  ) {}
 
   /** Records a success, or a typed error by its class name; rethrows anything else (a crash). */
   record(error?: unknown): void {
@@ -36,7 +43,7 @@ export class Outcomes {
       this.ok += 1;
       return;
     }
-    if (!isCharRnnError(error)) throw error;
+    if (!this.isTyped(error)) throw error;
     this.typed.set(error.name, (this.typed.get(error.name) ?? 0) + 1);
   }
 

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Command, CommanderError, Option } from 'commander';
 import { isCharRnnError } from '@charrnn/core';
-import { runEval } from './commands/eval.js';
+import { runEval, type RawEvalOptions } from './commands/eval.js';
 import { runExport, type RawExportOptions } from './commands/export.js';
-import { runPredict } from './commands/predict.js';
+import { runPredict, type RawPredictOptions } from './commands/predict.js';
 import { runTrain } from './commands/train.js';
 import { DEFAULT_LR, TRAIN_DEFAULTS } from './train_config.js';
 import { BACKEND_CHOICES } from './backend.js';
@@ -19,14 +19,40 @@ function typedFlags(command: Command): Record<string, unknown> {
   );
 }
 
+/** What each command does once its arguments are parsed; returns the exit code (train) or nothing. */
+export interface CommandHandlers {
+  train: (flags: Record<string, unknown>) => Promise<number>;
+  predict: (names: string[], options: RawPredictOptions) => Promise<void>;
+  export: (options: RawExportOptions) => Promise<void>;
+  eval: (options: RawEvalOptions) => Promise<void>;
+}
+
+const RUN: CommandHandlers = { train: runTrain, predict: runPredict, export: runExport, eval: runEval };
+
+/** Where commander writes help and usage errors. */
+export interface ProgramOutput {
+  writeOut: (text: string) => void;
+  writeErr: (text: string) => void;
+}
+
 /** Exit code set by a command that finishes without throwing (e.g. 130 after Ctrl-C). */
 let exitCode = 0;
 
-function buildProgram(): Command {
+/**
+ * The `charrnn` command line (commander). `handlers` run the commands (tests pass their own to
+ * exercise parsing alone); usage errors and `--help` throw a `CommanderError` instead of exiting.
+ */
+export function buildProgram(
+  handlers: CommandHandlers = RUN,
+  output: ProgramOutput = {
+    writeOut: (text) => void process.stdout.write(text),
+    writeErr: (text) => void process.stderr.write(text),
+  },
+): Command {
   const program = new Command('charrnn')
     .description('Train, evaluate and use character-level RNN classifiers (TensorFlow.js).')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .configureOutput(output)
     .showSuggestionAfterError(true);
 
   const backend = () =>
@@ -107,7 +133,7 @@ function buildProgram(): Command {
     .option('--seed <n>', `random seed (default: ${d.seed})`)
     .option('--backend <name>', `tfjs backend: ${BACKEND_CHOICES.join('|')} (default: auto)`);
   train.action(async () => {
-    exitCode = await runTrain(typedFlags(train));
+    exitCode = await handlers.train(typedFlags(train));
   });
 
   program
@@ -120,8 +146,8 @@ function buildProgram(): Command {
     .option('--input <file>', 'file with one name per line')
     .option('--output <file>', 'TSV to write: name<TAB>label, in input order')
     .addOption(backend())
-    .action(async (names: string[], options) => {
-      await runPredict(names, options);
+    .action(async (names: string[], options: RawPredictOptions) => {
+      await handlers.predict(names, options);
     });
 
   program
@@ -132,7 +158,7 @@ function buildProgram(): Command {
     .option('--out <dir>', 'directory to write')
     .option('--force', 'overwrite a model already in --out')
     .action(async (options: RawExportOptions) => {
-      await runExport(options);
+      await handlers.export(options);
     });
 
   program
@@ -142,8 +168,8 @@ function buildProgram(): Command {
     .option('--data <path>', 'name<TAB>label TSV or directory of <Label>.txt')
     .option('--json', 'print JSON')
     .addOption(backend())
-    .action(async (options) => {
-      await runEval(options);
+    .action(async (options: RawEvalOptions) => {
+      await handlers.eval(options);
     });
 
   return program;

@@ -3,7 +3,9 @@ import { InvalidArgumentError } from '@charrnn/core';
 import { encodeExamples } from '@charrnn/data';
 import { loadCorpus } from '@charrnn/data/node';
 import { evaluate } from '@charrnn/trainer';
+import { BACKEND_CHOICES } from '../backend.js';
 import { loadClassifierFromDir } from '../model_io.js';
+import { parseChoice } from '../options.js';
 import { formatClassificationReport, formatReportLine } from '../report.js';
 
 /** Flags of `charrnn eval`. */
@@ -14,17 +16,24 @@ export interface RawEvalOptions {
   backend: string;
 }
 
-/** `charrnn eval`: accuracy, macro-F1, balanced accuracy, per-class table and confusion matrix. */
-export async function runEval(raw: RawEvalOptions): Promise<void> {
+/** Checks the flags of `charrnn eval` before anything is loaded. */
+export function checkEvalFlags(raw: RawEvalOptions): { model: string; data: string } {
   if (raw.model === undefined) throw new InvalidArgumentError('is required', { field: '--model' });
   if (raw.data === undefined) throw new InvalidArgumentError('is required', { field: '--data' });
-  const loaded = await loadClassifierFromDir(path.resolve(raw.model), raw.backend);
+  parseChoice('--backend', raw.backend, BACKEND_CHOICES);
+  return { model: raw.model, data: raw.data };
+}
+
+/** `charrnn eval`: accuracy, macro-F1, balanced accuracy, per-class table and confusion matrix. */
+export async function runEval(raw: RawEvalOptions): Promise<void> {
+  const { model, data } = checkEvalFlags(raw);
+  const loaded = await loadClassifierFromDir(path.resolve(model), raw.backend);
   try {
-    const { corpus, report: dataReport } = await loadCorpus(raw.data);
+    const { corpus, report: dataReport } = await loadCorpus(data);
     const unknown = [...new Set(corpus.items.map((i) => i.label))].filter((l) => !loaded.labels.includes(l));
     if (unknown.length > 0) {
       throw new InvalidArgumentError(`labels the model does not know: ${unknown.join(', ')}`, {
-        file: raw.data,
+        file: data,
       });
     }
     const examples = encodeExamples(corpus.items, loaded.tokenizer, loaded.labels);
@@ -33,7 +42,7 @@ export async function runEval(raw: RawEvalOptions): Promise<void> {
       process.stdout.write(
         `${JSON.stringify(
           {
-            data: raw.data,
+            data: data,
             count: report.count,
             accuracy: report.accuracy,
             macro_f1: report.macroF1,
@@ -48,7 +57,7 @@ export async function runEval(raw: RawEvalOptions): Promise<void> {
       );
       return;
     }
-    process.stdout.write(`data: ${formatReportLine(raw.data, dataReport)}\n\n`);
+    process.stdout.write(`data: ${formatReportLine(data, dataReport)}\n\n`);
     process.stdout.write(`${formatClassificationReport(report)}\n`);
   } finally {
     loaded.model.dispose();

@@ -13,6 +13,14 @@ export interface RawExportOptions {
   force?: boolean;
 }
 
+/** Checks the flags of `charrnn export` before anything is loaded. */
+export function checkExportFlags(raw: RawExportOptions): { model: string; out: string } {
+  if (raw.model === undefined) throw new InvalidArgumentError('is required', { field: '--model' });
+  if (raw.out === undefined) throw new InvalidArgumentError('is required', { field: '--out' });
+  parseChoice('--format', raw.format, ['layers'] as const);
+  return { model: raw.model, out: raw.out };
+}
+
 /**
  * `charrnn export --format layers`: writes the bundle's model as a plain TF.js Layers model
  * (`model.json` + one weights file, atomically) that `tf.loadLayersModel` loads on its own. The
@@ -20,16 +28,14 @@ export interface RawExportOptions {
  * them; nothing requires them.
  */
 export async function runExport(raw: RawExportOptions): Promise<void> {
-  if (raw.model === undefined) throw new InvalidArgumentError('is required', { field: '--model' });
-  if (raw.out === undefined) throw new InvalidArgumentError('is required', { field: '--out' });
-  parseChoice('--format', raw.format, ['layers'] as const);
-  const out = path.resolve(raw.out);
+  const { model, out: outFlag } = checkExportFlags(raw);
+  const out = path.resolve(outFlag);
   if (existsSync(path.join(out, 'model.json')) && raw.force !== true)
     throw new InvalidArgumentError(`${out} already holds a model.json; pass --force to overwrite`, {
       field: '--out',
     });
   // The weights are copied as they are: any backend does, cpu starts fastest.
-  const loaded = await loadClassifierFromDir(path.resolve(raw.model), 'cpu');
+  const loaded = await loadClassifierFromDir(path.resolve(model), 'cpu');
   try {
     const artifacts = loaded.model.toArtifacts();
     await fileSystemHandler(out).save({

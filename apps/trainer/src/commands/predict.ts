@@ -4,7 +4,8 @@ import { InvalidArgumentError, IoError } from '@charrnn/core';
 import { writeFileAtomic } from '@charrnn/core/node';
 import { classifyNames } from '@charrnn/trainer';
 import { loadClassifierFromDir } from '../model_io.js';
-import { parseInteger } from '../options.js';
+import { BACKEND_CHOICES } from '../backend.js';
+import { parseChoice, parseInteger } from '../options.js';
 
 /** Flags of `charrnn predict`. */
 export interface RawPredictOptions {
@@ -28,17 +29,27 @@ async function readNames(file: string): Promise<string[]> {
   return lines.map((line) => line.trim());
 }
 
-/** `charrnn predict`: top-K languages for names given as arguments or in a file. */
-export async function runPredict(names: string[], raw: RawPredictOptions): Promise<void> {
+/** Checks the flags of `charrnn predict` before anything is loaded; returns `--top` and `--model`. */
+export function checkPredictFlags(
+  names: readonly string[],
+  raw: RawPredictOptions,
+): { top: number; model: string } {
   if (raw.model === undefined) throw new InvalidArgumentError('is required', { field: '--model' });
   const top = parseInteger('--top', raw.top, 1, 1000);
+  parseChoice('--backend', raw.backend, BACKEND_CHOICES);
   if (raw.input === undefined && names.length === 0) {
     throw new InvalidArgumentError('give names to classify, or --input names.txt', { field: 'NAME' });
   }
   if (raw.input !== undefined && raw.output === undefined) {
     throw new InvalidArgumentError('--input needs --output preds.tsv', { field: '--output' });
   }
-  const loaded = await loadClassifierFromDir(path.resolve(raw.model), raw.backend);
+  return { top, model: raw.model };
+}
+
+/** `charrnn predict`: top-K languages for names given as arguments or in a file. */
+export async function runPredict(names: string[], raw: RawPredictOptions): Promise<void> {
+  const { top, model } = checkPredictFlags(names, raw);
+  const loaded = await loadClassifierFromDir(path.resolve(model), raw.backend);
   try {
     if (raw.input !== undefined && raw.output !== undefined) {
       const inputNames = await readNames(raw.input);
