@@ -136,7 +136,7 @@ const plausible: Record<string, fc.Arbitrary<string>> = {
   '--sampler': fc.constantFrom('tutorial', 'shuffle', 'bucket', 'balanced'),
   '--alphabet': fc.constantFrom('tutorial', 'unicode'),
   '--class-weight': fc.constantFrom('none', 'auto', 'sqrt'),
-  '--logit-adjust': fc.constantFrom('none', 'auto'),
+  '--logit-adjust': fc.constantFrom('none', 'auto', '0.25', '0', '5', '5.5', 'x'),
   '--backend': fc.constantFrom(...BACKEND_CHOICES),
   '--bidirectional': fc.constantFrom('concat', 'sum'),
   '--config': fc.constantFrom(CONFIGS.good, CONFIGS.bad, CONFIGS.json, CONFIGS.missing),

@@ -126,9 +126,12 @@ export function buildProgram(
     .option('--label-smoothing <x>', `label smoothing of the loss (default: ${d.label_smoothing})`)
     .option(
       '--logit-adjust <mode>',
-      `after training, shift the output bias against the class priors with a strength chosen on val: none|auto (default: ${d.logit_adjust})`,
+      `after training, add −tau·log(class prior) to the output bias: <tau>|none|auto (auto: tau chosen on val) (default: ${d.logit_adjust})`,
     )
-    .option('--sampler <name>', `tutorial|shuffle|bucket (length-bucketed)|balanced (default: ${d.sampler})`)
+    .option(
+      '--sampler <name>',
+      `tutorial|shuffle|bucket (length-bucketed, faster)|balanced (default: ${d.sampler})`,
+    )
     .option('--alphabet <name>', `tutorial (ASCII-folded, 57 symbols)|unicode (default: ${d.alphabet})`)
     .option('--seed <n>', `random seed (default: ${d.seed})`)
     .option('--backend <name>', `tfjs backend: ${BACKEND_CHOICES.join('|')} (default: auto)`);

@@ -94,11 +94,13 @@ describe('resolveTrainConfig from flags', () => {
       restore_best: false,
       class_weight: 'sqrt',
       label_smoothing: 0.1,
-      logit_adjust: 'none',
+      logit_adjust: 0,
       sampler: 'balanced',
       seed: 7,
     });
     expect(resolveTrainConfig({ out: 'o', bidirectional: false }).bidirectional).toBeNull();
+    expect(resolveTrainConfig({ out: 'o', logitAdjust: '0.4' }).logit_adjust).toBe(0.4);
+    expect(resolveTrainConfig({ out: 'o', logitAdjust: 'auto' }).logit_adjust).toBe('auto');
     expect(resolveTrainConfig({ out: 'o', bidirectional: true }).bidirectional).toBe('concat');
   });
 
@@ -131,6 +133,8 @@ describe('resolveTrainConfig from flags', () => {
     ],
     [{ out: 'o', labelSmoothing: '0.6' }, 'field --label-smoothing: must be between 0 and 0.5, got 0.6'],
     [{ out: 'o', seed: '-1' }, 'field --seed: must be between 0 and 4294967295, got -1'],
+    [{ out: 'o', logitAdjust: 'yes' }, "field --logit-adjust: expected one of none, auto, <tau>, got 'yes'"],
+    [{ out: 'o', logitAdjust: '6' }, 'field --logit-adjust: must be between 0 and 5, got 6'],
     [{ out: 'o', batch: '1e9' }, 'field --batch: must be between 1 and 65536, got 1000000000'],
   ])('rejects %j: %s', (flags, message) => {
     expect(() => resolveTrainConfig(flags)).toThrow(InvalidArgumentError);

@@ -50,7 +50,8 @@ export interface TrainConfig {
   restore_best: boolean;
   class_weight: 'none' | 'auto' | 'sqrt';
   label_smoothing: number;
-  logit_adjust: 'none' | 'auto';
+  /** τ of the logit adjustment applied after training (0: none), or `'auto'`: chosen on val. */
+  logit_adjust: number | 'auto';
 }
 
 /** Config keys that hold paths (resolved against the config file's directory when read from one). */
@@ -75,7 +76,7 @@ export const TRAIN_DEFAULTS = {
   optimizer: 'adam',
   momentum: 0.9,
   clip: 5,
-  sampler: 'bucket',
+  sampler: 'shuffle',
   alphabet: 'tutorial',
   seed: 42,
   backend: 'auto',
@@ -89,7 +90,7 @@ export const TRAIN_DEFAULTS = {
   restore_best: true,
   class_weight: 'none',
   label_smoothing: 0,
-  logit_adjust: 'auto',
+  logit_adjust: 0.25,
 } as const satisfies Partial<TrainConfig>;
 
 /** Default learning rate per optimizer when `--lr` is not given. */
@@ -461,8 +462,19 @@ export function resolveTrainConfig(
     restore_best: s.flag('restore_best', d.restore_best),
     class_weight: s.choice('class_weight', d.class_weight, ['none', 'auto', 'sqrt'] as const),
     label_smoothing: s.number('label_smoothing', d.label_smoothing, 0, 0.5),
-    logit_adjust: s.choice('logit_adjust', d.logit_adjust, ['none', 'auto'] as const),
+    logit_adjust: logitAdjust(s),
   };
+}
+
+/** `--logit-adjust`: `none` (0), `auto`, or τ in [0, 5]. */
+function logitAdjust(s: Settings): number | 'auto' {
+  const raw = s.text('logit_adjust');
+  if (raw === undefined) return TRAIN_DEFAULTS.logit_adjust;
+  if (raw === 'none') return 0;
+  if (raw === 'auto') return 'auto';
+  const where = s.where('logit_adjust');
+  if (!/^\s*[-+.\d]/.test(raw)) parseChoice(where, raw, ['none', 'auto', '<tau>'] as const);
+  return parseNumber(where, raw, 0, 5);
 }
 
 /** The flags given on the command line that `--resume` does not accept (all but `--backend`). */

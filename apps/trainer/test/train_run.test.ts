@@ -219,7 +219,7 @@ describe('charrnn train: Ctrl-C, --resume and divergence', () => {
       batch: 16,
       bidirectional: null,
       out: dir,
-      logit_adjust: 'none',
+      logit_adjust: 0,
     });
     expect(json(path.join(dir, 'metrics.json')).epochs).toHaveLength(3);
 

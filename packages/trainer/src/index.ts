@@ -17,7 +17,7 @@ export type { TrainOptions } from './train_options.js';
 export { classifyNames, loadClassifierBundle, saveClassifierBundle } from './classifier_bundle.js';
 export type { ClassifierBundle, NamePrediction, SaveClassifierOptions } from './classifier_bundle.js';
 export { classWeightsFor } from './class_weights.js';
-export { fitLogitAdjustment } from './logit_adjustment.js';
+export { applyLogitAdjustment, fitLogitAdjustment, logitAdjustmentShift } from './logit_adjustment.js';
 export type { LogitAdjustmentFit, LogitAdjustmentOptions } from './logit_adjustment.js';
 export { Optimizer } from './optimizer.js';
 export type { OptimizerConfig, OptimizerState } from './optimizer.js';

@@ -5,7 +5,7 @@ import type { Example } from '@charrnn/data';
 import { CharClassifier } from '@charrnn/layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluate } from './evaluate.js';
-import { fitLogitAdjustment } from './logit_adjustment.js';
+import { applyLogitAdjustment, fitLogitAdjustment, logitAdjustmentShift } from './logit_adjustment.js';
 import { LABELS, syntheticExamples } from './test-utils/synthetic_names.js';
 import { train } from './train.js';
 
@@ -78,6 +78,20 @@ describe('fitLogitAdjustment', () => {
     expect(() => fitLogitAdjustment(model, TRAIN, VAL, ['a', 'b', 'c'])).toThrow(
       '3 labels given, the model has 2',
     );
+    model.dispose();
+  });
+
+  it('applies a fixed tau: the same shift, folded into the bias', () => {
+    const model = CharClassifier.create(CONFIG, new Rng(4));
+    const bias = lastWeight(model);
+    const shift = applyLogitAdjustment(model, TRAIN, 0.25);
+    expect(shift).toEqual(logitAdjustmentShift(TRAIN, 2, 0.25));
+    expect((shift[1] ?? 0) - (shift[0] ?? 0)).toBeCloseTo(0.25 * Math.log(331 / 31), 5);
+    lastWeight(model).forEach((b, c) => expect(b).toBeCloseTo((bias[c] ?? 0) + (shift[c] ?? 0), 6));
+    expect(() => logitAdjustmentShift(TRAIN, 2, Number.NaN)).toThrow(
+      'field tau: must be a finite number ≥ 0, got NaN',
+    );
+    expect(() => logitAdjustmentShift([], 2, 1)).toThrow('field train');
     model.dispose();
   });
 });

@@ -21,6 +21,7 @@ import { loadCorpus } from '@charrnn/data/node';
 import { CharClassifier, type ClassifierConfig } from '@charrnn/layers';
 import { Tokenizer } from '@charrnn/tokenizer';
 import {
+  applyLogitAdjustment,
   classWeightsFor,
   evaluate,
   fitLogitAdjustment,
@@ -437,13 +438,20 @@ async function finishRun(
 ): Promise<void> {
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
   const { train: trainExamples, val: valExamples, test: testExamples } = examples;
-  let adjustment: { tau: number; before: ClassificationReport; after: ClassificationReport } | null = null;
-  if (config.logit_adjust === 'auto' && valExamples.length > 0) {
-    const fit = fitLogitAdjustment(model, trainExamples, valExamples, labels, { metric: config.monitor });
-    adjustment = { tau: fit.tau, before: fit.before, after: fit.after };
-    log(
-      `logit adjustment: tau ${fit.tau.toFixed(2)} chosen on val (${config.monitor} ${metricOf(fit.before, config.monitor).toFixed(4)} → ${metricOf(fit.after, config.monitor).toFixed(4)})`,
-    );
+  let adjustment: { tau: number; chosen: boolean; before: ClassificationReport | null } | null = null;
+  if (config.logit_adjust === 'auto') {
+    if (valExamples.length > 0) {
+      const fit = fitLogitAdjustment(model, trainExamples, valExamples, labels, { metric: config.monitor });
+      adjustment = { tau: fit.tau, chosen: true, before: fit.before };
+      log(
+        `logit adjustment: tau ${fit.tau.toFixed(2)} chosen on val (${config.monitor} ${metricOf(fit.before, config.monitor).toFixed(4)} → ${metricOf(fit.after, config.monitor).toFixed(4)})`,
+      );
+    }
+  } else if (config.logit_adjust > 0) {
+    const before = valExamples.length > 0 ? evaluate(model, valExamples, labels) : null;
+    applyLogitAdjustment(model, trainExamples, config.logit_adjust);
+    adjustment = { tau: config.logit_adjust, chosen: false, before };
+    log(`logit adjustment: tau ${config.logit_adjust} folded into the output bias`);
   }
   const valReport = valExamples.length > 0 ? evaluate(model, valExamples, labels) : undefined;
   const testReport = testExamples.length > 0 ? evaluate(model, testExamples, labels) : undefined;
@@ -470,7 +478,16 @@ async function finishRun(
         ? null
         : {
             tau: adjustment.tau,
-            val_before: { accuracy: adjustment.before.accuracy, macro_f1: adjustment.before.macroF1 },
+            chosen_on_val: adjustment.chosen,
+            ...(adjustment.before === null
+              ? {}
+              : {
+                  val_before: {
+                    accuracy: adjustment.before.accuracy,
+                    macro_f1: adjustment.before.macroF1,
+                    balanced_accuracy: adjustment.before.balancedAccuracy,
+                  },
+                }),
           },
     epochs: result.history.map((h) => ({
       epoch: h.epoch,
@@ -554,7 +571,8 @@ function describeTraining(config: TrainConfig): string {
   if (config.restore_best) parts.push(`keep best val ${config.monitor}`);
   if (config.class_weight !== 'none') parts.push(`class weights ${config.class_weight}`);
   if (config.label_smoothing > 0) parts.push(`label smoothing ${config.label_smoothing}`);
-  if (config.logit_adjust !== 'none') parts.push('logit adjustment on val');
+  if (config.logit_adjust === 'auto') parts.push('logit adjustment (tau chosen on val)');
+  else if (config.logit_adjust > 0) parts.push(`logit adjustment tau ${config.logit_adjust}`);
   return parts.join(', ');
 }
 
