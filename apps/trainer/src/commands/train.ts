@@ -216,7 +216,19 @@ async function resolveRun(
   const resume = flags.resume;
   if (typeof resume !== 'string') {
     const file = typeof flags.config === 'string' ? await readConfigFile(flags.config) : null;
-    return { config: resolveTrainConfig(flags, file), resumed: null };
+    const config = resolveTrainConfig(flags, file);
+    // Absolute paths, so that `--resume` works from any directory.
+    const absolute = (p: string | null): string | null => (p === null ? null : path.resolve(p));
+    return {
+      config: {
+        ...config,
+        data: absolute(config.data),
+        val: absolute(config.val),
+        test: absolute(config.test),
+        out: path.resolve(config.out),
+      },
+      resumed: null,
+    };
   }
   const refused = flagsRefusedOnResume(flags);
   if (typeof flags.config === 'string') refused.unshift('--config');
