@@ -1,16 +1,13 @@
 // Kill-during-checkpoint-save: child processes running the BUILT app save training checkpoints
 // over and over and are SIGKILLed at random moments; after every kill the checkpoint must load,
 // complete, and be the last or the one before (never a mix of two saves).
-import { spawn } from 'node:child_process';
-import type { ChildProcessByStdio } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Rng } from '@charrnn/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killLoop, startReadyChild } from '../../../test-utils/kill.js';
 import { loadRunCheckpoint, saveRunCheckpoint } from '../src/run_checkpoint.js';
 import type { RunCheckpointMeta } from '../src/run_checkpoint.js';
 import { resolveTrainConfig } from '../src/train_config.js';
@@ -61,7 +58,6 @@ const start = await new Promise((resolve) => process.stdin.once('data', (d) => r
 for (let k = start; ; k++) await store.saveRunCheckpoint(dir, { ...meta, labels: ['v' + k, 'b'] }, checkpointOf(k));
 `;
 
-type Child = ChildProcessByStdio<Writable, Readable, Readable>;
 let work = '';
 let childScript = '';
 let meta: RunCheckpointMeta;
@@ -84,26 +80,6 @@ afterAll(async () => {
   if (work !== '') await rm(work, { recursive: true, force: true });
 });
 
-function startChild(dir: string): Promise<Child> {
-  const child = spawn(process.execPath, [childScript, dir, JSON.stringify(meta)], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += String(d)));
-  return new Promise((resolve, reject) => {
-    child.stdout.once('data', () => resolve(child));
-    child.once('exit', (code) => reject(new Error(`child exited (${code}) before it was ready: ${stderr}`)));
-  });
-}
-
-async function kill(child: Child): Promise<void> {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('run checkpoints under SIGKILL (built app)', () => {
   it('a save killed at any moment leaves the previous or the new checkpoint, complete and loadable', async () => {
     const dir = path.join(work, 'run');
@@ -118,24 +94,19 @@ describe('run checkpoints under SIGKILL (built app)', () => {
       expect(checkpoint.optimizer.slots[0]?.every((v) => v === k + 0.5)).toBe(true);
       return k;
     };
-    const rng = new Rng(Number(process.env['CHARRNN_KILL_SEED'] ?? 7));
-    let last = await check();
-    let interrupted = 0;
-    let pending = startChild(dir);
-    for (let i = 0; i < KILLS; i++) {
-      const child = await pending;
-      pending = startChild(dir);
-      child.stdin.write(`${last + 1}\n`);
-      await sleep(rng.int(MAX_DELAY_MS + 1));
-      await kill(child);
-      const k = await check();
-      expect(k).toBeGreaterThanOrEqual(last);
-      last = k;
-      const names = await readdir(path.join(dir, 'checkpoint'));
-      if (names.some((n) => n.endsWith('.tmp')) || names.filter((n) => n.startsWith('tensors.')).length > 1)
-        interrupted += 1;
-    }
-    await kill(await pending);
+    const { versions, interrupted } = await killLoop({
+      kills: KILLS,
+      maxDelayMs: MAX_DELAY_MS,
+      start: () => startReadyChild(childScript, [dir, JSON.stringify(meta)]),
+      check,
+      interruptedSave: async () => {
+        const names = await readdir(path.join(dir, 'checkpoint'));
+        return (
+          names.some((n) => n.endsWith('.tmp')) || names.filter((n) => n.startsWith('tensors.')).length > 1
+        );
+      },
+    });
+    const last = versions.at(-1) ?? 0;
     expect(last).toBeGreaterThan(5); // the children did save, many times
     expect(interrupted).toBeGreaterThan(0); // some kills landed in the middle of a save
 

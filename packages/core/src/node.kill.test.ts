@@ -1,20 +1,17 @@
 // Kill-during-save: child processes running the BUILT @charrnn/core save over and over and are
 // SIGKILLed at random moments; after every kill the directory must load, complete and consistent.
 import '@tensorflow/tfjs-backend-cpu';
-import { spawn } from 'node:child_process';
-import type { ChildProcessByStdio } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundle, saveBundle } from './bundle.js';
 import type { ModelBundle } from './bundle.js';
 import { fileSystemHandler, writeFileAtomic } from './node.js';
-import { Rng } from './rng.js';
+import { killChild, killLoop, startReadyChild, type ReadyChild } from '../../../test-utils/kill.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const DIST = {
@@ -89,8 +86,6 @@ for (let k = start; ; k++) {
 }
 `;
 
-type Child = ChildProcessByStdio<Writable, Readable, Readable>;
-
 let work = '';
 let childScript: string;
 beforeAll(async () => {
@@ -106,56 +101,24 @@ afterAll(async () => {
 });
 
 /** Starts a child and resolves once it has imported the package and waits for its start version. */
-function startChild(mode: 'bundle' | 'file', dir: string): Promise<Child> {
-  const child = spawn(process.execPath, [childScript, mode, dir], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += String(d)));
-  return new Promise((resolve, reject) => {
-    child.stdout.once('data', () => resolve(child));
-    child.once('exit', (code) => reject(new Error(`child exited (${code}) before it was ready: ${stderr}`)));
-  });
-}
+const startChild = (mode: 'bundle' | 'file', dir: string): Promise<ReadyChild> =>
+  startReadyChild(childScript, [mode, dir]);
 
-async function kill(child: Child): Promise<void> {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Runs `KILLS` children one after the other, each killed `0..MAX_DELAY_MS` ms after it was told
- * to start at version `next`; `check` reads the directory and returns the version found there.
- * The next child is started (imports done) while the current one runs, to keep the test short.
- */
-async function killLoop(
-  mode: 'bundle' | 'file',
-  dir: string,
-  check: () => Promise<number>,
-): Promise<{ versions: number[]; interrupted: number }> {
-  const rng = new Rng(Number(process.env['CHARRNN_KILL_SEED'] ?? 2024));
-  const versions: number[] = [];
-  let interrupted = 0;
-  let last = await check();
-  let pending = startChild(mode, dir);
-  for (let i = 0; i < KILLS; i++) {
-    const child = await pending;
-    pending = startChild(mode, dir);
-    child.stdin.write(`${last + 1}\n`);
-    await sleep(rng.int(MAX_DELAY_MS + 1));
-    await kill(child);
-    const version = await check();
-    expect(version).toBeGreaterThanOrEqual(last); // never goes back to an older save
-    last = version;
-    versions.push(version);
+/** `KILLS` kills of children saving in `mode` into `dir`; `check` returns the version found there. */
+function killSaves(mode: 'bundle' | 'file', dir: string, check: () => Promise<number>) {
+  return killLoop({
+    kills: KILLS,
+    maxDelayMs: MAX_DELAY_MS,
+    start: () => startChild(mode, dir),
+    check,
     // A temp file, or a second weights file, left behind: this kill hit the middle of a save.
-    const names = await readdir(dir);
-    if (names.some((n) => n.endsWith('.tmp')) || names.filter((n) => n.startsWith('weights.')).length > 1)
-      interrupted += 1;
-  }
-  await kill(await pending);
-  return { versions, interrupted };
+    interruptedSave: async () => {
+      const names = await readdir(dir);
+      return (
+        names.some((n) => n.endsWith('.tmp')) || names.filter((n) => n.startsWith('weights.')).length > 1
+      );
+    },
+  });
 }
 
 describe('kill during save (SIGKILL at random moments, built package)', () => {
@@ -165,7 +128,7 @@ describe('kill during save (SIGKILL at random moments, built package)', () => {
     const path = join(dir, 'data.txt');
     const header = (k: number) => `version ${k}\n`;
     await writeFileAtomic(path, header(0) + 'a'.repeat(bytesOf(0) - header(0).length));
-    const { versions, interrupted } = await killLoop('file', dir, async () => {
+    const { versions, interrupted } = await killSaves('file', dir, async () => {
       const text = await readFile(path, 'latin1');
       const k = Number(/^version (\d+)\n/.exec(text)?.[1]);
       expect(Number.isInteger(k)).toBe(true);
@@ -193,7 +156,7 @@ describe('kill during save (SIGKILL at random moments, built package)', () => {
       },
     });
     await saveBundle(bundleOf(0), fileSystemHandler(dir));
-    const { versions, interrupted } = await killLoop('bundle', dir, async () => {
+    const { versions, interrupted } = await killSaves('bundle', dir, async () => {
       const bundle = await loadBundle(fileSystemHandler(dir));
       const k = bundle.metadata.model['version'] as number;
       expect(bundle.metadata.tokenizer).toEqual({ version: k });
@@ -242,7 +205,7 @@ describe('kill during save (SIGKILL at random moments, built package)', () => {
         seen.add(k);
       }
     } finally {
-      await kill(child);
+      await killChild(child);
     }
     expect(seen.size).toBeGreaterThan(3); // it did see the saves go by
   });
