@@ -1,55 +1,19 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { fileSystemHandler } from '@charrnn/core/node';
 import { Tokenizer } from '@charrnn/tokenizer';
 import { beforeAll, describe, expect, it } from 'vitest';
-
-const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(appDir, 'bin', 'charrnn.js');
-
-function charrnn(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, [bin, ...args], {
-    encoding: 'utf8',
-    cwd: appDir,
-    timeout: 120_000,
-  });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
-
-/** A small synthetic corpus the model can learn: the label is given away by the suffix. */
-function syntheticTsv(count: number, seed: number): string {
-  const suffixes: Record<string, string> = { Alpha: 'ski', Beta: 'ov', Gamma: 'ez' };
-  const letters = 'bcdfghklmnprstvz';
-  let state = seed;
-  const rand = (n: number): number => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state % n;
-  };
-  const rows: string[] = [];
-  const labels = Object.keys(suffixes);
-  for (let i = 0; i < count; i++) {
-    const label = labels[i % labels.length] as string;
-    let stem = letters[rand(letters.length)]?.toUpperCase() ?? 'B';
-    for (let k = 0; k < 2 + rand(4); k++)
-      stem += (k % 2 === 0 ? 'aeiou' : letters)[rand(k % 2 === 0 ? 5 : letters.length)];
-    rows.push(`${stem}${suffixes[label]}\t${label}`);
-  }
-  return `${[...new Set(rows)].join('\n')}\n`;
-}
+import { charrnn, checkBuilt, syntheticTsv } from './helpers.js';
 
 describe('charrnn CLI', () => {
   let work: string;
 
   beforeAll(() => {
-    if (!existsSync(path.join(appDir, 'dist', 'cli.js'))) {
-      throw new Error('apps/trainer is not built: run `pnpm build` (pnpm test does it) before these tests');
-    }
+    checkBuilt();
     work = mkdtempSync(path.join(tmpdir(), 'charrnn-cli-'));
     writeFileSync(path.join(work, 'train.tsv'), syntheticTsv(600, 1));
     writeFileSync(path.join(work, 'test.tsv'), syntheticTsv(90, 7));

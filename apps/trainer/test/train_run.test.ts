@@ -1,57 +1,20 @@
 // `charrnn train` as a user runs it: config files, Ctrl-C and --resume, divergence. Child processes
 // run the built CLI.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appDir, bin, charrnn, checkBuilt, syntheticTsv as makeTsv, type Run } from './helpers.js';
 
-const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(appDir, 'bin', 'charrnn.js');
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function charrnn(args: string[], env: Record<string, string> = {}): Run {
-  const run = spawnSync(process.execPath, [bin, ...args], {
-    encoding: 'utf8',
-    cwd: appDir,
-    timeout: 120_000,
-    env: { ...process.env, ...env },
-  });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
-
-/** Names whose label is given away by the suffix, so that a small model learns them. */
-function syntheticTsv(count: number, seed: number): string {
-  const suffixes: Record<string, string> = { Alpha: 'ski', Beta: 'ov', Gamma: 'ez', Delta: 'ini' };
-  const letters = 'bcdfghklmnprstvz';
-  let state = seed;
-  const rand = (n: number): number => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state % n;
-  };
-  const labels = Object.keys(suffixes);
-  const rows: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const label = labels[i % labels.length] as string;
-    let stem = letters[rand(letters.length)]?.toUpperCase() ?? 'B';
-    for (let k = 0; k < 2 + rand(5); k++)
-      stem += (k % 2 === 0 ? 'aeiou' : letters)[rand(k % 2 === 0 ? 5 : 16)];
-    rows.push(`${stem}${suffixes[label]}\t${label}`);
-  }
-  return `${[...new Set(rows)].join('\n')}\n`;
-}
+/** Names of four labels given away by their suffixes. */
+const syntheticTsv = (count: number, seed: number): string =>
+  makeTsv(count, seed, { Alpha: 'ski', Beta: 'ov', Gamma: 'ez', Delta: 'ini' }, 5);
 
 let work = '';
 let common: string[] = [];
 beforeAll(() => {
-  if (!existsSync(path.join(appDir, 'dist', 'cli.js')))
-    throw new Error('apps/trainer is not built: run `pnpm build` (pnpm test does it) before these tests');
+  checkBuilt();
   work = mkdtempSync(path.join(tmpdir(), 'charrnn-run-'));
   writeFileSync(path.join(work, 'train.tsv'), syntheticTsv(800, 1));
   writeFileSync(path.join(work, 'val.tsv'), syntheticTsv(120, 5));

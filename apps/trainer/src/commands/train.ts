@@ -417,7 +417,7 @@ async function trainWithCheckpoints(
           ? 'no checkpoint was saved (it diverged in the first epoch)'
           : `the last good checkpoint (step ${kept.steps}, epoch ${kept.history.length}) stays in ${path.join(out, CHECKPOINT_DIR)}`;
       throw new TrainingDivergedError(
-        `${error.message.replace(/^.*?: /, '')}; training stopped, ${where}. Try a lower --lr or a --clip`,
+        `${error.message}; training stopped, ${where}. Try a lower --lr or a --clip`,
         { field: 'loss', cause: error },
       );
     }
