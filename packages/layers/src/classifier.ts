@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, InvalidBundleError } from '@charrnn/core';
 import type { Rng } from '@charrnn/core';
+import { averagedConfig, averagedWeights, sharedConfig } from './average_classifiers.js';
 import { checkClassifierConfig, gateCount, recurrentOutputSize } from './classifier_config.js';
 import type { ClassifierConfig } from './classifier_config.js';
 import { dense } from './dense.js';
@@ -335,6 +336,24 @@ export class CharClassifier {
       return value;
     });
     return new CharClassifier(config, values);
+  }
+
+  /**
+   * One classifier whose logits are the mean of `models`' logits: an ensemble (for example of
+   * several seeds) that saves, loads, predicts and exports to tfjs-layers like any single model.
+   * The members must share their architecture; the average has `N×` their embedding and hidden
+   * sizes, with block-diagonal recurrent kernels (each member's units see only their own
+   * inputs and state), so prediction costs about N times one member's. The members are not
+   * changed or disposed.
+   * @throws InvalidArgumentError when the list is empty or the architectures differ
+   */
+  static average(models: readonly CharClassifier[]): CharClassifier {
+    const config = sharedConfig(models.map((m) => m.config));
+    const values = averagedWeights(
+      config,
+      models.map((m) => m.trainableWeights.map((w) => w.dataSync() as Float32Array)),
+    );
+    return new CharClassifier(averagedConfig(config, models.length), values);
   }
 
   /** Frees the weights. The model is unusable afterwards. */
