@@ -134,6 +134,10 @@ export function buildProgram(
     )
     .option('--alphabet <name>', `tutorial (ASCII-folded, 57 symbols)|unicode (default: ${d.alphabet})`)
     .option('--seed <n>', `random seed (default: ${d.seed})`)
+    .option(
+      '--ensemble <n>',
+      `train n models (seeds seed, seed+1, ...) and average them into one model (default: ${d.ensemble})`,
+    )
     .option('--backend <name>', `tfjs backend: ${BACKEND_CHOICES.join('|')} (default: auto)`);
   train.action(async () => {
     exitCode = await handlers.train(typedFlags(train));

@@ -37,6 +37,8 @@ export interface TrainConfig {
   sampler: 'tutorial' | 'shuffle' | 'bucket' | 'balanced';
   alphabet: 'tutorial' | 'unicode';
   seed: number;
+  /** Members of a seed ensemble (seeds seed, seed + 1, ...) averaged into one model; 1: a single model. */
+  ensemble: number;
   backend: BackendChoice;
   schedule: 'constant' | 'step' | 'cosine';
   lr_step: number;
@@ -79,6 +81,7 @@ export const TRAIN_DEFAULTS = {
   sampler: 'shuffle',
   alphabet: 'tutorial',
   seed: 42,
+  ensemble: 1,
   backend: 'auto',
   schedule: 'cosine',
   lr_step: 5,
@@ -121,6 +124,7 @@ export const CONFIG_FLAGS: Readonly<Record<Exclude<keyof TrainConfig, never>, st
   sampler: '--sampler',
   alphabet: '--alphabet',
   seed: '--seed',
+  ensemble: '--ensemble',
   backend: '--backend',
   schedule: '--schedule',
   lr_step: '--lr-step',
@@ -448,7 +452,8 @@ export function resolveTrainConfig(
     clip: s.number('clip', d.clip, 0, 1e6),
     sampler: s.choice('sampler', d.sampler, ['tutorial', 'shuffle', 'bucket', 'balanced'] as const),
     alphabet: s.choice('alphabet', d.alphabet, ['tutorial', 'unicode'] as const),
-    seed: s.integer('seed', d.seed, 0, 2 ** 32 - 1),
+    seed: s.integer('seed', d.seed, 0, 2 ** 32 - 1 - 16),
+    ensemble: s.integer('ensemble', d.ensemble, 1, 16),
     backend: s.choice('backend', d.backend, BACKEND_CHOICES),
     schedule,
     lr_step: s.integer('lr_step', d.lr_step, 1, 100_000),

@@ -130,6 +130,31 @@ describe('charrnn train: Ctrl-C, --resume and divergence', () => {
     });
   });
 
+  it('--ensemble 2: Ctrl-C in the second member, then --resume, gives the same averaged model as an uninterrupted run', async () => {
+    const args = [...common, ...MODEL, '--ensemble', '2', '--epochs', '4'];
+    const straightDir = path.join(work, 'ensemble-straight');
+    const straight = charrnn(['train', ...args, '--out', straightDir]);
+    expect(straight.stderr).toBe('');
+    expect(straight.status).toBe(0);
+    expect(straight.stdout).toContain('ensemble member 2 of 2 (seed 6)');
+    const metrics = json(path.join(straightDir, 'metrics.json'));
+    expect((metrics.ensemble as { seed: number }[]).map((m) => m.seed)).toEqual([5, 6]);
+    expect((metrics.test as { accuracy: number }).accuracy).toBeGreaterThan(0.9);
+    const topology = readFileSync(path.join(straightDir, 'model.json'), 'utf8');
+    expect(topology).toContain('"units":96'); // 2 × hidden 48, one model
+
+    const dir = path.join(work, 'ensemble-interrupted');
+    const first = await interruptWhen(['train', ...args, '--out', dir], /member 2 of 2[\s\S]*^epoch 2:/m);
+    expect(first.status).toBe(130);
+    expect(first.stderr).toContain('of ensemble member 2: checkpoint saved in');
+    const resumed = charrnn(['train', '--resume', dir]);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.status).toBe(0);
+    expect(weightsOf(dir).equals(weightsOf(straightDir))).toBe(true);
+    const b = json(path.join(dir, 'metrics.json'));
+    for (const key of ['val', 'test', 'steps']) expect(b[key]).toEqual(metrics[key]);
+  });
+
   it('a NaN gradient stops training with one clear message, and the last good checkpoint stays and resumes', () => {
     const dir = path.join(work, 'diverged');
     const run = charrnn(['train', ...common, ...MODEL, '--out', dir], { CHARRNN_FAULT: 'nan@150' });

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   InvalidArgumentError,
   IoError,
+  NotFoundError,
   Rng,
   TrainingDivergedError,
   type ClassificationReport,
@@ -124,8 +125,15 @@ async function checkWritable(out: string): Promise<void> {
   }
 }
 
+/** Folder of an ensemble run that holds one run directory (checkpoint) per member. */
+const MEMBERS_DIR = 'members';
 /** Files whose presence means a directory already holds a run. */
-const RUN_MARKERS = ['model.json', 'metrics.json', path.join(CHECKPOINT_DIR, STATE_FILE)];
+const RUN_MARKERS = [
+  'model.json',
+  'metrics.json',
+  path.join(CHECKPOINT_DIR, STATE_FILE),
+  path.join(MEMBERS_DIR, '1', CHECKPOINT_DIR, STATE_FILE),
+];
 
 /** Refuses a directory that holds a run unless `--force`; with it, drops the old checkpoint. */
 async function prepareOutputDir(out: string, force: boolean): Promise<void> {
@@ -133,7 +141,7 @@ async function prepareOutputDir(out: string, force: boolean): Promise<void> {
   const found = RUN_MARKERS.filter((marker) => existsSync(path.join(out, marker)));
   if (found.length === 0) return;
   if (!force) {
-    const hint = found.includes(path.join(CHECKPOINT_DIR, STATE_FILE))
+    const hint = found.some((f) => f.endsWith(path.join(CHECKPOINT_DIR, STATE_FILE)))
       ? `; continue it with --resume ${out}, or pass --force to start over`
       : '; pass --force to overwrite';
     throw new InvalidArgumentError(`${out} already holds a run (${found.join(', ')})${hint}`, {
@@ -141,6 +149,7 @@ async function prepareOutputDir(out: string, force: boolean): Promise<void> {
     });
   }
   await rm(path.join(out, CHECKPOINT_DIR), { recursive: true, force: true });
+  await rm(path.join(out, MEMBERS_DIR), { recursive: true, force: true });
 }
 
 function reportToJson(report: ClassificationReport): ReportSection {
@@ -237,8 +246,17 @@ async function resolveRun(
       `continues a run with the configuration saved in its checkpoint; drop ${refused.join(', ')} (only --backend may change)`,
       { field: '--resume' },
     );
-  const resumed = await loadRunCheckpoint(resume);
-  const stateFile = path.join(resume, CHECKPOINT_DIR, STATE_FILE);
+  // A single run keeps its checkpoint in <dir>/checkpoint; an ensemble, one per member (its
+  // first member's holds the run's settings, with the run's seed).
+  let stateDir = resume;
+  const resumed = await loadRunCheckpoint(resume).catch(async (error: unknown) => {
+    if (!(error instanceof NotFoundError)) throw error;
+    const first = memberDir(resume, 0);
+    if (!existsSync(path.join(first, CHECKPOINT_DIR, STATE_FILE))) throw error;
+    stateDir = first;
+    return loadRunCheckpoint(first);
+  });
+  const stateFile = path.join(stateDir, CHECKPOINT_DIR, STATE_FILE);
   const saved = checkConfigObject(resumed.meta.config, stateFile);
   const config = resolveTrainConfig(
     { ...(typeof flags.backend === 'string' ? { backend: flags.backend } : {}) },
@@ -301,30 +319,57 @@ export async function runTrain(flags: TrainFlags): Promise<number> {
   );
   log(`training: ${describeTraining(config)}`);
 
-  const meta: RunCheckpointMeta = {
-    config,
-    labels,
-    tokenizer: tokenizer.toJSON(),
-    model: modelConfig,
-    train_data: fingerprint,
-  };
   await writeFileAtomic(path.join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
-  const model = CharClassifier.create(modelConfig, new Rng(config.seed));
+  const models: CharClassifier[] = [];
+  const results: TrainResult[] = [];
   try {
-    const result = await trainWithCheckpoints(model, trainExamples, valExamples, config, meta, {
-      out,
-      progress,
-      resumeFrom: resumed?.checkpoint,
-    });
-    if (result.stopped === 'aborted') {
+    // One member, or an ensemble of `config.ensemble` members (seeds seed, seed + 1, ...), each
+    // with its own checkpoint in members/<k>/, averaged into one model at the end.
+    for (let m = 0; m < config.ensemble; m++) {
+      const memberConfig = { ...config, seed: config.seed + m };
+      const dir = config.ensemble === 1 ? out : memberDir(out, m);
+      if (config.ensemble > 1)
+        log(`ensemble member ${m + 1} of ${config.ensemble} (seed ${memberConfig.seed})`);
+      const model = CharClassifier.create(modelConfig, new Rng(memberConfig.seed));
+      models.push(model);
+      const resumeFrom =
+        resumed === null
+          ? undefined
+          : m === 0
+            ? resumed.checkpoint
+            : await loadRunCheckpoint(dir).then(
+                (c) => c.checkpoint,
+                (error: unknown) => {
+                  if (error instanceof NotFoundError) return undefined; // this member had not started
+                  throw error;
+                },
+              );
+      const meta: RunCheckpointMeta = {
+        config: memberConfig,
+        labels,
+        tokenizer: tokenizer.toJSON(),
+        model: modelConfig,
+        train_data: fingerprint,
+      };
+      const result = await trainWithCheckpoints(model, trainExamples, valExamples, memberConfig, meta, {
+        out: dir,
+        progress,
+        resumeFrom,
+      });
+      if (result.stopped === 'aborted') {
+        progress.stop();
+        process.stderr.write(
+          `\ninterrupted at step ${result.steps}${config.ensemble > 1 ? ` of ensemble member ${m + 1}` : ''}: ` +
+            `checkpoint saved in ${path.join(dir, CHECKPOINT_DIR)}\ncontinue with: charrnn train --resume ${out}\n`,
+        );
+        return EXIT_INTERRUPTED;
+      }
+      results.push(result);
       progress.stop();
-      process.stderr.write(
-        `\ninterrupted at step ${result.steps}: checkpoint saved in ${path.join(out, CHECKPOINT_DIR)}\n` +
-          `continue with: charrnn train --resume ${out}\n`,
-      );
-      return EXIT_INTERRUPTED;
     }
-    await finishRun(model, config, labels, tokenizer, result, splits.source, backend, out, {
+    const model = config.ensemble === 1 ? (models[0] as CharClassifier) : CharClassifier.average(models);
+    if (model !== models[0]) models.push(model);
+    await finishRun(model, config, labels, tokenizer, results, splits.source, backend, out, {
       train: trainExamples,
       val: valExamples,
       test: testExamples,
@@ -332,8 +377,27 @@ export async function runTrain(flags: TrainFlags): Promise<number> {
     return 0;
   } finally {
     progress.stop();
-    model.dispose();
+    for (const model of models) model.dispose();
   }
+}
+
+/** Run directory of ensemble member `m` (0-based): `members/<m + 1>`. */
+function memberDir(out: string, m: number): string {
+  return path.join(out, MEMBERS_DIR, String(m + 1));
+}
+
+/** One result for the run: the first member's history; times, names and steps summed. */
+function combineResults(results: readonly TrainResult[]): TrainResult {
+  const first = results[0] as TrainResult;
+  const trainSeconds = results.reduce((s, r) => s + r.trainSeconds, 0);
+  const namesTrained = results.reduce((s, r) => s + r.namesTrained, 0);
+  return {
+    ...first,
+    trainSeconds,
+    namesTrained,
+    namesPerSecond: trainSeconds > 0 ? namesTrained / trainSeconds : 0,
+    steps: results.reduce((s, r) => s + r.steps, 0),
+  };
 }
 
 interface TrainIo {
@@ -442,7 +506,7 @@ async function finishRun(
   config: TrainConfig,
   labels: string[],
   tokenizer: Tokenizer,
-  result: TrainResult,
+  memberResults: readonly TrainResult[],
   source: string,
   backend: { name: string; provider: string },
   out: string,
@@ -450,6 +514,7 @@ async function finishRun(
 ): Promise<void> {
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
   const { train: trainExamples, val: valExamples, test: testExamples } = examples;
+  const result = combineResults(memberResults);
   let adjustment: { tau: number; chosen: boolean; before: ClassificationReport | null } | null = null;
   if (config.logit_adjust === 'auto') {
     if (valExamples.length > 0) {
@@ -485,6 +550,20 @@ async function finishRun(
     train_names_per_s: result.namesPerSecond,
     time_to_val_accuracy_0_80_s: first80?.seconds ?? null,
     epoch_to_val_accuracy_0_80: first80?.epoch ?? null,
+    ...(memberResults.length > 1
+      ? {
+          ensemble: memberResults.map((r, m) => {
+            const best = r.history.find((h) => h.epoch === r.bestEpoch)?.val;
+            return {
+              member: m + 1,
+              seed: config.seed + m,
+              best_epoch: r.bestEpoch,
+              train_seconds: r.trainSeconds,
+              ...(best === undefined ? {} : { val_accuracy: best.accuracy, val_macro_f1: best.macroF1 }),
+            };
+          }),
+        }
+      : {}),
     logit_adjustment:
       adjustment === null
         ? null
@@ -577,6 +656,7 @@ function describeTraining(config: TrainConfig): string {
     config.epochs !== null ? `${config.epochs} epochs` : `${config.iters} steps`,
     `batch ${config.batch} (${config.sampler})`,
   ];
+  if (config.ensemble > 1) parts.push(`ensemble of ${config.ensemble} seeds`);
   if (config.clip > 0) parts.push(`clip ${config.clip}`);
   if (config.plateau !== null) parts.push(`×${config.plateau_factor} after ${config.plateau} flat epochs`);
   if (config.early_stop !== null) parts.push(`early stop after ${config.early_stop}`);
