@@ -623,13 +623,16 @@ async function finishRun(
     `trained ${result.namesTrained.toLocaleString('en-US')} names in ${result.trainSeconds.toFixed(1)} s ` +
       `(${Math.round(result.namesPerSecond).toLocaleString('en-US')} names/s on ${backend.name})` +
       (result.stopped === 'early_stopped' ? ', stopped early' : '') +
-      (result.restoredBest
-        ? `; kept the weights of epoch ${result.bestEpoch} (best val ${config.monitor})`
-        : ''),
+      (memberResults.length > 1
+        ? `; ${memberResults.length} members (best epochs ${memberResults.map((r) => r.bestEpoch).join(', ')}) averaged into one model`
+        : result.restoredBest
+          ? `; kept the weights of epoch ${result.bestEpoch} (best val ${config.monitor})`
+          : ''),
   ];
   if (first80 !== null)
     lines.push(
-      `val accuracy reached 0.80 at epoch ${first80.epoch}, after ${first80.seconds.toFixed(1)} s of training`,
+      `val accuracy reached 0.80 at epoch ${first80.epoch}, after ${first80.seconds.toFixed(1)} s of training` +
+        (memberResults.length > 1 ? ' (first member)' : ''),
     );
   if (valReport !== undefined) lines.push(`val:  ${formatMetrics(valReport)}`);
   if (testReport !== undefined) lines.push(`test: ${formatMetrics(testReport)}`);
