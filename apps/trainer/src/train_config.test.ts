@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, InvalidConfigError } from '@charrnn/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -181,6 +182,31 @@ describe('--config files', () => {
     });
     // A flag for iters overrides the file's epochs instead of conflicting with it.
     expect(resolveTrainConfig({ iters: '10' }, read)).toMatchObject({ iters: 10, epochs: null });
+  });
+
+  it('examples/tutorial-recipe.yaml is the tutorial recipe, none of the default extras', async () => {
+    const file = fileURLToPath(new URL('../../../examples/tutorial-recipe.yaml', import.meta.url));
+    expect(resolveTrainConfig({ out: 'o' }, await readConfigFile(file))).toMatchObject({
+      cell: 'rnn',
+      bidirectional: null,
+      hidden: 128,
+      embed: 128,
+      dropout: 0,
+      recurrent_dropout: 0,
+      sampler: 'tutorial',
+      optimizer: 'sgd',
+      lr: 0.01,
+      momentum: 0.9,
+      clip: 1,
+      batch: 1,
+      iters: 105000,
+      epochs: null,
+      schedule: 'constant',
+      restore_best: false,
+      logit_adjust: 0,
+      class_weight: 'none',
+      ensemble: 1,
+    });
   });
 
   it('reads JSON', async () => {
