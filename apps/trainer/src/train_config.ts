@@ -99,50 +99,57 @@ export const TRAIN_DEFAULTS = {
 /** Default learning rate per optimizer when `--lr` is not given. */
 export const DEFAULT_LR = { sgd: 0.01, adam: 0.003 } as const;
 
-/** Every key a config file may hold, with the flag that sets it on the command line. */
-export const CONFIG_FLAGS: Readonly<Record<Exclude<keyof TrainConfig, never>, string>> = {
-  data: '--data',
-  val: '--val',
-  test: '--test',
-  out: '--out',
-  force: '--force',
-  cell: '--cell',
-  layers: '--layers',
-  bidirectional: '--bidirectional',
-  dropout: '--dropout',
-  recurrent_dropout: '--recurrent-dropout',
-  reset_after: '--reset-after',
-  hidden: '--hidden',
-  embed: '--embed',
-  epochs: '--epochs',
-  iters: '--iters',
-  batch: '--batch',
-  optimizer: '--optimizer',
-  lr: '--lr',
-  momentum: '--momentum',
-  clip: '--clip',
-  sampler: '--sampler',
-  alphabet: '--alphabet',
-  seed: '--seed',
-  ensemble: '--ensemble',
-  backend: '--backend',
-  schedule: '--schedule',
-  lr_step: '--lr-step',
-  lr_gamma: '--lr-gamma',
-  min_lr: '--min-lr',
-  warmup: '--warmup',
-  plateau: '--plateau',
-  plateau_factor: '--plateau-factor',
-  monitor: '--monitor',
-  early_stop: '--early-stop',
-  restore_best: '--restore-best',
-  class_weight: '--class-weight',
-  label_smoothing: '--label-smoothing',
-  logit_adjust: '--logit-adjust',
-};
+/** Every key a config file may hold (the keys of {@link TrainConfig}), in `--help` order. */
+const CONFIG_KEYS = [
+  'data',
+  'val',
+  'test',
+  'out',
+  'force',
+  'cell',
+  'layers',
+  'bidirectional',
+  'dropout',
+  'recurrent_dropout',
+  'reset_after',
+  'hidden',
+  'embed',
+  'epochs',
+  'iters',
+  'batch',
+  'optimizer',
+  'lr',
+  'momentum',
+  'clip',
+  'sampler',
+  'alphabet',
+  'seed',
+  'ensemble',
+  'backend',
+  'schedule',
+  'lr_step',
+  'lr_gamma',
+  'min_lr',
+  'warmup',
+  'plateau',
+  'plateau_factor',
+  'monitor',
+  'early_stop',
+  'restore_best',
+  'class_weight',
+  'label_smoothing',
+  'logit_adjust',
+] as const satisfies readonly (keyof TrainConfig)[];
 
 type ConfigKey = keyof TrainConfig;
-const CONFIG_KEYS = Object.keys(CONFIG_FLAGS) as ConfigKey[];
+// Compile-time check: CONFIG_KEYS lists every key of TrainConfig.
+const _everyKeyListed: [Exclude<ConfigKey, (typeof CONFIG_KEYS)[number]>] extends [never] ? true : false =
+  true;
+
+/** The flag that sets each key on the command line: `recurrent_dropout` → `--recurrent-dropout`. */
+export const CONFIG_FLAGS = Object.fromEntries(
+  CONFIG_KEYS.map((key) => [key, `--${key.replaceAll('_', '-')}`]),
+) as Readonly<Record<ConfigKey, string>>;
 
 /** commander's camelCase attribute name of a config key (`recurrent_dropout` → `recurrentDropout`). */
 export function attributeOf(key: string): string {

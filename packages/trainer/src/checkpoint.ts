@@ -1,7 +1,7 @@
 import { InvalidBundleError } from '@charrnn/core';
 import type { RngState } from '@charrnn/core';
 import type { OptimizerState } from './optimizer.js';
-import type { MonitorState } from './schedule.js';
+import { initialMonitorState, type MonitorState } from './schedule.js';
 import type { EpochRecord } from './train_events.js';
 
 /**
@@ -56,24 +56,16 @@ export interface ArraySpec {
   length: number;
 }
 
-/** The JSON half of an {@link EncodedCheckpoint}. */
-export interface CheckpointJson {
+/** The JSON half of an {@link EncodedCheckpoint}: the scalars as they are, arrays as byte ranges. */
+export type CheckpointJson = Omit<TrainCheckpoint, 'weights' | 'bestWeights' | 'optimizer' | 'monitor'> & {
   format: 'charrnn-train-checkpoint';
   version: 1;
-  steps: number;
-  totalSteps: number;
-  history: EpochRecord[];
-  trainMs: number;
-  namesTrained: number;
-  periodLoss: number;
-  periodSteps: number;
   weights: ArraySpec[];
   bestWeights: ArraySpec[] | null;
   optimizer: { step: number; learningRate: number; slots: ArraySpec[] };
-  dropoutRng: RngState;
+  /** ∓∞ (no value yet) as null. */
   monitor: Record<keyof MonitorState, number | null>;
-  finished: 'completed' | 'early_stopped' | null;
-}
+};
 
 /** Serialises a checkpoint: arrays into one binary blob, the rest as JSON (∓∞ become null). */
 export function encodeCheckpoint(checkpoint: TrainCheckpoint): EncodedCheckpoint {
@@ -102,19 +94,11 @@ export function encodeCheckpoint(checkpoint: TrainCheckpoint): EncodedCheckpoint
     json: {
       format: 'charrnn-train-checkpoint',
       version: 1,
-      steps: checkpoint.steps,
-      totalSteps: checkpoint.totalSteps,
-      history: checkpoint.history,
-      trainMs: checkpoint.trainMs,
-      namesTrained: checkpoint.namesTrained,
-      periodLoss: checkpoint.periodLoss,
-      periodSteps: checkpoint.periodSteps,
+      ...checkpoint,
       weights,
       bestWeights,
       optimizer: { step: checkpoint.optimizer.step, learningRate: checkpoint.optimizer.learningRate, slots },
-      dropoutRng: checkpoint.dropoutRng,
       monitor,
-      finished: checkpoint.finished,
     },
     data: new Uint8Array(all.buffer),
   };
@@ -179,15 +163,7 @@ export function decodeCheckpoint(json: unknown, data: Uint8Array, source = 'chec
   )
     fail('dropoutRng', 'expected an sfc32 state of four 32-bit words');
   const monitorJson = isRecord(json.monitor) ? json.monitor : fail('monitor', 'expected an object');
-  const monitorKeys: (keyof MonitorState)[] = [
-    'best',
-    'bestEpoch',
-    'plateauWait',
-    'plateauBest',
-    'plateauFactor',
-    'stopWait',
-    'stopBest',
-  ];
+  const monitorKeys = Object.keys(initialMonitorState()) as (keyof MonitorState)[];
   const monitor = Object.fromEntries(
     monitorKeys.map((k) => {
       const v = monitorJson[k];

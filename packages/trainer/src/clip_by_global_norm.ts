@@ -36,34 +36,14 @@ export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): { grads: 
   return { grads: scaleTo(grads, norm, maxNorm), norm };
 }
 
-/**
- * {@link clipByGlobalNorm} without a read-back on GPU-like backends, for the training loop:
- * there the norm stays on the device and `norm` is undefined.
- * @param readBack whether to read the norm back (default: where that is cheap)
- * @internal
- */
-export function clipByGlobalNormLazily(
-  grads: tf.Tensor[],
-  maxNorm: number,
-  readBack = readBackIsCheap(),
-): { grads: tf.Tensor[]; norm: number | undefined } {
-  if (readBack) return clipByGlobalNorm(grads, maxNorm);
-  return {
-    grads: tf.tidy(() => {
-      const scale = tf.div(maxNorm, tf.maximum(globalNormOps(grads), maxNorm));
-      return grads.map((g) => tf.mul(g, scale));
-    }),
-    norm: undefined,
-  };
-}
-
 function globalNormJs(grads: tf.Tensor[]): number {
   let sumOfSquares = 0;
   for (const g of grads) sumOfSquares += sumOfSquaresJs(g.dataSync() as Float32Array);
   return Math.sqrt(sumOfSquares);
 }
 
-function sumOfSquaresJs(values: Float32Array): number {
+/** Σ v² in float64. @internal */
+export function sumOfSquaresJs(values: Float32Array): number {
   // Four running sums: independent additions pipeline better than one long chain.
   let s0 = 0;
   let s1 = 0;
@@ -84,7 +64,8 @@ function sumOfSquaresJs(values: Float32Array): number {
   return s0 + s1 + s2 + s3;
 }
 
-function globalNormOps(grads: tf.Tensor[]): tf.Scalar {
+/** The global L2 norm of `grads` as a scalar tensor (tfjs ops; call inside a tidy). @internal */
+export function globalNormOps(grads: readonly tf.Tensor[]): tf.Scalar {
   return tf.sqrt(tf.addN(grads.map((g) => tf.sum<tf.Scalar>(tf.square(g)))));
 }
 

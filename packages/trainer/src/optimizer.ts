@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, TrainingDivergedError } from '@charrnn/core';
+import { globalNormOps, sumOfSquaresJs } from './clip_by_global_norm.js';
 
 /** Hyper-parameters of an {@link Optimizer}. */
 export interface OptimizerConfig {
@@ -138,9 +139,7 @@ export class Optimizer {
 
   private applyJs(grads: readonly tf.Tensor[], clipNorm: number | undefined): number {
     const g = grads.map((t) => t.dataSync() as Float32Array);
-    let sumSquares = 0;
-    for (const a of g) for (let i = 0; i < a.length; i++) sumSquares += (a[i] as number) * (a[i] as number);
-    const norm = Math.sqrt(sumSquares);
+    const norm = Math.sqrt(g.reduce((sum, a) => sum + sumOfSquaresJs(a), 0));
     if (!Number.isFinite(norm)) throw new TrainingDivergedError(`gradient norm is ${norm}`);
     const scale = clipNorm === undefined ? 1 : clipNorm / Math.max(norm, clipNorm);
     this.jsSlots ??= this.weights.flatMap((w) =>
@@ -190,7 +189,7 @@ export class Optimizer {
     let norm: number | undefined;
     let scale: tf.Scalar | undefined;
     if (clipNorm !== undefined || checkFinite) {
-      const normTensor = tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))));
+      const normTensor = tf.tidy(() => globalNormOps(grads));
       norm = normTensor.dataSync()[0] as number;
       normTensor.dispose();
       if (!Number.isFinite(norm)) throw new TrainingDivergedError(`gradient norm is ${norm}`);

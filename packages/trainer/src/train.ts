@@ -108,6 +108,13 @@ export async function train(
   let dropoutRng = new Rng((options.seed + 0x9e3779b9) >>> 0);
   let finished: TrainCheckpoint['finished'] = null;
 
+  const setWeights = (values: readonly Float32Array[]): void =>
+    weights.forEach((w, i) => {
+      const value = tf.tensor(values[i] as Float32Array, w.shape);
+      w.assign(value);
+      value.dispose();
+    });
+
   const resume = options.resumeFrom;
   if (resume !== undefined) {
     if (resume.totalSteps !== plan.totalSteps)
@@ -122,11 +129,7 @@ export async function train(
       throw new InvalidConfigError("the checkpoint's weights do not match the model's", {
         field: 'resumeFrom',
       });
-    weights.forEach((w, i) => {
-      const value = tf.tensor(resume.weights[i] as Float32Array, w.shape);
-      w.assign(value);
-      value.dispose();
-    });
+    setWeights(resume.weights);
     optimizer.setState(resume.optimizer);
     dropoutRng = Rng.fromState(resume.dropoutRng);
     history.push(...resume.history.map((h) => ({ ...h })));
@@ -198,12 +201,6 @@ export async function train(
     monitor: { ...monitorState },
     finished,
   });
-  const setWeights = (values: readonly Float32Array[]): void =>
-    weights.forEach((w, i) => {
-      const value = tf.tensor(values[i] as Float32Array, w.shape);
-      w.assign(value);
-      value.dispose();
-    });
 
   onEvent?.({
     type: 'start',

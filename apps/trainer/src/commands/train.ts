@@ -26,6 +26,7 @@ import {
   classWeightsFor,
   evaluate,
   fitLogitAdjustment,
+  monitoredValue,
   saveClassifierBundle,
   train,
   type LearningRateSchedule,
@@ -521,7 +522,7 @@ async function finishRun(
       const fit = fitLogitAdjustment(model, trainExamples, valExamples, labels, { metric: config.monitor });
       adjustment = { tau: fit.tau, chosen: true, before: fit.before };
       log(
-        `logit adjustment: tau ${fit.tau.toFixed(2)} chosen on val (${config.monitor} ${metricOf(fit.before, config.monitor).toFixed(4)} → ${metricOf(fit.after, config.monitor).toFixed(4)})`,
+        `logit adjustment: tau ${fit.tau.toFixed(2)} chosen on val (${config.monitor} ${monitoredValue(fit.before, config.monitor).toFixed(4)} → ${monitoredValue(fit.after, config.monitor).toFixed(4)})`,
       );
     }
   } else if (config.logit_adjust > 0) {
@@ -638,14 +639,6 @@ async function finishRun(
   if (testReport !== undefined) lines.push(`test: ${formatMetrics(testReport)}`);
   lines.push(`saved model bundle, config.json and metrics.json to ${out}`, `report: ${runReport.html}`);
   process.stdout.write(`${lines.join('\n')}\n`);
-}
-
-function metricOf(report: ClassificationReport, metric: TrainConfig['monitor']): number {
-  return metric === 'accuracy'
-    ? report.accuracy
-    : metric === 'macro_f1'
-      ? report.macroF1
-      : report.balancedAccuracy;
 }
 
 function describeTraining(config: TrainConfig): string {
