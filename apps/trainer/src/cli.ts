@@ -5,7 +5,7 @@ import { runEval, type RawEvalOptions } from './commands/eval.js';
 import { runExport, type RawExportOptions } from './commands/export.js';
 import { runPredict, type RawPredictOptions } from './commands/predict.js';
 import { runTrain } from './commands/train.js';
-import { DEFAULT_LR, TRAIN_DEFAULTS } from './train_config.js';
+import { DEFAULT_LR, LOGIT_ADJUST_WITHOUT_NGRAM, TRAIN_DEFAULTS } from './train_config.js';
 import { BACKEND_CHOICES } from './backend.js';
 
 /**
@@ -126,7 +126,15 @@ export function buildProgram(
     .option('--label-smoothing <x>', `label smoothing of the loss (default: ${d.label_smoothing})`)
     .option(
       '--logit-adjust <mode>',
-      `after training, add −tau·log(class prior) to the output bias: <tau>|none|auto (auto: tau chosen on val) (default: ${d.logit_adjust})`,
+      `after training, add −tau·log(class prior) to the output bias: <tau>|none|auto (auto: tau chosen on val) (default: ${d.logit_adjust} with the n-gram head, ${LOGIT_ADJUST_WITHOUT_NGRAM} without)`,
+    )
+    .option(
+      '--ngram <n>',
+      `mix in a linear model on character n-grams of 1 to n tokens (fitted in seconds after training): <n>|none (default: ${d.ngram})`,
+    )
+    .option(
+      '--ngram-weight <w>',
+      `mixture weight of the n-gram model: logits = (1-w)·recurrent + w·n-gram (default: ${d.ngram_weight})`,
     )
     .option(
       '--sampler <name>',
@@ -164,6 +172,10 @@ export function buildProgram(
     .option('--format <name>', 'output format: layers', 'layers')
     .option('--out <dir>', 'directory to write')
     .option('--force', 'overwrite a model already in --out')
+    .option(
+      '--without-ngram',
+      'export the recurrent model alone when the bundle has an n-gram head (tfjs-layers has no layer for it; predictions then differ)',
+    )
     .action(async (options: RawExportOptions) => {
       await handlers.export(options);
     });

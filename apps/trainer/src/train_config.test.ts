@@ -105,6 +105,23 @@ describe('resolveTrainConfig from flags', () => {
     expect(resolveTrainConfig({ out: 'o', bidirectional: true }).bidirectional).toBe('concat');
   });
 
+  it('reads --ngram and --ngram-weight; the default τ follows the n-gram head', () => {
+    expect(resolveTrainConfig({ out: 'o' })).toMatchObject({
+      ngram: 5,
+      ngram_weight: 0.5,
+      logit_adjust: 0.4,
+    });
+    expect(resolveTrainConfig({ out: 'o', ngram: 'none' })).toMatchObject({ ngram: 0, logit_adjust: 0.25 });
+    expect(resolveTrainConfig({ out: 'o', ngram: '0', logitAdjust: '0.1' }).logit_adjust).toBe(0.1);
+    expect(resolveTrainConfig({ out: 'o', ngram: '3', ngramWeight: '0.7' })).toMatchObject({
+      ngram: 3,
+      ngram_weight: 0.7,
+    });
+    // A configuration saved before n-gram heads existed resumes without one.
+    const saved = { file: 'config.json', values: { out: 'o' }, lines: {} };
+    expect(resolveTrainConfig({}, saved, { saved: true }).ngram).toBe(0);
+  });
+
   it.each([
     [{}, 'field --out: is required'],
     [{ out: 'o', epochs: '2', iters: '5' }, 'field --iters: give either epochs or iters, not both'],
@@ -138,6 +155,13 @@ describe('resolveTrainConfig from flags', () => {
     [{ out: 'o', logitAdjust: 'yes' }, "field --logit-adjust: expected one of none, auto, <tau>, got 'yes'"],
     [{ out: 'o', logitAdjust: '6' }, 'field --logit-adjust: must be between 0 and 5, got 6'],
     [{ out: 'o', batch: '1e9' }, 'field --batch: must be between 1 and 65536, got 1000000000'],
+    [{ out: 'o', ngram: 'trigrams' }, "field --ngram: expected one of none, <n>, got 'trigrams'"],
+    [{ out: 'o', ngram: '9' }, 'field --ngram: must be between 0 and 8, got 9'],
+    [{ out: 'o', ngramWeight: '0' }, 'field --ngram-weight: must be greater than 0 and at most 1, got 0'],
+    [
+      { out: 'o', ngram: 'none', ngramWeight: '0.3' },
+      'field --ngram-weight: applies to an n-gram head (ngram 1 or more) only',
+    ],
   ])('rejects %j: %s', (flags, message) => {
     expect(() => resolveTrainConfig(flags)).toThrow(InvalidArgumentError);
     expect(() => resolveTrainConfig(flags)).toThrow(message);
@@ -206,6 +230,7 @@ describe('--config files', () => {
       logit_adjust: 0,
       class_weight: 'none',
       ensemble: 1,
+      ngram: 0,
     });
   });
 

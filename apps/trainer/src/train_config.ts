@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, InvalidConfigError } from '@charrnn/core';
-import type { CellType } from '@charrnn/layers';
+import { MAX_NGRAM, type CellType } from '@charrnn/layers';
 import { MONITOR_METRICS, type MonitorMetric } from '@charrnn/trainer';
 import { LineCounter, parseDocument, isMap, isScalar } from 'yaml';
 import { z } from 'zod';
@@ -54,6 +54,10 @@ export interface TrainConfig {
   label_smoothing: number;
   /** τ of the logit adjustment applied after training (0: none), or `'auto'`: chosen on val. */
   logit_adjust: number | 'auto';
+  /** Longest n-gram of the n-gram head mixed into the model (n-grams of 1 to `ngram` tokens); 0: no head. */
+  ngram: number;
+  /** Mixture weight of the n-gram head: logits = (1 − w)·recurrent + w·n-gram. */
+  ngram_weight: number;
 }
 
 /** Config keys that hold paths (resolved against the config file's directory when read from one). */
@@ -93,8 +97,13 @@ export const TRAIN_DEFAULTS = {
   restore_best: true,
   class_weight: 'none',
   label_smoothing: 0,
-  logit_adjust: 0.25,
+  logit_adjust: 0.4,
+  ngram: 5,
+  ngram_weight: 0.5,
 } as const satisfies Partial<TrainConfig>;
+
+/** Default τ of the logit adjustment for a recurrent model alone (`--ngram none`). */
+export const LOGIT_ADJUST_WITHOUT_NGRAM = 0.25;
 
 /** Default learning rate per optimizer when `--lr` is not given. */
 export const DEFAULT_LR = { sgd: 0.01, adam: 0.003 } as const;
@@ -139,6 +148,8 @@ const CONFIG_KEYS = [
   'class_weight',
   'label_smoothing',
   'logit_adjust',
+  'ngram',
+  'ngram_weight',
 ] as const satisfies readonly (keyof TrainConfig)[];
 
 type ConfigKey = keyof TrainConfig;
@@ -426,6 +437,8 @@ export function resolveTrainConfig(
   onlyWith('warmup', 'schedule cosine', schedule === 'cosine');
   onlyWith('momentum', 'optimizer sgd', optimizer === 'sgd');
   const plateau = s.optionalInteger('plateau', 1, 10_000);
+  const ngram = ngramSetting(s, options.saved === true);
+  onlyWith('ngram_weight', 'an n-gram head (ngram 1 or more)', ngram > 0);
   onlyWith('plateau_factor', 'plateau (reduce-on-plateau)', plateau !== null);
 
   let bidirectional: TrainConfig['bidirectional'] = d.bidirectional;
@@ -474,14 +487,29 @@ export function resolveTrainConfig(
     restore_best: s.flag('restore_best', d.restore_best),
     class_weight: s.choice('class_weight', d.class_weight, ['none', 'auto', 'sqrt'] as const),
     label_smoothing: s.number('label_smoothing', d.label_smoothing, 0, 0.5),
-    logit_adjust: logitAdjust(s),
+    logit_adjust: logitAdjust(s, ngram),
+    ngram,
+    ngram_weight: s.number('ngram_weight', d.ngram_weight, 0, 1, true),
   };
 }
 
-/** `--logit-adjust`: `none` (0), `auto`, or τ in [0, 5]. */
-function logitAdjust(s: Settings): number | 'auto' {
+/** `--ngram`: `none` (0) or the longest n-gram, 1 to 8; a saved configuration without it had no head. */
+function ngramSetting(s: Settings, saved: boolean): number {
+  const raw = s.text('ngram');
+  if (raw === undefined) return saved ? 0 : TRAIN_DEFAULTS.ngram;
+  if (raw === 'none') return 0;
+  const where = s.where('ngram');
+  if (!/^\s*[-+.\d]/.test(raw)) parseChoice(where, raw, ['none', '<n>'] as const);
+  return parseInteger(where, raw, 0, MAX_NGRAM);
+}
+
+/**
+ * `--logit-adjust`: `none` (0), `auto`, or τ in [0, 5]. Its default depends on the n-gram head
+ * (each chosen on the names-split validation set).
+ */
+function logitAdjust(s: Settings, ngram: number): number | 'auto' {
   const raw = s.text('logit_adjust');
-  if (raw === undefined) return TRAIN_DEFAULTS.logit_adjust;
+  if (raw === undefined) return ngram > 0 ? TRAIN_DEFAULTS.logit_adjust : LOGIT_ADJUST_WITHOUT_NGRAM;
   if (raw === 'none') return 0;
   if (raw === 'auto') return 'auto';
   const where = s.where('logit_adjust');

@@ -177,6 +177,28 @@ describe('charrnn CLI', () => {
     expect(table.status).toBe(0);
     expect(table.stdout).toContain('macro-F1');
     expect(table.stdout).toContain('Gamma');
+
+    // The default recipe mixes in an n-gram head: recorded, and refused by a plain Layers export.
+    expect(train.stdout).toMatch(/n-gram head: [\d,]+ n-grams of 1–5 characters fitted in/);
+    const ngram = metrics.ngram as { max_n: number; weight: number; grams: number; recurrent_only: object };
+    expect(ngram).toMatchObject({ max_n: 5, weight: 0.5 });
+    expect(ngram.grams).toBeGreaterThan(100);
+    expect(Object.keys(ngram.recurrent_only)).toEqual(['val', 'test']); // val is split off train
+    const refused = charrnn(['export', '--model', out, '--out', path.join(work, 'exported-ngram')]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr.trim()).toMatch(
+      /^charrnn: InvalidArgumentError: field --model: the model mixes a recurrent network with an n-gram head \(\d+ n-grams\).*pass --without-ngram/,
+    );
+    const rnnOnly = charrnn([
+      'export',
+      '--model',
+      out,
+      '--out',
+      path.join(work, 'exported-ngram'),
+      '--without-ngram',
+    ]);
+    expect(rnnOnly.status).toBe(0);
+    expect(rnnOnly.stdout).toContain('the n-gram head was left out');
   });
   it('trains a stacked bidirectional LSTM and exports a model.json that tfjs-layers predicts with identically', async () => {
     const out = path.join(work, 'run-lstm');
@@ -209,6 +231,8 @@ describe('charrnn CLI', () => {
       'wasm',
       '--seed',
       '3',
+      '--ngram',
+      'none',
     ]);
     expect(train.stderr).toBe('');
     expect(train.status).toBe(0);

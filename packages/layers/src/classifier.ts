@@ -14,6 +14,7 @@ import type { ModelNames } from './layers_model_json.js';
 import { lstm } from './lstm.js';
 import { lstmEmbeddedJs } from './lstm_js.js';
 import { mergeDirections, multiplyByMask } from './merge_ops.js';
+import type { NgramHead } from './ngram_head.js';
 import type { RecurrentOptions } from './recurrent_options.js';
 import { resolvePath } from './read_back.js';
 import { reverseIds, reverseSequences } from './reverse_sequences.js';
@@ -84,6 +85,7 @@ export class CharClassifier {
   readonly config: ClassifierConfig;
   /** `[E, Wx, Wh, b, Wd, bd]` in Keras order (see {@link CharClassifier.toArtifacts}). */
   readonly trainableWeights: tf.Variable[];
+  private head: NgramHead | undefined;
 
   private constructor(config: ClassifierConfig, values: Float32Array[]) {
     this.config = { ...config };
@@ -245,8 +247,69 @@ export class CharClassifier {
     }
   }
 
-  /** Class probabilities (softmax of the logits), `[batchSize * numClasses]` row-major. */
+  /**
+   * The n-gram head mixed into this model's predictions, if one is attached (see
+   * {@link CharClassifier.setNgramHead}).
+   */
+  get ngramHead(): NgramHead | undefined {
+    return this.head;
+  }
+
+  /**
+   * Attaches an {@link NgramHead} (or detaches it, with `undefined`). From then on
+   * {@link CharClassifier.predictLogits} and {@link CharClassifier.predictProba} return
+   * `head.rnnScale · logits + head.scores`; {@link CharClassifier.logits} (the differentiable
+   * recurrent part, what training uses) and {@link CharClassifier.toArtifacts} (the recurrent
+   * part in the Layers format) are unchanged.
+   * @throws InvalidArgumentError when the head has another number of classes
+   */
+  setNgramHead(head: NgramHead | undefined): void {
+    if (head !== undefined && head.numClasses !== this.config.numClasses)
+      throw new InvalidArgumentError(
+        `the head has ${head.numClasses} classes, the model ${this.config.numClasses}`,
+        { field: 'head' },
+      );
+    this.head = head;
+  }
+
+  /**
+   * Inference logits, `[batchSize * numClasses]` row-major: the recurrent model's, mixed with
+   * the n-gram head's scores when one is attached.
+   */
+  predictLogits(batch: IdBatch): Float32Array {
+    const logits = this.logits(batch.ids, batch.lengths, batch.batchSize, batch.maxLen);
+    // Copied: the tensor's own buffer goes with it.
+    const out = new Float32Array(logits.dataSync());
+    logits.dispose();
+    const { head } = this;
+    if (head === undefined) return out;
+    const scores = head.scores(batch.ids, batch.lengths, batch.batchSize, batch.maxLen);
+    for (let i = 0; i < out.length; i++) out[i] = head.rnnScale * (out[i] as number) + (scores[i] as number);
+    return out;
+  }
+
+  /**
+   * Class probabilities (softmax of {@link CharClassifier.predictLogits}), `[batchSize * numClasses]`
+   * row-major.
+   */
   predictProba(batch: IdBatch): Float32Array {
+    if (this.head !== undefined) {
+      const logits = this.predictLogits(batch);
+      const C = this.config.numClasses;
+      for (let row = 0; row < batch.batchSize; row++) {
+        const scores = logits.subarray(row * C, (row + 1) * C);
+        let max = -Infinity;
+        for (const v of scores) if (v > max) max = v;
+        let sum = 0;
+        for (let c = 0; c < C; c++) {
+          const e = Math.exp((scores[c] as number) - max);
+          scores[c] = e;
+          sum += e;
+        }
+        for (let c = 0; c < C; c++) scores[c] = (scores[c] as number) / sum;
+      }
+      return logits;
+    }
     const probs = tf.tidy(() =>
       tf.softmax(this.logits(batch.ids, batch.lengths, batch.batchSize, batch.maxLen)),
     );
@@ -262,6 +325,7 @@ export class CharClassifier {
    * and its float32 weights, loadable with `tf.loadLayersModel(tf.io.fromMemory(...))` (except a
    * GRU with `resetAfter`, which tfjs-layers 4.22 lacks) and by
    * {@link CharClassifier.fromArtifacts}. Dropout rates are recorded; they act in training only.
+   * An attached n-gram head is not part of it (the Layers format has no such layer).
    */
   toArtifacts(): ClassifierArtifacts {
     const layout = weightLayout(this.config);
@@ -345,9 +409,16 @@ export class CharClassifier {
    * sizes, with block-diagonal recurrent kernels (each member's units see only their own
    * inputs and state), so prediction costs about N times one member's. The members are not
    * changed or disposed.
-   * @throws InvalidArgumentError when the list is empty or the architectures differ
+   * @throws InvalidArgumentError when the list is empty, the architectures differ or a member has
+   *   an n-gram head (average the recurrent models, then attach one head)
    */
   static average(models: readonly CharClassifier[]): CharClassifier {
+    const withHead = models.findIndex((m) => m.head !== undefined);
+    if (withHead >= 0)
+      throw new InvalidArgumentError(
+        'has an n-gram head; average the recurrent models first, then attach one head to the result',
+        { field: `models[${withHead}]` },
+      );
     const config = sharedConfig(models.map((m) => m.config));
     const values = averagedWeights(
       config,

@@ -8,6 +8,8 @@ export type { GruOptions } from './gru.js';
 export { gruReference } from './gru_reference.js';
 export { lstm } from './lstm.js';
 export { lstmReference } from './lstm_reference.js';
+export { MAX_NGRAM, NgramHead } from './ngram_head.js';
+export type { NgramHeadJSON, NgramHeadWeights } from './ngram_head.js';
 export { readBackIsCheap } from './read_back.js';
 export type { OpPath } from './read_back.js';
 export type { RecurrentOptions } from './recurrent_options.js';

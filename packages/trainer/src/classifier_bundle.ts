@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidBundleError, loadBundle, saveBundle, type BundleMetadata } from '@charrnn/core';
-import { CharClassifier } from '@charrnn/layers';
+import { CharClassifier, NgramHead } from '@charrnn/layers';
 import { Tokenizer } from '@charrnn/tokenizer';
 
 /** A classifier with everything needed to read names: tokenizer, label names, metadata. */
@@ -31,9 +31,32 @@ export interface NamePrediction {
   top: { label: string; probability: number }[];
 }
 
+/** Weight names of an n-gram head in a bundle. */
+const NGRAM_KERNEL = 'ngram/kernel';
+const NGRAM_BIAS = 'ngram/bias';
+
+/** The float32 values of weight `name` in a bundle, or undefined when it has none of that name. */
+function weightValues(
+  specs: readonly tf.io.WeightsManifestEntry[],
+  data: ArrayBuffer,
+  name: string,
+): Float32Array | undefined {
+  let offset = 0;
+  for (const spec of specs) {
+    const bytes = 4 * spec.shape.reduce((n, d) => n * d, 1);
+    if (spec.name === name)
+      return spec.dtype === 'float32' ? new Float32Array(data.slice(offset, offset + bytes)) : undefined;
+    offset += bytes;
+  }
+  return undefined;
+}
+
 /**
  * Saves a classifier, its tokenizer and label names as one model bundle through any `tf.io`
  * handler (files with `fileSystemHandler` from `@charrnn/core/node`, IndexedDB, downloads...).
+ * An attached n-gram head is saved too: its JSON as `model.ngram` in the charrnn metadata, its
+ * weights as `ngram/kernel` and `ngram/bias` after the recurrent model's. (Such a bundle is no
+ * longer a plain tfjs-layers model: `charrnn export` writes the recurrent part alone.)
  *
  * @example
  * ```ts
@@ -55,15 +78,38 @@ export async function saveClassifierBundle(
       },
     );
   }
+  const artifacts = model.toArtifacts();
+  const head = model.ngramHead;
+  if (head !== undefined) {
+    // The head's weights follow the recurrent model's, under names no Keras layer uses.
+    const joined = new Uint8Array(
+      artifacts.weightData.byteLength + 4 * (head.kernel.length + head.bias.length),
+    );
+    joined.set(new Uint8Array(artifacts.weightData), 0);
+    joined.set(
+      new Uint8Array(head.kernel.buffer, head.kernel.byteOffset, head.kernel.byteLength),
+      artifacts.weightData.byteLength,
+    );
+    joined.set(
+      new Uint8Array(head.bias.buffer, head.bias.byteOffset, head.bias.byteLength),
+      artifacts.weightData.byteLength + head.kernel.byteLength,
+    );
+    artifacts.weightData = joined.buffer;
+    artifacts.weightSpecs = [
+      ...artifacts.weightSpecs,
+      { name: NGRAM_KERNEL, shape: [head.size, head.numClasses], dtype: 'float32' },
+      { name: NGRAM_BIAS, shape: [head.numClasses], dtype: 'float32' },
+    ];
+  }
   return saveBundle(
     {
-      ...model.toArtifacts(),
+      ...artifacts,
       metadata: {
         formatVersion: 1,
         createdAt: new Date().toISOString(),
         tokenizer: tokenizer.toJSON(),
         labels: [...labels],
-        model: { ...model.config },
+        model: { ...model.config, ...(head === undefined ? {} : { ngram: head.toJSON() }) },
         ...(options.training === undefined ? {} : { training: options.training }),
         ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
       },
@@ -94,6 +140,23 @@ export async function loadClassifierBundle(handler: tf.io.IOHandler): Promise<Cl
         field: 'userDefinedMetadata.charrnn.labels',
       },
     );
+  }
+  const ngram = bundle.metadata.model['ngram'];
+  if (ngram !== undefined) {
+    const field = 'userDefinedMetadata.charrnn.model.ngram';
+    const kernel = weightValues(bundle.weightSpecs, bundle.weightData, NGRAM_KERNEL);
+    const bias = weightValues(bundle.weightSpecs, bundle.weightData, NGRAM_BIAS);
+    try {
+      if (kernel === undefined || bias === undefined)
+        throw new InvalidBundleError(`weights "${NGRAM_KERNEL}" and "${NGRAM_BIAS}" (float32) are missing`, {
+          field: 'weightSpecs',
+        });
+      model.setNgramHead(NgramHead.fromJSON(ngram, { kernel, bias }, field));
+    } catch (error) {
+      model.dispose();
+      if (error instanceof InvalidBundleError) throw error;
+      throw new InvalidBundleError(error instanceof Error ? error.message : String(error), { field });
+    }
   }
   if (model.config.vocabSize !== tokenizer.vocabSize) {
     model.dispose();

@@ -19,6 +19,8 @@ export type { ClassifierBundle, NamePrediction, SaveClassifierOptions } from './
 export { classWeightsFor } from './class_weights.js';
 export { applyLogitAdjustment, fitLogitAdjustment, logitAdjustmentShift } from './logit_adjustment.js';
 export type { LogitAdjustmentFit, LogitAdjustmentOptions } from './logit_adjustment.js';
+export { fitNgramHead } from './ngram_fit.js';
+export type { FitNgramOptions } from './ngram_fit.js';
 export { Optimizer } from './optimizer.js';
 export type { OptimizerConfig, OptimizerState } from './optimizer.js';
 export {

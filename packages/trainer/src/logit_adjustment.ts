@@ -62,7 +62,8 @@ export function logitAdjustmentShift(
 
 /**
  * Logit adjustment with a fixed strength `tau` (see {@link fitLogitAdjustment}): adds
- * {@link logitAdjustmentShift} to the model's output bias, in place, and returns the shift.
+ * {@link logitAdjustmentShift} to the model's output bias, in place, and returns the shift. With
+ * an n-gram head attached, the shift goes into the head's bias, which is added after the mixture.
  */
 export function applyLogitAdjustment(
   model: CharClassifier,
@@ -70,7 +71,11 @@ export function applyLogitAdjustment(
   tau: number,
 ): Float32Array {
   const shift = logitAdjustmentShift(train, model.config.numClasses, tau);
-  if (tau > 0) {
+  const head = model.ngramHead;
+  if (tau > 0 && head !== undefined) {
+    // The head's bias is added after the mixture, so the shift goes there unscaled.
+    for (let c = 0; c < shift.length; c++) head.bias[c] = (head.bias[c] as number) + (shift[c] as number);
+  } else if (tau > 0) {
     const bias = model.trainableWeights[model.trainableWeights.length - 1] as tf.Variable;
     tf.tidy(() => bias.assign(tf.add(bias, tf.tensor1d(shift))));
   }

@@ -3,6 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  classificationReport,
   InvalidArgumentError,
   IoError,
   NotFoundError,
@@ -19,13 +20,14 @@ import {
   type LabeledName,
 } from '@charrnn/data';
 import { loadCorpus } from '@charrnn/data/node';
-import { CharClassifier, type ClassifierConfig } from '@charrnn/layers';
+import { CharClassifier, type ClassifierConfig, type NgramHead } from '@charrnn/layers';
 import { Tokenizer } from '@charrnn/tokenizer';
 import {
   applyLogitAdjustment,
   classWeightsFor,
   evaluate,
   fitLogitAdjustment,
+  fitNgramHead,
   monitoredValue,
   saveClassifierBundle,
   train,
@@ -501,6 +503,80 @@ function timeToAccuracy(
   return hit === undefined ? null : { epoch: hit.epoch, seconds: hit.trainSeconds };
 }
 
+/** Accuracy, macro-F1 and balanced accuracy of a report, for metrics.json. */
+function summaryOf(report: ClassificationReport): {
+  accuracy: number;
+  macro_f1: number;
+  balanced_accuracy: number;
+} {
+  return { accuracy: report.accuracy, macro_f1: report.macroF1, balanced_accuracy: report.balancedAccuracy };
+}
+
+/** The n-gram head's own report on `examples` (argmax of its scores). */
+function headReport(
+  head: NgramHead,
+  examples: readonly Example[],
+  labels: readonly string[],
+): ClassificationReport {
+  const predicted = Int32Array.from(examples, ({ ids }) => {
+    const scores = head.scores(ids, Int32Array.of(ids.length), 1, ids.length);
+    let best = 0;
+    for (let c = 1; c < scores.length; c++) if ((scores[c] as number) > (scores[best] as number)) best = c;
+    return best;
+  });
+  return classificationReport(
+    Int32Array.from(examples, (e) => e.label),
+    predicted,
+    labels,
+  );
+}
+
+/**
+ * Fits the n-gram head on the training names and attaches it to `model`; returns what
+ * metrics.json records: its size and time, and the val/test figures of the recurrent model alone
+ * and of the head alone (before any logit adjustment), beside the mixture's.
+ */
+function attachNgramHead(
+  model: CharClassifier,
+  config: TrainConfig,
+  labels: string[],
+  examples: { train: readonly Example[]; val: readonly Example[]; test: readonly Example[] },
+  log: (line: string) => void,
+): Record<string, unknown> {
+  const sets = { val: examples.val, test: examples.test };
+  const recurrentOnly: Record<string, unknown> = {};
+  for (const [name, set] of Object.entries(sets))
+    if (set.length > 0) recurrentOnly[name] = summaryOf(evaluate(model, set, labels));
+  const started = performance.now();
+  let trainLoss = Number.NaN;
+  const head = fitNgramHead(examples.train, labels.length, {
+    maxN: config.ngram,
+    weight: config.ngram_weight,
+    rng: new Rng(config.seed),
+    onEpoch: (_, loss) => {
+      trainLoss = loss;
+    },
+  });
+  const fitSeconds = (performance.now() - started) / 1000;
+  const ngramOnly: Record<string, unknown> = {};
+  for (const [name, set] of Object.entries(sets))
+    if (set.length > 0) ngramOnly[name] = summaryOf(headReport(head, set, labels));
+  model.setNgramHead(head);
+  log(
+    `n-gram head: ${head.size.toLocaleString('en-US')} n-grams of 1–${config.ngram} characters fitted in ${fitSeconds.toFixed(1)} s ` +
+      `(train loss ${trainLoss.toFixed(4)}), mixed in with weight ${config.ngram_weight}`,
+  );
+  return {
+    max_n: config.ngram,
+    weight: config.ngram_weight,
+    grams: head.size,
+    fit_seconds: fitSeconds,
+    train_loss: trainLoss,
+    recurrent_only: recurrentOnly,
+    ngram_only: ngramOnly,
+  };
+}
+
 /** Evaluates, adjusts the output bias if asked, and writes the bundle, metrics and report. */
 async function finishRun(
   model: CharClassifier,
@@ -516,6 +592,7 @@ async function finishRun(
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
   const { train: trainExamples, val: valExamples, test: testExamples } = examples;
   const result = combineResults(memberResults);
+  const ngram = config.ngram > 0 ? attachNgramHead(model, config, labels, examples, log) : null;
   let adjustment: { tau: number; chosen: boolean; before: ClassificationReport | null } | null = null;
   if (config.logit_adjust === 'auto') {
     if (valExamples.length > 0) {
@@ -529,7 +606,9 @@ async function finishRun(
     const before = valExamples.length > 0 ? evaluate(model, valExamples, labels) : null;
     applyLogitAdjustment(model, trainExamples, config.logit_adjust);
     adjustment = { tau: config.logit_adjust, chosen: false, before };
-    log(`logit adjustment: tau ${config.logit_adjust} folded into the output bias`);
+    log(
+      `logit adjustment: tau ${config.logit_adjust} folded into the ${ngram === null ? 'output' : "n-gram head's"} bias`,
+    );
   }
   const valReport = valExamples.length > 0 ? evaluate(model, valExamples, labels) : undefined;
   const testReport = testExamples.length > 0 ? evaluate(model, testExamples, labels) : undefined;
@@ -565,6 +644,7 @@ async function finishRun(
           }),
         }
       : {}),
+    ngram,
     logit_adjustment:
       adjustment === null
         ? null
@@ -659,6 +739,7 @@ function describeTraining(config: TrainConfig): string {
   if (config.restore_best) parts.push(`keep best val ${config.monitor}`);
   if (config.class_weight !== 'none') parts.push(`class weights ${config.class_weight}`);
   if (config.label_smoothing > 0) parts.push(`label smoothing ${config.label_smoothing}`);
+  if (config.ngram > 0) parts.push(`n-gram head (1–${config.ngram}, weight ${config.ngram_weight})`);
   if (config.logit_adjust === 'auto') parts.push('logit adjustment (tau chosen on val)');
   else if (config.logit_adjust > 0) parts.push(`logit adjustment tau ${config.logit_adjust}`);
   return parts.join(', ');
