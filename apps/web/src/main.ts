@@ -55,6 +55,7 @@ const ui = {
   epochs: byId<HTMLInputElement>('epochs'),
   batch: byId<HTMLInputElement>('batch'),
   lr: byId<HTMLInputElement>('lr'),
+  ngram: byId<HTMLInputElement>('ngram'),
   trainBackend: byId<HTMLSelectElement>('train-backend'),
   alphabet: byId<HTMLSelectElement>('alphabet'),
   dataDrop: byId('data-drop'),
@@ -142,7 +143,12 @@ async function useModel(source: ModelSource): Promise<void> {
   state.source = source;
   state.bundle = bundle;
   const { cell, hiddenSize, embedDim } = bundle.model.config;
-  ui.modelInfo.textContent = `Model: ${source.description} — ${String(cell)}, hidden ${hiddenSize}, embedding ${embedDim}, ${bundle.labels.length} labels.`;
+  const head = bundle.model.ngramHead;
+  const mixed =
+    head === undefined
+      ? ''
+      : ` + n-gram head (${head.size.toLocaleString('en-US')} n-grams of 1–${head.maxN})`;
+  ui.modelInfo.textContent = `Model: ${source.description} — ${String(cell)}, hidden ${hiddenSize}, embedding ${embedDim}${mixed}, ${bundle.labels.length} labels.`;
   ui.download.disabled = false;
   refresh();
 }
@@ -273,6 +279,7 @@ function startTraining(): void {
     seed: 1,
     backend: ui.trainBackend.value,
     alphabet: ui.alphabet.value === 'unicode' ? 'unicode' : 'tutorial',
+    ngram: ui.ngram.checked,
     items: useFiles ? state.droppedItems : null,
     saveTo: TRAINED_MODEL_URL,
   };
@@ -311,6 +318,9 @@ function startTraining(): void {
         break;
       case 'epoch':
         if (event.valAccuracy !== null) curves.addAccuracy(event.step, event.valAccuracy);
+        break;
+      case 'ngram':
+        ui.trainStatus.textContent = `n-gram model: ${event.grams.toLocaleString('en-US')} n-grams fitted in ${event.seconds.toFixed(1)} s; evaluating…`;
         break;
       case 'done': {
         const how = event.stopped === 'aborted' ? 'stopped' : 'done';

@@ -22,7 +22,7 @@ export interface MemoryTrace {
    * GRU `z` (update), `r` (reset).
    */
   gates?: Record<string, Float32Array[]>;
-  /** Softmax of `h_last·Wd + bd`, recomputed here. */
+  /** Softmax of `h_last·Wd + bd` (mixed with the n-gram head's scores when there is one), recomputed here. */
   probabilities: Float32Array;
   /** Largest |difference| between {@link MemoryTrace.probabilities} and the model's own. */
   maxProbabilityError: number;
@@ -171,6 +171,12 @@ export function traceMemory(
   }
   const logits = new Float64Array(C);
   affine(logits, bd, h, Wd);
+  // An attached n-gram head is mixed in as predictProba does: rnnScale · logits + head scores.
+  const head = model.ngramHead;
+  if (head !== undefined && ids.length > 0) {
+    const scores = head.scores(ids, Int32Array.of(ids.length), 1, ids.length);
+    for (let k = 0; k < C; k++) logits[k] = head.rnnScale * (logits[k] as number) + (scores[k] as number);
+  }
   const max = Math.max(...logits);
   const exp = logits.map((v) => Math.exp(v - max));
   const sum = exp.reduce((s, v) => s + v, 0);

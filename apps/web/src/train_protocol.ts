@@ -14,6 +14,8 @@ export interface TrainRequest {
   /** Backend to train on (falls back through the others). */
   backend: string;
   alphabet: 'tutorial' | 'unicode';
+  /** After training, fit an n-gram head (`fitNgramHead`, n-grams of 1–5) and mix it in. */
+  ngram: boolean;
   /** The visitor's names, or `null` for the embedded default corpus. */
   items: LabeledName[] | null;
   /** `tf.io` URL the trained model is saved to (IndexedDB). */
@@ -41,6 +43,7 @@ export type WorkerEvent =
       valAccuracy: number | null;
       namesPerSecond: number;
     }
+  | { type: 'ngram'; grams: number; seconds: number }
   | {
       type: 'done';
       stopped: 'completed' | 'aborted' | 'early_stopped';

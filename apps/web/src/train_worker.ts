@@ -3,7 +3,7 @@ import { Rng } from '@charrnn/core';
 import { defaultCorpus, encodeExamples, stratifiedSplit } from '@charrnn/data';
 import { CharClassifier, type ClassifierConfig } from '@charrnn/layers';
 import { Tokenizer } from '@charrnn/tokenizer';
-import { evaluate, saveClassifierBundle, train } from '@charrnn/trainer';
+import { evaluate, fitNgramHead, saveClassifierBundle, train } from '@charrnn/trainer';
 import { activateBackend, isBackendName } from './backends.js';
 import { messageOf } from './dom.js';
 import type { TrainRequest, WorkerEvent, WorkerRequest } from './train_protocol.js';
@@ -94,6 +94,12 @@ async function run(request: TrainRequest): Promise<void> {
         }
       },
     });
+    if (request.ngram) {
+      const started = performance.now();
+      const head = fitNgramHead(trainExamples, labels.length, { rng: new Rng(request.seed) });
+      model.setNgramHead(head);
+      post({ type: 'ngram', grams: head.size, seconds: (performance.now() - started) / 1000 });
+    }
     const report = valExamples.length > 0 ? evaluate(model, valExamples, labels) : null;
     const [handler] = tf.io.getSaveHandlers(request.saveTo);
     if (handler === undefined) throw new Error(`cannot save to ${request.saveTo}`);
@@ -107,6 +113,7 @@ async function run(request: TrainRequest): Promise<void> {
         batch: request.batchSize,
         epochs: request.epochs,
         seed: request.seed,
+        ngram: request.ngram ? 5 : 0,
         steps: result.steps,
         stopped: result.stopped,
       },
@@ -114,6 +121,11 @@ async function run(request: TrainRequest): Promise<void> {
         ? {}
         : { metrics: { val: { accuracy: report.accuracy, macro_f1: report.macroF1 } } }),
     });
+    // tf.io's IndexedDB save resolves when its write is queued, before the transaction commits;
+    // the page terminates this worker on 'done', which would abort it (a large model, such as one
+    // with an n-gram head, lost the race). Reading the model back waits for the commit and checks it.
+    const [reader] = tf.io.getLoadHandlers(request.saveTo);
+    if (reader?.load !== undefined) await reader.load();
     post({
       type: 'done',
       stopped: result.stopped,

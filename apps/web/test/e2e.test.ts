@@ -276,6 +276,8 @@ describe.skipIf(missing !== null)('web demo (headless Chromium)', () => {
     await page.waitForFunction(() =>
       document.querySelector('#model-info')?.textContent?.includes('model.json (from your files)'),
     );
+    // `charrnn train`'s default recipe includes the n-gram head; the page mixes it in too.
+    expect(await page.textContent('#model-info')).toContain('+ n-gram head');
     for (const backend of ['webgl', 'wasm']) {
       await chooseBackend(page, backend);
       const got = await page.evaluate((n) => window.charrnnDemo?.top1(n), names);
@@ -302,6 +304,8 @@ describe.skipIf(missing !== null)('web demo (headless Chromium)', () => {
     await page.waitForFunction(() =>
       document.querySelector('#model-info')?.textContent?.includes('IndexedDB'),
     );
+    // The n-gram model (on by default) was fitted after training and travels with the model.
+    expect(await page.textContent('#model-info')).toMatch(/\+ n-gram head \([\d,]+ n-grams of 1–5\)/);
     expect(await page.isEnabled('#use-trained')).toBe(true);
     await page.screenshot({ path: path.join(artifacts, '04-trained.png'), fullPage: true });
 
