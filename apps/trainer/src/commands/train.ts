@@ -40,7 +40,7 @@ import {
 import { chooseBackend, describeBackend } from '../backend.js';
 import { ProgressReporter } from '../progress.js';
 import { formatReportLine } from '../report.js';
-import { writeRunReport, type ReportSection } from '../report/index.js';
+import { writeRunReport, type NgramReport, type ReportSection, type ScoreSummary } from '../report/index.js';
 import {
   CHECKPOINT_DIR,
   STATE_FILE,
@@ -542,11 +542,11 @@ function attachNgramHead(
   labels: string[],
   examples: { train: readonly Example[]; val: readonly Example[]; test: readonly Example[] },
   log: (line: string) => void,
-): Record<string, unknown> {
+): NgramReport & { train_loss: number } {
   const sets = { val: examples.val, test: examples.test };
-  const recurrentOnly: Record<string, unknown> = {};
-  for (const [name, set] of Object.entries(sets))
-    if (set.length > 0) recurrentOnly[name] = summaryOf(evaluate(model, set, labels));
+  const recurrentOnly: NgramReport['recurrent_only'] = {};
+  for (const name of ['val', 'test'] as const)
+    if (sets[name].length > 0) recurrentOnly[name] = summaryOf(evaluate(model, sets[name], labels));
   const started = performance.now();
   let trainLoss = Number.NaN;
   const head = fitNgramHead(examples.train, labels.length, {
@@ -558,9 +558,9 @@ function attachNgramHead(
     },
   });
   const fitSeconds = (performance.now() - started) / 1000;
-  const ngramOnly: Record<string, unknown> = {};
-  for (const [name, set] of Object.entries(sets))
-    if (set.length > 0) ngramOnly[name] = summaryOf(headReport(head, set, labels));
+  const ngramOnly: NgramReport['ngram_only'] = {};
+  for (const name of ['val', 'test'] as const)
+    if (sets[name].length > 0) ngramOnly[name] = summaryOf(headReport(head, sets[name], labels));
   model.setNgramHead(head);
   log(
     `n-gram head: ${head.size.toLocaleString('en-US')} n-grams of 1–${config.ngram} characters fitted in ${fitSeconds.toFixed(1)} s ` +

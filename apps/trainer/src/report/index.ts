@@ -1,2 +1,9 @@
 export { writeRunReport } from './write_run_report.js';
-export type { EpochRecord, ReportSection, RunReportFiles, RunReportInput } from './types.js';
+export type {
+  EpochRecord,
+  NgramReport,
+  ReportSection,
+  RunReportFiles,
+  RunReportInput,
+  ScoreSummary,
+} from './types.js';

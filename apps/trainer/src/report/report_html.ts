@@ -1,6 +1,6 @@
 import { escapeHtml } from './escape_html.js';
 import { formatRate, formatScore, formatSeconds } from './format.js';
-import type { ReportSection, RunReportInput } from './types.js';
+import type { ReportSection, RunReportInput, ScoreSummary } from './types.js';
 
 /** The charts, as standalone SVG documents, that the HTML report inlines. */
 export interface ReportCharts {
@@ -92,6 +92,37 @@ function summary(input: RunReportInput): string {
   return `<section id="summary"><h2>Summary</h2><div class="cards">${cards.join('')}</div>${table}</section>`;
 }
 
+/** The recurrent network alone, the n-gram head alone and their mixture (the model), per split. */
+function ngramSection(input: RunReportInput): string {
+  const ngram = input.ngram;
+  if (ngram === undefined || ngram === null) return '';
+  const rows: string[] = [];
+  for (const split of ['val', 'test'] as const) {
+    const mixed = input[split];
+    const models: [string, string, ScoreSummary | undefined][] = [
+      ['recurrent network alone', 'recurrent', ngram.recurrent_only[split]],
+      ['n-gram head alone', 'ngram', ngram.ngram_only[split]],
+      ['mixture (the saved model)', 'mixture', mixed],
+    ];
+    for (const [name, key, scores] of models) {
+      if (scores === undefined) continue;
+      const cell = (field: keyof ScoreSummary): string =>
+        `<td class="num" data-metric="ngram.${key}.${split}.${field}">${formatScore(scores[field])}</td>`;
+      rows.push(
+        `<tr><td>${split}</td><td>${name}</td>${cell('accuracy')}${cell('macro_f1')}${cell('balanced_accuracy')}</tr>`,
+      );
+    }
+  }
+  return (
+    '<section id="ngram"><h2>N-gram head</h2>' +
+    `<p>${ngram.grams.toLocaleString('en-US')} n-grams of 1–${ngram.max_n} characters, fitted in ${ngram.fit_seconds.toFixed(1)} s, ` +
+    `mixed in with weight ${ngram.weight}: logits = ${Number((1 - ngram.weight).toFixed(6))}·recurrent + ${ngram.weight}·n-gram. ` +
+    'The parts are scored before the logit adjustment, the mixture after it.</p>' +
+    '<table><thead><tr><th>split</th><th>model</th><th class="num">accuracy</th><th class="num">macro-F1</th>' +
+    `<th class="num">balanced accuracy</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`
+  );
+}
+
 function scoreCell(x: number): string {
   const width = Number.isFinite(x) ? Math.max(0, Math.min(1, x)) * 100 : 0;
   return `<td class="num bar"><span style="width:${width.toFixed(1)}%"></span><b>${formatScore(x)}</b></td>`;
@@ -147,6 +178,7 @@ export function reportHtml(input: RunReportInput, charts: ReportCharts): string 
     `<title>${title} · charrnn run report</title><style>${STYLE}</style></head><body><main>`,
     `<h1>${title}</h1><p class="sub">charrnn run report · ${input.labels.length} labels</p>`,
     summary(input),
+    ngramSection(input),
     `<section id="learning-curves"><h2>Learning curves</h2><figure>${inlineSvg(charts.learningCurves, 'lc')}</figure></section>`,
     charts.confusion === undefined
       ? ''

@@ -24,6 +24,29 @@ export interface EpochRecord {
   val_balanced_accuracy?: number;
 }
 
+/** Accuracy, macro-F1 and balanced accuracy of one model on one split. */
+export interface ScoreSummary {
+  accuracy: number;
+  macro_f1: number;
+  balanced_accuracy: number;
+}
+
+/** The n-gram head of a run, as `metrics.json` records it under `ngram`. */
+export interface NgramReport {
+  /** Longest n-gram. */
+  max_n: number;
+  /** Mixture weight of the head. */
+  weight: number;
+  /** Number of n-grams in the head. */
+  grams: number;
+  /** Seconds spent fitting the head. */
+  fit_seconds: number;
+  /** The recurrent network alone, before any logit adjustment. */
+  recurrent_only: { val?: ScoreSummary; test?: ScoreSummary };
+  /** The n-gram head alone, before any logit adjustment. */
+  ngram_only: { val?: ScoreSummary; test?: ScoreSummary };
+}
+
 /** Everything the run report shows; a superset-compatible view of `metrics.json`. */
 export interface RunReportInput {
   /** Heading of the report and of the plots, e.g. the run directory name. */
@@ -44,6 +67,8 @@ export interface RunReportInput {
   train_seconds: number;
   /** Training throughput in names per second. */
   train_names_per_s: number;
+  /** The n-gram head mixed into the model, when there is one. */
+  ngram?: NgramReport | null;
 }
 
 /** Absolute paths of the files {@link writeRunReport} wrote. */

@@ -155,6 +155,45 @@ describe('writeRunReport', () => {
   });
 });
 
+describe('writeRunReport with an n-gram head', () => {
+  it('shows the recurrent network alone, the head alone and their mixture per split', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'charrnn-report-'));
+    try {
+      const scores = (a: number): { accuracy: number; macro_f1: number; balanced_accuracy: number } => ({
+        accuracy: a,
+        macro_f1: a - 0.1,
+        balanced_accuracy: a - 0.2,
+      });
+      const files = await writeRunReport(dir, {
+        ...INPUT,
+        ngram: {
+          max_n: 5,
+          weight: 0.5,
+          grams: 76229,
+          fit_seconds: 3.76,
+          recurrent_only: { val: scores(0.8155), test: scores(0.8216) },
+          ngram_only: { val: scores(0.8327), test: scores(0.8394) },
+        },
+      });
+      const html = await readFile(files.html, 'utf8');
+      expect(html).toContain('<h2>N-gram head</h2>');
+      expect(html).toContain('76,229 n-grams of 1–5 characters, fitted in 3.8 s');
+      expect(html).toContain('logits = 0.5·recurrent + 0.5·n-gram');
+      const metric = (name: string): string | undefined =>
+        new RegExp(`data-metric="${name.replaceAll('.', '\\.')}">([^<]*)<`).exec(html)?.[1];
+      expect(metric('ngram.recurrent.test.accuracy')).toBe('0.8216');
+      expect(metric('ngram.ngram.val.macro_f1')).toBe('0.7327');
+      expect(metric('ngram.mixture.test.accuracy')).toBe('0.5667');
+      expect(metric('ngram.mixture.val.balanced_accuracy')).toBe('0.5600');
+      // Without a head, no such section.
+      const plain = await readFile((await writeRunReport(path.join(dir, 'plain'), INPUT)).html, 'utf8');
+      expect(plain).not.toContain('id="ngram"');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('writeRunReport without evaluated splits', () => {
   it('writes only the learning curves and the HTML; a diverged loss is left out of the plot', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'charrnn-report-'));
