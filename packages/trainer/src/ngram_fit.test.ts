@@ -117,6 +117,21 @@ describe('fitNgramHead', () => {
     expect(diff).toBeLessThan(1e-7);
   });
 
+  it('keeps the maxGrams n-grams held by the most names, and nothing changes below the cap', () => {
+    const all = fitNgramHead(TRAIN, 2, { rng: new Rng(3), epochs: 2 });
+    const same = fitNgramHead(TRAIN, 2, { rng: new Rng(3), epochs: 2, maxGrams: all.size });
+    expect(same.toJSON().grams).toEqual(all.toJSON().grams);
+    expect(Array.from(same.kernel)).toEqual(Array.from(all.kernel));
+    const capped = fitNgramHead(TRAIN, 2, { rng: new Rng(3), epochs: 2, maxGrams: 10 });
+    expect(capped.size).toBe(10);
+    const df = new Map<string, number>();
+    for (const e of TRAIN) for (const g of NgramHead.gramsOf(e.ids, 1, 5)) df.set(g, (df.get(g) ?? 0) + 1);
+    const counts = [...df.values()].sort((a, b) => b - a);
+    // Every kept n-gram is held by at least as many names as the 10th most common.
+    for (const g of capped.toJSON().grams) expect(df.get(g)!).toBeGreaterThanOrEqual(counts[9]!);
+    expect(capped.toJSON().grams).toContain('0'); // the boundary marker: in every name
+  });
+
   it('names the option or example that is wrong', () => {
     const fit = (o: Parameters<typeof fitNgramHead>[2], train = TRAIN, C = 2): NgramHead =>
       fitNgramHead(train, C, o);
@@ -125,6 +140,7 @@ describe('fitNgramHead', () => {
     expect(() => fit({ epochs: 0 })).toThrow(/field epochs/);
     expect(() => fit({ learningRate: 0 })).toThrow(/field learningRate/);
     expect(() => fit({ l2: -1 })).toThrow(/field l2/);
+    expect(() => fit({ maxGrams: 0 })).toThrow(/field maxGrams/);
     expect(() => fit({ weight: 0 })).toThrow(/field weight: must be in \(0, 1\], got 0/);
     expect(() => fit({}, [])).toThrow(/field train: needs training examples/);
     expect(() => fit({}, [{ ids: Int32Array.of(3), label: 2 }])).toThrow(/field train\[0\]\.label/);

@@ -21,6 +21,12 @@ export interface FitNgramOptions {
    * probabilities).
    */
   weight?: number;
+  /**
+   * Largest vocabulary (default 200,000): when the training names hold more distinct n-grams,
+   * the most frequent ones (by the number of names holding them; ties to the first seen) are kept,
+   * so that a large corpus cannot make the head unbounded (it holds `grams × classes` floats).
+   */
+  maxGrams?: number;
   /** Shuffles the examples each epoch (default `new Rng(1)`); the same state gives the same head. */
   rng?: Rng;
   /** Called after each epoch with its mean training cross-entropy. */
@@ -64,6 +70,7 @@ export function fitNgramHead(
     learningRate = 0.3,
     l2 = 1e-5,
     weight = 0.5,
+    maxGrams = 200_000,
     rng = new Rng(1),
     onEpoch,
   } = options;
@@ -72,6 +79,7 @@ export function fitNgramHead(
   checkRange('epochs', epochs, 1, 10_000, true);
   checkRange('learningRate', learningRate, Number.MIN_VALUE, 1e6, false);
   checkRange('l2', l2, 0, 1, false);
+  checkRange('maxGrams', maxGrams, 1, 2 ** 31 - 1, true);
   if (!(weight > 0 && weight <= 1))
     throw new InvalidArgumentError(`must be in (0, 1], got ${weight}`, { field: 'weight' });
   if (!(Number.isSafeInteger(numClasses) && numClasses >= 2))
@@ -84,18 +92,32 @@ export function fitNgramHead(
       });
   });
 
-  // Vocabulary: every n-gram of the training names, in order of first appearance.
-  const index = new Map<string, number>();
-  const features = train.map(({ ids }) =>
-    Int32Array.from(NgramHead.gramsOf(ids, minN, maxN), (gram) => {
-      let row = index.get(gram);
-      if (row === undefined) {
-        row = index.size;
-        index.set(gram, row);
-      }
-      return row;
-    }),
-  );
+  // Vocabulary: every n-gram of the training names, in order of first appearance, or the
+  // `maxGrams` held by the most names.
+  const grams = train.map(({ ids }) => NgramHead.gramsOf(ids, minN, maxN));
+  const counts = new Map<string, number>();
+  for (const list of grams) for (const gram of list) counts.set(gram, (counts.get(gram) ?? 0) + 1);
+  let kept = [...counts.keys()];
+  if (kept.length > maxGrams) {
+    const order = new Map(kept.map((gram, i) => [gram, i]));
+    kept = kept
+      .sort(
+        (a, b) =>
+          (counts.get(b) as number) - (counts.get(a) as number) ||
+          (order.get(a) as number) - (order.get(b) as number),
+      )
+      .slice(0, maxGrams)
+      .sort((a, b) => (order.get(a) as number) - (order.get(b) as number));
+  }
+  const index = new Map(kept.map((gram, i) => [gram, i]));
+  const features = grams.map((list) => {
+    const rows: number[] = [];
+    for (const gram of list) {
+      const row = index.get(gram);
+      if (row !== undefined) rows.push(row);
+    }
+    return Int32Array.from(rows);
+  });
   const C = numClasses;
   const W = new Float64Array(index.size * C);
   const G = new Float64Array(index.size * C).fill(1e-8);
