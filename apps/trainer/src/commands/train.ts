@@ -504,11 +504,7 @@ function timeToAccuracy(
 }
 
 /** Accuracy, macro-F1 and balanced accuracy of a report, for metrics.json. */
-function summaryOf(report: ClassificationReport): {
-  accuracy: number;
-  macro_f1: number;
-  balanced_accuracy: number;
-} {
+function summaryOf(report: ClassificationReport): ScoreSummary {
   return { accuracy: report.accuracy, macro_f1: report.macroF1, balanced_accuracy: report.balancedAccuracy };
 }
 
