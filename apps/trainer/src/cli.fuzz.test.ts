@@ -54,6 +54,7 @@ const OTHER_FLAGS = [
   '--input',
   '--output',
   '--format',
+  '--without-ngram',
   '--help',
   '-h',
   '--',
