@@ -2,10 +2,10 @@
  * Small matrix products in plain JS on row-major Float32Arrays, for the recurrences of the `'js'`
  * paths. For a few rows (batch 1) a tfjs `matMul` costs more in tensor bookkeeping and read-back
  * than the arithmetic, and the cpu backend's matMul is slower than these loops at any size
- * (PERFORMANCE.md lesson 8). From four rows up, the products run in 4×4 register blocks: sixteen
- * running sums (float64, rounded once) fed by four values of each operand per step, about 4 GFLOP/s
- * in Node 20 here against 2.2–3.3 for the row-at-a-time loops (which stay for one to three rows,
- * where they are as fast: ≈ 10 µs for 1×128 · 128×128).
+ * (PERFORMANCE.md lesson 8). The products keep their running sums in registers (float64, rounded
+ * once per output): 4×4 blocks from four rows up, about 4 GFLOP/s in Node 20 here against 2.2–3.3
+ * for loops that add into the output row; the last rows of `a·b` in 2×4 and 1×8 blocks (a
+ * 1×128 · 128×512 product: 35 µs, against 61 µs for the row loop).
  */
 
 /**
@@ -139,75 +139,119 @@ export function matMulInto(
   const m4 = m - (m % 4);
   gemmBlocks(a, k, 1, b, n, 1, out, m4, k, n);
   let r = m4;
-  // The last rows two at a time: each load of `b` serves two multiply-adds.
-  for (; r + 1 < m; r += 2) {
-    const aRow = r * k;
-    const cRow = aRow + k;
-    const outRow = r * n;
-    const out2Row = outRow + n;
-    out.fill(0, outRow, out2Row + n);
-    let i = 0;
-    for (; i + 3 < k; i += 4) {
-      const a0 = a[aRow + i] as number;
-      const a1 = a[aRow + i + 1] as number;
-      const a2 = a[aRow + i + 2] as number;
-      const a3 = a[aRow + i + 3] as number;
-      const c0 = a[cRow + i] as number;
-      const c1 = a[cRow + i + 1] as number;
-      const c2 = a[cRow + i + 2] as number;
-      const c3 = a[cRow + i + 3] as number;
-      const b0 = i * n;
-      const b1 = b0 + n;
-      const b2 = b1 + n;
-      const b3 = b2 + n;
-      for (let j = 0; j < n; j++) {
-        const v0 = b[b0 + j] as number;
-        const v1 = b[b1 + j] as number;
-        const v2 = b[b2 + j] as number;
-        const v3 = b[b3 + j] as number;
-        out[outRow + j] = (out[outRow + j] as number) + a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3;
-        out[out2Row + j] = (out[out2Row + j] as number) + c0 * v0 + c1 * v1 + c2 * v2 + c3 * v3;
-      }
-    }
-    for (; i < k; i++) {
-      const ai = a[aRow + i] as number;
-      const ci = a[cRow + i] as number;
-      const bi = i * n;
-      for (let j = 0; j < n; j++) {
-        const v = b[bi + j] as number;
-        out[outRow + j] = (out[outRow + j] as number) + ai * v;
-        out[out2Row + j] = (out[out2Row + j] as number) + ci * v;
-      }
-    }
+  if (r + 1 < m) {
+    rowsTimes2(a, b, out, r, k, n);
+    r += 2;
   }
-  for (; r < m; r++) {
-    const aRow = r * k;
-    const outRow = r * n;
-    out.fill(0, outRow, outRow + n);
-    let i = 0;
-    for (; i + 3 < k; i += 4) {
-      const a0 = a[aRow + i] as number;
-      const a1 = a[aRow + i + 1] as number;
-      const a2 = a[aRow + i + 2] as number;
-      const a3 = a[aRow + i + 3] as number;
-      const b0 = i * n;
-      const b1 = b0 + n;
-      const b2 = b1 + n;
-      const b3 = b2 + n;
-      for (let j = 0; j < n; j++) {
-        out[outRow + j] =
-          (out[outRow + j] as number) +
-          a0 * (b[b0 + j] as number) +
-          a1 * (b[b1 + j] as number) +
-          a2 * (b[b2 + j] as number) +
-          a3 * (b[b3 + j] as number);
-      }
+  if (r < m) rowTimes(a, b, out, r, k, n);
+}
+
+/** Rows `r` and `r + 1` of `a·b` (`b` is `[k×n]`): eight running sums, four columns at a time. */
+function rowsTimes2(
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+  r: number,
+  k: number,
+  n: number,
+): void {
+  const a0 = r * k;
+  const a1 = a0 + k;
+  const o0 = r * n;
+  const o1 = o0 + n;
+  let j = 0;
+  for (; j + 3 < n; j += 4) {
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let t0 = 0;
+    let t1 = 0;
+    let t2 = 0;
+    let t3 = 0;
+    for (let i = 0, bi = j; i < k; i++, bi += n) {
+      const x = a[a0 + i] as number;
+      const y = a[a1 + i] as number;
+      const b0 = b[bi] as number;
+      const b1 = b[bi + 1] as number;
+      const b2 = b[bi + 2] as number;
+      const b3 = b[bi + 3] as number;
+      s0 += x * b0;
+      s1 += x * b1;
+      s2 += x * b2;
+      s3 += x * b3;
+      t0 += y * b0;
+      t1 += y * b1;
+      t2 += y * b2;
+      t3 += y * b3;
     }
-    for (; i < k; i++) {
-      const ai = a[aRow + i] as number;
-      const bi = i * n;
-      for (let j = 0; j < n; j++) out[outRow + j] = (out[outRow + j] as number) + ai * (b[bi + j] as number);
+    out[o0 + j] = s0;
+    out[o0 + j + 1] = s1;
+    out[o0 + j + 2] = s2;
+    out[o0 + j + 3] = s3;
+    out[o1 + j] = t0;
+    out[o1 + j + 1] = t1;
+    out[o1 + j + 2] = t2;
+    out[o1 + j + 3] = t3;
+  }
+  for (; j < n; j++) {
+    let s = 0;
+    let t = 0;
+    for (let i = 0, bi = j; i < k; i++, bi += n) {
+      const v = b[bi] as number;
+      s += (a[a0 + i] as number) * v;
+      t += (a[a1 + i] as number) * v;
     }
+    out[o0 + j] = s;
+    out[o1 + j] = t;
+  }
+}
+
+/** Row `r` of `a·b` (`b` is `[k×n]`): eight running sums, eight columns at a time. */
+function rowTimes(
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+  r: number,
+  k: number,
+  n: number,
+): void {
+  const a0 = r * k;
+  const o0 = r * n;
+  let j = 0;
+  for (; j + 7 < n; j += 8) {
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let s4 = 0;
+    let s5 = 0;
+    let s6 = 0;
+    let s7 = 0;
+    for (let i = 0, bi = j; i < k; i++, bi += n) {
+      const x = a[a0 + i] as number;
+      s0 += x * (b[bi] as number);
+      s1 += x * (b[bi + 1] as number);
+      s2 += x * (b[bi + 2] as number);
+      s3 += x * (b[bi + 3] as number);
+      s4 += x * (b[bi + 4] as number);
+      s5 += x * (b[bi + 5] as number);
+      s6 += x * (b[bi + 6] as number);
+      s7 += x * (b[bi + 7] as number);
+    }
+    out[o0 + j] = s0;
+    out[o0 + j + 1] = s1;
+    out[o0 + j + 2] = s2;
+    out[o0 + j + 3] = s3;
+    out[o0 + j + 4] = s4;
+    out[o0 + j + 5] = s5;
+    out[o0 + j + 6] = s6;
+    out[o0 + j + 7] = s7;
+  }
+  for (; j < n; j++) {
+    let s = 0;
+    for (let i = 0, bi = j; i < k; i++, bi += n) s += (a[a0 + i] as number) * (b[bi] as number);
+    out[o0 + j] = s;
   }
 }
 
