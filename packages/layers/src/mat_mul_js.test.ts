@@ -71,3 +71,50 @@ describe('transposeJs', () => {
     expect(Array.from(transposeJs(Float32Array.from([1, 2, 3, 4, 5, 6]), 2, 3))).toEqual([1, 4, 2, 5, 3, 6]);
   });
 });
+
+describe('every block and remainder path', () => {
+  // Sizes that exercise the 4×4 blocks, the 2×4 and 1×8 row kernels, and every remainder of
+  // rows, inner size and columns; each product is checked against a plain float64 triple loop.
+  const rng = (seed: number) => (): number => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed / 2 ** 32 - 0.5;
+  };
+  const cases: [number, number, number][] = [];
+  for (const m of [1, 2, 3, 4, 5, 6, 7, 9])
+    for (const k of [1, 3, 8, 13]) for (const n of [1, 4, 7, 9, 17]) cases.push([m, k, n]);
+
+  it.each(cases)('m=%i k=%i n=%i', (m, k, n) => {
+    const next = rng(m * 1000 + k * 100 + n);
+    const a = Float32Array.from({ length: m * k }, next);
+    const b = Float32Array.from({ length: k * n }, next);
+    const want = new Float64Array(m * n);
+    for (let r = 0; r < m; r++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let i = 0; i < k; i++) s += a[r * k + i]! * b[i * n + j]!;
+        want[r * n + j] = s;
+      }
+    const close = (got: ArrayLike<number>, expected: ArrayLike<number>): void => {
+      expect(got.length).toBe(expected.length);
+      for (let i = 0; i < expected.length; i++) expect(Math.abs(got[i]! - expected[i]!)).toBeLessThan(1e-5);
+    };
+    // Rows past m are left alone.
+    const out = new Float32Array((m + 1) * n).fill(7);
+    matMulInto(a, b, out, m, k, n);
+    close(out.subarray(0, m * n), want);
+    expect(Array.from(out.subarray(m * n))).toEqual(new Array<number>(n).fill(7));
+    const outT = new Float32Array(m * n);
+    matMulTransposedB(a, transposeJs(b, k, n), outT, m, k, n);
+    close(outT, want);
+    // aᵀ·c for a [m×k], c [m×n]: (aᵀ·c)[i][j] = Σ_r a[r][i]·c[r][j].
+    const c = Float32Array.from({ length: m * n }, next);
+    const wantT = new Float64Array(k * n);
+    for (let i = 0; i < k; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let r = 0; r < m; r++) s += a[r * k + i]! * c[r * n + j]!;
+        wantT[i * n + j] = s;
+      }
+    close(matMulTransposedA(a, c, m, k, n), wantT);
+  });
+});
