@@ -14,7 +14,7 @@ import type { ModelNames } from './layers_model_json.js';
 import { lstm } from './lstm.js';
 import { lstmEmbeddedJs } from './lstm_js.js';
 import { mergeDirections, multiplyByMask } from './merge_ops.js';
-import type { NgramHead } from './ngram_head.js';
+import { NGRAM_BIAS, NGRAM_KERNEL, NgramHead } from './ngram_head.js';
 import type { RecurrentOptions } from './recurrent_options.js';
 import { resolvePath } from './read_back.js';
 import { reverseIds, reverseSequences } from './reverse_sequences.js';
@@ -55,6 +55,23 @@ export interface LogitsOptions {
 export interface FromArtifactsOptions {
   /** Name a SimpleRNN topology reads back as: `'rnn'` (default) or `'simple'` (the same function). */
   simpleCell?: 'rnn' | 'simple';
+  /**
+   * The JSON part of an n-gram head saved with the weights (`toArtifacts({ ngramHead: true })`):
+   * the head is rebuilt from it and the `ngram/kernel` and `ngram/bias` weights, and attached.
+   */
+  ngram?: unknown;
+  /** Where `ngram` came from, for error messages (default `'ngram'`). */
+  ngramField?: string;
+}
+
+/** Options of {@link CharClassifier.toArtifacts}. */
+export interface ToArtifactsOptions {
+  /**
+   * Also write an attached n-gram head's weights (`ngram/kernel`, `ngram/bias`, after the
+   * recurrent model's); its JSON part is `model.ngramHead.toJSON()`. Such artifacts are no longer
+   * a plain tfjs-layers model. Default false.
+   */
+  ngramHead?: boolean;
 }
 
 /**
@@ -325,11 +342,24 @@ export class CharClassifier {
    * and its float32 weights, loadable with `tf.loadLayersModel(tf.io.fromMemory(...))` (except a
    * GRU with `resetAfter`, which tfjs-layers 4.22 lacks) and by
    * {@link CharClassifier.fromArtifacts}. Dropout rates are recorded; they act in training only.
-   * An attached n-gram head is not part of it (the Layers format has no such layer).
+   * An attached n-gram head is not part of it (the Layers format has no such layer) unless
+   * `options.ngramHead` asks for its weights.
    */
-  toArtifacts(): ClassifierArtifacts {
-    const layout = weightLayout(this.config);
+  toArtifacts(options: ToArtifactsOptions = {}): ClassifierArtifacts {
+    const specs: tf.io.WeightsManifestEntry[] = weightLayout(this.config).map(({ name, shape }) => ({
+      name,
+      shape,
+      dtype: 'float32' as const,
+    }));
     const values = this.trainableWeights.map((v) => v.dataSync() as Float32Array);
+    const { head } = this;
+    if (options.ngramHead === true && head !== undefined) {
+      specs.push(
+        { name: NGRAM_KERNEL, shape: [head.size, head.numClasses], dtype: 'float32' },
+        { name: NGRAM_BIAS, shape: [head.numClasses], dtype: 'float32' },
+      );
+      values.push(head.kernel, head.bias);
+    }
     const weightData = new Float32Array(values.reduce((n, v) => n + v.length, 0));
     let offset = 0;
     for (const v of values) {
@@ -338,7 +368,7 @@ export class CharClassifier {
     }
     return {
       modelTopology: sequentialTopology(this.config),
-      weightSpecs: layout.map(({ name, shape }) => ({ name, shape, dtype: 'float32' as const })),
+      weightSpecs: specs,
       weightData: weightData.buffer,
     };
   }
@@ -346,7 +376,8 @@ export class CharClassifier {
   /**
    * Rebuilds a model from {@link CharClassifier.toArtifacts}' output, or from an equivalent
    * model built with Keras or tfjs-layers (whatever its layer names). Weights are matched by
-   * name; their order in `weightSpecs` is free.
+   * name; their order in `weightSpecs` is free. With `options.ngram`, the n-gram head saved
+   * beside them is rebuilt and attached (everything is checked before any weight is created).
    * @throws InvalidBundleError naming the field that does not fit
    */
   static fromArtifacts(artifacts: ClassifierArtifacts, options: FromArtifactsOptions = {}): CharClassifier {
@@ -399,7 +430,26 @@ export class CharClassifier {
         );
       return value;
     });
-    return new CharClassifier(config, values);
+    let head: NgramHead | undefined;
+    if (options.ngram !== undefined) {
+      const kernel = found.get(NGRAM_KERNEL);
+      const bias = found.get(NGRAM_BIAS);
+      if (kernel === undefined || bias === undefined)
+        throw new InvalidBundleError(`weights "${NGRAM_KERNEL}" and "${NGRAM_BIAS}" (float32) are missing`, {
+          field: 'weightSpecs',
+        });
+      head = NgramHead.fromJSON(options.ngram, { kernel, bias }, options.ngramField ?? 'ngram');
+      if (head.numClasses !== config.numClasses)
+        throw new InvalidBundleError(
+          `the head has ${head.numClasses} classes, the model ${config.numClasses}`,
+          {
+            field: `${options.ngramField ?? 'ngram'}.numClasses`,
+          },
+        );
+    }
+    const model = new CharClassifier(config, values);
+    model.head = head;
+    return model;
   }
 
   /**

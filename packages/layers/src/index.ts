@@ -1,5 +1,11 @@
 export { CharClassifier } from './classifier.js';
-export type { ClassifierArtifacts, FromArtifactsOptions, IdBatch, LogitsOptions } from './classifier.js';
+export type {
+  ClassifierArtifacts,
+  FromArtifactsOptions,
+  IdBatch,
+  LogitsOptions,
+  ToArtifactsOptions,
+} from './classifier.js';
 export type { CellType, ClassifierConfig } from './classifier_config.js';
 export { dense } from './dense.js';
 export { embeddingLookup } from './embedding.js';

@@ -4,7 +4,7 @@
  * than the arithmetic, and the cpu backend's matMul is slower than these loops at any size
  * (PERFORMANCE.md lesson 8). The products keep their running sums in registers (float64, rounded
  * once per output): 4×4 blocks from four rows up, about 4 GFLOP/s in Node 20 here against 2.2–3.3
- * for loops that add into the output row; the last rows of `a·b` in 2×4 and 1×8 blocks (a
+ * for loops that add into the output row; the last rows of `a·b` one at a time in 1×8 blocks (a
  * 1×128 · 128×512 product: 35 µs, against 61 µs for the row loop).
  */
 
@@ -138,73 +138,7 @@ export function matMulInto(
 ): void {
   const m4 = m - (m % 4);
   gemmBlocks(a, k, 1, b, n, 1, out, m4, k, n);
-  let r = m4;
-  if (r + 1 < m) {
-    rowsTimes2(a, b, out, r, k, n);
-    r += 2;
-  }
-  if (r < m) rowTimes(a, b, out, r, k, n);
-}
-
-/** Rows `r` and `r + 1` of `a·b` (`b` is `[k×n]`): eight running sums, four columns at a time. */
-function rowsTimes2(
-  a: Float32Array,
-  b: Float32Array,
-  out: Float32Array,
-  r: number,
-  k: number,
-  n: number,
-): void {
-  const a0 = r * k;
-  const a1 = a0 + k;
-  const o0 = r * n;
-  const o1 = o0 + n;
-  let j = 0;
-  for (; j + 3 < n; j += 4) {
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    let t0 = 0;
-    let t1 = 0;
-    let t2 = 0;
-    let t3 = 0;
-    for (let i = 0, bi = j; i < k; i++, bi += n) {
-      const x = a[a0 + i] as number;
-      const y = a[a1 + i] as number;
-      const b0 = b[bi] as number;
-      const b1 = b[bi + 1] as number;
-      const b2 = b[bi + 2] as number;
-      const b3 = b[bi + 3] as number;
-      s0 += x * b0;
-      s1 += x * b1;
-      s2 += x * b2;
-      s3 += x * b3;
-      t0 += y * b0;
-      t1 += y * b1;
-      t2 += y * b2;
-      t3 += y * b3;
-    }
-    out[o0 + j] = s0;
-    out[o0 + j + 1] = s1;
-    out[o0 + j + 2] = s2;
-    out[o0 + j + 3] = s3;
-    out[o1 + j] = t0;
-    out[o1 + j + 1] = t1;
-    out[o1 + j + 2] = t2;
-    out[o1 + j + 3] = t3;
-  }
-  for (; j < n; j++) {
-    let s = 0;
-    let t = 0;
-    for (let i = 0, bi = j; i < k; i++, bi += n) {
-      const v = b[bi] as number;
-      s += (a[a0 + i] as number) * v;
-      t += (a[a1 + i] as number) * v;
-    }
-    out[o0 + j] = s;
-    out[o1 + j] = t;
-  }
+  for (let r = m4; r < m; r++) rowTimes(a, b, out, r, k, n);
 }
 
 /** Row `r` of `a·b` (`b` is `[k×n]`): eight running sums, eight columns at a time. */

@@ -1,5 +1,9 @@
 import { InvalidArgumentError, InvalidBundleError } from '@charrnn/core';
 
+/** Weight names of an n-gram head in saved artifacts (no Keras layer uses them). */
+export const NGRAM_KERNEL = 'ngram/kernel';
+export const NGRAM_BIAS = 'ngram/bias';
+
 /** Longest n-gram an {@link NgramHead} may use. */
 export const MAX_NGRAM = 8;
 

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidBundleError, loadBundle, saveBundle, type BundleMetadata } from '@charrnn/core';
-import { CharClassifier, NgramHead } from '@charrnn/layers';
+import { CharClassifier } from '@charrnn/layers';
 import { Tokenizer } from '@charrnn/tokenizer';
 
 /** A classifier with everything needed to read names: tokenizer, label names, metadata. */
@@ -31,26 +31,6 @@ export interface NamePrediction {
   top: { label: string; probability: number }[];
 }
 
-/** Weight names of an n-gram head in a bundle. */
-const NGRAM_KERNEL = 'ngram/kernel';
-const NGRAM_BIAS = 'ngram/bias';
-
-/** The float32 values of weight `name` in a bundle, or undefined when it has none of that name. */
-function weightValues(
-  specs: readonly tf.io.WeightsManifestEntry[],
-  data: ArrayBuffer,
-  name: string,
-): Float32Array | undefined {
-  let offset = 0;
-  for (const spec of specs) {
-    const bytes = 4 * spec.shape.reduce((n, d) => n * d, 1);
-    if (spec.name === name)
-      return spec.dtype === 'float32' ? new Float32Array(data.slice(offset, offset + bytes)) : undefined;
-    offset += bytes;
-  }
-  return undefined;
-}
-
 /**
  * Saves a classifier, its tokenizer and label names as one model bundle through any `tf.io`
  * handler (files with `fileSystemHandler` from `@charrnn/core/node`, IndexedDB, downloads...).
@@ -78,32 +58,10 @@ export async function saveClassifierBundle(
       },
     );
   }
-  const artifacts = model.toArtifacts();
   const head = model.ngramHead;
-  if (head !== undefined) {
-    // The head's weights follow the recurrent model's, under names no Keras layer uses.
-    const joined = new Uint8Array(
-      artifacts.weightData.byteLength + 4 * (head.kernel.length + head.bias.length),
-    );
-    joined.set(new Uint8Array(artifacts.weightData), 0);
-    joined.set(
-      new Uint8Array(head.kernel.buffer, head.kernel.byteOffset, head.kernel.byteLength),
-      artifacts.weightData.byteLength,
-    );
-    joined.set(
-      new Uint8Array(head.bias.buffer, head.bias.byteOffset, head.bias.byteLength),
-      artifacts.weightData.byteLength + head.kernel.byteLength,
-    );
-    artifacts.weightData = joined.buffer;
-    artifacts.weightSpecs = [
-      ...artifacts.weightSpecs,
-      { name: NGRAM_KERNEL, shape: [head.size, head.numClasses], dtype: 'float32' },
-      { name: NGRAM_BIAS, shape: [head.numClasses], dtype: 'float32' },
-    ];
-  }
   return saveBundle(
     {
-      ...artifacts,
+      ...model.toArtifacts({ ngramHead: true }),
       metadata: {
         formatVersion: 1,
         createdAt: new Date().toISOString(),
@@ -129,8 +87,10 @@ export async function loadClassifierBundle(handler: tf.io.IOHandler): Promise<Cl
   const tokenizer = Tokenizer.fromJSON(bundle.metadata.tokenizer);
   const labels = bundle.metadata.labels;
   // A SimpleRNN reads back as cell 'rnn' unless the bundle recorded its Keras name 'simple'.
+  const ngram = bundle.metadata.model['ngram'];
   const model = CharClassifier.fromArtifacts(bundle, {
     simpleCell: bundle.metadata.model['cell'] === 'simple' ? 'simple' : 'rnn',
+    ...(ngram === undefined ? {} : { ngram, ngramField: 'userDefinedMetadata.charrnn.model.ngram' }),
   });
   if (model.config.numClasses !== labels.length) {
     model.dispose();
@@ -140,23 +100,6 @@ export async function loadClassifierBundle(handler: tf.io.IOHandler): Promise<Cl
         field: 'userDefinedMetadata.charrnn.labels',
       },
     );
-  }
-  const ngram = bundle.metadata.model['ngram'];
-  if (ngram !== undefined) {
-    const field = 'userDefinedMetadata.charrnn.model.ngram';
-    const kernel = weightValues(bundle.weightSpecs, bundle.weightData, NGRAM_KERNEL);
-    const bias = weightValues(bundle.weightSpecs, bundle.weightData, NGRAM_BIAS);
-    try {
-      if (kernel === undefined || bias === undefined)
-        throw new InvalidBundleError(`weights "${NGRAM_KERNEL}" and "${NGRAM_BIAS}" (float32) are missing`, {
-          field: 'weightSpecs',
-        });
-      model.setNgramHead(NgramHead.fromJSON(ngram, { kernel, bias }, field));
-    } catch (error) {
-      model.dispose();
-      if (error instanceof InvalidBundleError) throw error;
-      throw new InvalidBundleError(error instanceof Error ? error.message : String(error), { field });
-    }
   }
   if (model.config.vocabSize !== tokenizer.vocabSize) {
     model.dispose();
