@@ -30,6 +30,25 @@ export default defineConfig({
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
         },
       },
+      // The recurrent layers again with our WebAssembly SIMD kernels switched off, so that the
+      // tf.matMul (wasm) and plain-JS (cpu) product paths keep their parity tests.
+      {
+        extends: true as const,
+        test: {
+          name: 'layers-without-simd',
+          root: `${root}packages/layers`,
+          include: [
+            'src/lstm.test.ts',
+            'src/lstm_embedded.test.ts',
+            'src/gru.test.ts',
+            'src/simple_rnn.test.ts',
+            'src/simple_rnn_sequences.test.ts',
+            'src/classifier_cells.test.ts',
+            'src/wasm/simd_switch.test.ts',
+          ],
+          env: { CHARRNN_SIMD: '0' },
+        },
+      },
       {
         extends: true as const,
         test: {

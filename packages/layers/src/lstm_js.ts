@@ -9,6 +9,8 @@ import {
   productInJs,
   readProduct,
   sigmoid,
+  simdRun,
+  StepMatrix,
   tanhJs,
   weightGradient,
 } from './recurrence_js.js';
@@ -98,14 +100,19 @@ function lstmJsWith(
       for (let k = 0; k < rows * H; k++) hIn[k] = (hPrev[k] as number) * (dropMask[k] as number);
       return hIn;
     };
+    // Our SIMD kernels where they exist; else JS or tf.matMul with U itself (wasm keeps its packed form).
+    const Ustep = simdRun() === undefined ? undefined : new StepMatrix(UData(), H, G, B);
     for (let t = 0; t < T; t++) {
       const rows = running[t] as number;
       if (rows === 0) break;
       const left = recurrentInput(t, rows);
-      if (productInJs(rows, H, G)) matMulInto(left, UData(), rec, rows, H, G);
+      let product: Float32Array = rec;
+      if (Ustep !== undefined) product = Ustep.timesView(left, rows, rec);
+      else if (productInJs(rows, H, G)) matMulInto(left, UData(), rec, rows, H, G);
       else readProduct(left, rows, H, U, rec);
-      forwardStep(t, rows, T, B, H, xW, rowOf, compact, order, rec, bias, c, h, acts, tanhC);
+      forwardStep(t, rows, T, B, H, xW, rowOf, compact, order, product, bias, c, h, acts, tanhC);
     }
+    Ustep?.dispose();
     const value = gatherSequenceOutputs(h, lengths, order, running, T, H, returnSequences);
 
     const gradFunc = (dy: tf.Tensor2D): tf.Tensor[] => {
@@ -118,6 +125,10 @@ function lstmJsWith(
       const db = new Float32Array(G);
       const hInAll = new Float32Array(M * H); // the recurrent product's input, compact row
       let UT: tf.Tensor2D | undefined;
+      const UstepT =
+        simdRun() === undefined
+          ? undefined
+          : new StepMatrix((UValues ??= UKept().dataSync() as Float32Array), H, G, B);
       for (let t = T - 1; t >= 0; t--) {
         const rows = running[t] as number;
         if (rows === 0) continue;
@@ -144,13 +155,15 @@ function lstmJsWith(
           hInAll,
         );
         // dh_{t-1} = (dz·Uᵀ) ⊙ mask. Rows past their last step keep dh and dc: state carried.
-        if (productInJs(rows, G, H))
+        if (UstepT !== undefined) UstepT.timesTransposed(dz, rows, dh);
+        else if (productInJs(rows, G, H))
           matMulTransposedB(dz, (UValues ??= UKept().dataSync() as Float32Array), dh, rows, G, H);
         else readProduct(dz, rows, G, (UT ??= tf.keep(tf.tidy(() => tf.transpose(UKept())))), dh);
         if (dropMask !== undefined)
           for (let k = 0; k < rows * H; k++) dh[k] = (dh[k] as number) * (dropMask[k] as number);
       }
       UT?.dispose();
+      UstepT?.dispose();
 
       return [...inputGradients(dZ), weightGradient(hInAll, dZ, M, H, G, onCpu), tf.tensor1d(db)];
     };

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { matMulInto, matMulTransposedA, matMulTransposedB, transposeJs } from './mat_mul_js.js';
 import { reorderRows } from './recurrent_options.js';
+import { simdKernels } from './wasm/simd_kernels.js';
+import type { SimdKernels } from './wasm/simd_kernels.js';
 
 /**
  * Shared pieces of the `'js'` recurrent paths (cpu/wasm): rows are processed longest first, so
@@ -111,64 +113,80 @@ export function readProduct(
   a.dispose();
 }
 
-/** 2^k for k in [−127, 128], at index k + 127. */
-const POW2 = Float64Array.from({ length: 256 }, (_, i) => 2 ** (i - 127));
-/** 2^(j/64) for j in [0, 64). */
-const POW2_64THS = Float64Array.from({ length: 64 }, (_, j) => 2 ** (j / 64));
-/** 64 / ln 2, and ln 2 / 64 split so that `k · hi` is exact for |k| < 2^13. */
-const INV_LN2_64THS = 64 / Math.LN2;
-const LN2_64THS_HI = 0.693145751953125 / 64;
-const LN2_64THS_LO = 1.4286068203094173e-6 / 64;
-/** Shifts `x · 64/ln 2 + 0.5` positive, so that `| 0` (truncation) is a floor. */
-const FLOOR_SHIFT = 16384;
+/** Beyond ±this, tanh is 1 to float32 precision (tanh(7.905) = 1 − 2.7e-7). */
+const TANH_CLAMP = 7.90531110763549805;
 
 /**
- * e^x for the gate math, clamped to [−87, 88] (the float32 range): e^x = 2^m · 2^(j/64) · e^r
- * with k = 64m + j = round(64x / ln 2) and |r| ≤ ln 2 / 128, the powers of two from tables and
- * e^r by its Taylor polynomial to r⁵. Relative error below 1e-13 (float32 rounding is 6e-8), so
- * results equal `Math.exp`'s once stored as float32 (tested), at a fraction of its cost: V8's
- * `Math.exp` is a call out of the compiled loop (PERFORMANCE.md lesson 7), and the short
- * polynomial and integer rounding keep this one cheap enough to inline (≈ 3× faster than a
- * degree-8 polynomial with `Math.floor`).
+ * tanh to float32 accuracy, with no exponential: the [13/6] odd rational minimax approximation
+ * that Eigen uses for float tanh (`x·P(x²) / Q(x²)` on |x| < 7.905, ±1 beyond). Absolute error
+ * below 3e-7 everywhere (float32 spacing near 1 is 6e-8; tested against `Math.tanh`); relative
+ * error below 2e-7 near 0. In the gate loops it costs about half of an exponential-based tanh
+ * (measured: the LSTM forward gate loop 56 → 34 ns per unit), because it needs no float→int
+ * rounding and no table look-ups (PERFORMANCE.md lesson 7).
  * @internal
  */
-export function expJs(x: number): number {
-  const v = x < -87 ? -87 : x > 88 ? 88 : x;
-  const k = ((v * INV_LN2_64THS + (FLOOR_SHIFT + 0.5)) | 0) - FLOOR_SHIFT;
-  const r = v - k * LN2_64THS_HI - k * LN2_64THS_LO;
-  const p = 1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120)))));
-  return p * (POW2_64THS[k & 63] as number) * (POW2[(k >> 6) + 127] as number);
+export function tanhJs(x: number): number {
+  if (x >= TANH_CLAMP) return 1;
+  if (x <= -TANH_CLAMP) return -1;
+  const x2 = x * x;
+  const p =
+    4.89352455891786e-3 +
+    x2 *
+      (6.37261928875436e-4 +
+        x2 *
+          (1.48572235717979e-5 +
+            x2 *
+              (5.12229709037114e-8 +
+                x2 * (-8.60467152213735e-11 + x2 * (2.00018790482477e-13 + x2 * -2.76076847742355e-16)))));
+  const q =
+    4.89352518554385e-3 + x2 * (2.268434632439e-3 + x2 * (1.18534705686654e-4 + x2 * 1.19825839466702e-6));
+  return (x * p) / q;
 }
 
-/** σ(a) = 1 / (1 + e^−a). @internal */
+/** σ(a) = (1 + tanh(a/2)) / 2, through {@link tanhJs}: absolute error below 1.5e-7. @internal */
 export function sigmoid(a: number): number {
-  return 1 / (1 + expJs(-a));
+  return 0.5 + 0.5 * tanhJs(0.5 * a);
 }
 
-/** tanh(a) = 1 − 2 / (e^{2a} + 1), one exponential (V8's `Math.tanh` costs ≈ 2 `Math.exp`). @internal */
-export function tanhJs(a: number): number {
-  return 1 - 2 / (expJs(2 * a) + 1);
+/** Where a {@link StepMatrix} put its matrix and its input and output rows in the SIMD arena. */
+interface Placement {
+  generation: number;
+  matrix: number;
+  input: number;
+  output: number;
+  maxRows: number;
 }
 
 /**
- * A weight matrix `[rows × cols]` multiplied by a few state rows per step: in JS when that is
- * cheaper (see {@link productInJs}), else through `tf.matMul` with a tensor made once.
- * Call {@link StepMatrix.dispose} when the loop is done.
+ * A weight matrix `[rows × cols]` multiplied by a few state rows per step: through our SIMD
+ * kernels where they exist (the matrix is copied into their arena once per loop), else in JS
+ * when that is cheaper (see {@link productInJs}), else through `tf.matMul` with a tensor made
+ * once. Call {@link StepMatrix.dispose} when the loop is done. A loop that uses step matrices
+ * starts with {@link simdRun} (it empties the arena).
  * @internal
  */
 export class StepMatrix {
   private tensor: tf.Tensor2D | undefined;
   private tensorT: tf.Tensor2D | undefined;
+  private placed: Placement | undefined;
+  private placedT: Placement | undefined;
 
+  /**
+   * @param maxRows the most rows a product will have (the arena room for them); more are
+   * handled by placing the matrix again
+   */
   constructor(
     readonly data: Float32Array,
     readonly rows: number,
     readonly cols: number,
+    private readonly maxRows = 64,
   ) {}
 
   /** `out[0:m] = left[0:m] · M`. */
   times(left: Float32Array, m: number, out: Float32Array): void {
-    if (productInJs(m, this.rows, this.cols)) matMulInto(left, this.data, out, m, this.rows, this.cols);
+    const simd = simdKernels();
+    if (simd !== undefined) out.set(this.simdProduct(simd, false, left, m));
+    else if (productInJs(m, this.rows, this.cols)) matMulInto(left, this.data, out, m, this.rows, this.cols);
     else
       readProduct(
         left,
@@ -179,9 +197,22 @@ export class StepMatrix {
       );
   }
 
+  /**
+   * `left[0:m] · M` as a view of the SIMD arena (valid until the next use of the kernels), or
+   * written to `out` (and `out` returned) where there are no SIMD kernels.
+   */
+  timesView(left: Float32Array, m: number, out: Float32Array): Float32Array {
+    const simd = simdKernels();
+    if (simd !== undefined) return this.simdProduct(simd, false, left, m);
+    this.times(left, m, out);
+    return out;
+  }
+
   /** `out[0:m] = left[0:m] · Mᵀ`. */
   timesTransposed(left: Float32Array, m: number, out: Float32Array): void {
-    if (productInJs(m, this.cols, this.rows))
+    const simd = simdKernels();
+    if (simd !== undefined) out.set(this.simdProduct(simd, true, left, m));
+    else if (productInJs(m, this.cols, this.rows))
       matMulTransposedB(left, this.data, out, m, this.cols, this.rows);
     else
       readProduct(
@@ -195,12 +226,89 @@ export class StepMatrix {
       );
   }
 
+  /** `left[0:m] · M` (or `· Mᵀ`) through the SIMD kernels, as a view of their arena. */
+  private simdProduct(simd: SimdKernels, transposed: boolean, left: Float32Array, m: number): Float32Array {
+    const k = transposed ? this.cols : this.rows;
+    const n = transposed ? this.rows : this.cols;
+    let p = transposed ? this.placedT : this.placed;
+    if (p === undefined || p.generation !== simd.generation || p.maxRows < m) {
+      const maxRows = Math.max(m, this.maxRows);
+      p = {
+        generation: simd.generation,
+        matrix: simd.put(transposed ? transposeJs(this.data, this.rows, this.cols) : this.data),
+        input: simd.alloc(maxRows * k),
+        output: simd.alloc(maxRows * n),
+        maxRows,
+      };
+      if (transposed) this.placedT = p;
+      else this.placed = p;
+    }
+    simd.view(p.input, m * k).set(left.subarray(0, m * k));
+    simd.gemm(p.input, p.matrix, p.output, m, k, n, k, 1, n, n);
+    return simd.view(p.output, m * n);
+  }
+
   dispose(): void {
     this.tensor?.dispose();
     this.tensorT?.dispose();
     this.tensor = undefined;
     this.tensorT = undefined;
+    this.placed = undefined;
+    this.placedT = undefined;
   }
+}
+
+/**
+ * Starts a loop's use of the SIMD kernels (empties their arena; earlier placements are gone) and
+ * returns them, or undefined where there are none.
+ * @internal
+ */
+export function simdRun(): SimdKernels | undefined {
+  const simd = simdKernels();
+  simd?.begin();
+  return simd;
+}
+
+/**
+ * `aᵀ·b` for row sets `a [M, k]` and `b [M, n]` (a weight gradient) through the SIMD kernels,
+ * as a new array `[k, n]`; undefined where there are none.
+ * @internal
+ */
+export function simdTransposedProduct(
+  a: Float32Array,
+  b: Float32Array,
+  M: number,
+  k: number,
+  n: number,
+): Float32Array | undefined {
+  const simd = simdRun();
+  if (simd === undefined) return undefined;
+  const aOff = simd.put(a.subarray(0, M * k));
+  const bOff = simd.put(b.subarray(0, M * n));
+  const out = simd.alloc(k * n);
+  simd.gemm(aOff, bOff, out, k, M, n, 1, k, n, n);
+  return simd.view(out, k * n).slice();
+}
+
+/**
+ * `a·b` for `a [m, k]` and `b [k, n]` through the SIMD kernels, as a new array `[m, n]`;
+ * undefined where there are none.
+ * @internal
+ */
+export function simdProduct(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+): Float32Array | undefined {
+  const simd = simdRun();
+  if (simd === undefined) return undefined;
+  const aOff = simd.put(a.subarray(0, m * k));
+  const bOff = simd.put(b.subarray(0, k * n));
+  const out = simd.alloc(m * n);
+  simd.gemm(aOff, bOff, out, m, k, n, k, 1, n, n);
+  return simd.view(out, m * n).slice();
 }
 
 /** Columns `[from, to)` of a row-major `[rows × cols]` matrix. @internal */
@@ -307,6 +415,8 @@ export function weightGradient(
   onCpu: boolean,
 ): tf.Tensor2D {
   if (M === 0) return tf.zeros([k, n]);
+  const simd = simdTransposedProduct(a, b, M, k, n);
+  if (simd !== undefined) return tf.tensor2d(simd, [k, n]);
   if (onCpu) return tf.tensor2d(matMulTransposedA(a, b, M, k, n), [k, n]);
   return tf.matMul(transposed(a, M, k), tf.tensor2d(b, [M, n]));
 }

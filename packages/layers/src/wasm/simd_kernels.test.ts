@@ -1,0 +1,125 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { KERNELS_WASM_BASE64 } from './kernels_wasm.js';
+import { setSimdKernels, SimdKernels, simdKernels } from './simd_kernels.js';
+
+/** Deterministic values in [−1, 1). */
+function values(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 31 - 1;
+  });
+}
+
+/** `C (+)= A·B` in float64, A read with strides (rsA, csA). */
+function reference(
+  A: Float32Array,
+  B: Float32Array,
+  C0: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  rsA: number,
+  csA: number,
+  ldb: number,
+  ldc: number,
+  accumulate: boolean,
+): Float64Array {
+  const C = new Float64Array(m * ldc);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = accumulate ? (C0[i * ldc + j] as number) : 0;
+      for (let p = 0; p < k; p++) s += (A[i * rsA + p * csA] as number) * (B[p * ldb + j] as number);
+      C[i * ldc + j] = s;
+    }
+  return C;
+}
+
+describe('SIMD kernels', () => {
+  const simd = SimdKernels.create();
+
+  it('compile here (Node 20 has WebAssembly SIMD)', () => {
+    expect(simd).toBeDefined();
+  });
+
+  // Every register-block path: 4×8, 4×4, 4×1, 1×8, 1×4, 1×1, with k = 0 and 1.
+  const shapes: [number, number, number][] = [];
+  for (const m of [1, 2, 3, 4, 5, 7, 8, 9, 64])
+    for (const n of [1, 3, 4, 5, 8, 9, 12, 13, 17, 512])
+      for (const k of [0, 1, 6, 128]) shapes.push([m, k, n]);
+
+  it.each([false, true])(
+    'gemm (accumulate: %s) equals a float64 product: 360 shapes, plain, transposed and strided A',
+    (acc) => {
+      const kernels = simd as SimdKernels;
+      let worst = 0;
+      let checked = 0;
+      for (const [m, k, n] of shapes) {
+        for (const layout of ['rows', 'transposed', 'strided'] as const) {
+          const pad = layout === 'strided' ? 3 : 0;
+          const ldb = n + pad;
+          const ldc = n + pad;
+          // rows: A is [m, k] row-major; transposed: A is given as its [k, m] transpose.
+          const [rsA, csA] = layout === 'transposed' ? [1, m] : [k + pad, 1];
+          const A = values(Math.max(1, layout === 'transposed' ? k * m : m * (k + pad)), m * 31 + k);
+          const B = values(Math.max(1, k * ldb), n * 17 + k);
+          const C0 = values(m * ldc, m + n);
+          kernels.begin();
+          const a = kernels.put(A);
+          const b = kernels.put(B);
+          const c = kernels.put(C0);
+          kernels.gemm(a, b, c, m, k, n, rsA, csA, ldb, ldc, acc);
+          const got = kernels.view(c, m * ldc);
+          const want = reference(A, B, C0, m, k, n, rsA, csA, ldb, ldc, acc);
+          for (let i = 0; i < m; i++) {
+            for (let j = 0; j < n; j++) {
+              const e = Math.abs((got[i * ldc + j] as number) - (want[i * ldc + j] as number));
+              worst = Math.max(worst, e / Math.max(1, Math.sqrt(k)));
+            }
+            // Padding columns of C are never written.
+            for (let j = n; j < ldc; j++) expect(got[i * ldc + j]).toBe(C0[i * ldc + j]);
+          }
+          checked++;
+        }
+      }
+      expect(checked).toBe(shapes.length * 3);
+      // float32 sums: error grows like √k · 2^-24 · |terms|.
+      expect(worst).toBeLessThan(2e-6);
+    },
+  );
+
+  it('keeps its data when the arena grows, and begin() starts a new generation', () => {
+    const kernels = simd as SimdKernels;
+    kernels.begin();
+    const generation = kernels.generation;
+    const data = values(1000, 5);
+    const at = kernels.put(data);
+    kernels.alloc(4_000_000); // 16 MB: grows the memory
+    expect(Array.from(kernels.view(at, 1000))).toEqual(Array.from(data));
+    expect(at % 4).toBe(0);
+    kernels.begin();
+    expect(kernels.generation).toBe(generation + 1);
+    expect(kernels.alloc(3)).toBe(0);
+    expect(kernels.alloc(1)).toBe(4); // 16-byte aligned
+  });
+
+  it('setSimdKernels switches the shared kernels off and on', () => {
+    expect(setSimdKernels(false)).toBe(false);
+    expect(simdKernels()).toBeUndefined();
+    expect(setSimdKernels(true)).toBe(true);
+    expect(simdKernels()).toBeInstanceOf(SimdKernels);
+  });
+
+  it('the embedded module is the one scripts/build-wasm.mjs makes from its text', async () => {
+    // @ts-expect-error: an untyped build script of the repository
+    const build = (await import('../../../../scripts/build-wasm.mjs')) as {
+      compileKernels: () => Promise<{ wat: string; bytes: Uint8Array }>;
+      kernelsTs: (bytes: Uint8Array) => string;
+    };
+    const { wat, bytes } = await build.compileKernels();
+    expect(Buffer.from(bytes).toString('base64')).toBe(KERNELS_WASM_BASE64);
+    expect(readFileSync(new URL('./kernels.wat', import.meta.url), 'utf8')).toBe(wat);
+    expect(readFileSync(new URL('./kernels_wasm.ts', import.meta.url), 'utf8')).toBe(build.kernelsTs(bytes));
+  });
+});
