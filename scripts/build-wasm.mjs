@@ -16,6 +16,8 @@ export function kernelsWat() {
 (module
   (memory (export "memory") 1)
 ${gemm()}
+${lstmForward()}
+${lstmBackward()}
 )
 `;
 }
@@ -105,34 +107,230 @@ function columnLoops(MR, tag) {
     .join('\n      ');
 }
 
+/** Row-block heights of the gemm, tallest first. Measured here: 4 × 8 blocks 35–37 GFLOP/s; 5 × 8 32, 6 × 8 29 (register spills). */
+const ROW_BLOCKS = [4, 1];
+
 function gemm() {
+  const MRmax = ROW_BLOCKS[0];
   const accLocals = [];
-  for (let r = 0; r < 4; r++) for (let v = 0; v < 2; v++) accLocals.push(`(local $acc${r}${v} v128)`);
+  for (let r = 0; r < MRmax; r++) for (let v = 0; v < 2; v++) accLocals.push(`(local $acc${r}${v} v128)`);
   // Scalar accumulators reuse names with an f32 type: give them their own.
   const scalarAcc = [];
-  for (let r = 0; r < 4; r++) scalarAcc.push(`(local $acc${r}0s f32)`);
+  for (let r = 0; r < MRmax; r++) scalarAcc.push(`(local $acc${r}0s f32)`);
+  const paLocals = Array.from({ length: MRmax }, (_, r) => `(local $pa${r} i32)`).join(' ');
+  const rowLoops = ROW_BLOCKS.map(
+    (MR) => `(block $r${MR}done (loop $r${MR}
+      (br_if $r${MR}done (i32.gt_s (i32.add ${I('i')} (i32.const ${MR})) ${I('m')}))
+      (local.set $j (i32.const 0))
+      ${columnLoops(MR, `m${MR}`)}
+      (local.set $i (i32.add ${I('i')} (i32.const ${MR})))
+      (br $r${MR})))`,
+  ).join('\n    ');
   return `  (func (export "gemm") (param $a i32) (param $b i32) (param $c i32) (param $m i32) (param $k i32) (param $n i32)
       (param $rsA i32) (param $csA i32) (param $ldb i32) (param $ldc i32) (param $accumulate i32)
     (local $i i32) (local $j i32) (local $p i32) (local $pb i32) (local $pc i32)
-    (local $pa0 i32) (local $pa1 i32) (local $pa2 i32) (local $pa3 i32) (local $ldb4 i32) (local $ldc4 i32) (local $csA4 i32)
+    ${paLocals} (local $ldb4 i32) (local $ldc4 i32) (local $csA4 i32)
     (local $av v128) (local $b0 v128) (local $b1 v128) (local $as f32) (local $s0 f32)
     ${accLocals.join(' ')}
     ${scalarAcc.join(' ')}
     (local.set $ldb4 (i32.shl ${I('ldb')} (i32.const 2)))
     (local.set $csA4 (i32.shl ${I('csA')} (i32.const 2)))
     (local.set $ldc4 (i32.shl ${I('ldc')} (i32.const 2)))
-    (block $r4done (loop $r4
-      (br_if $r4done (i32.gt_s (i32.add ${I('i')} (i32.const 4)) ${I('m')}))
-      (local.set $j (i32.const 0))
-      ${columnLoops(4, 'a')}
-      (local.set $i (i32.add ${I('i')} (i32.const 4)))
-      (br $r4)))
-    (block $r1done (loop $r1
-      (br_if $r1done (i32.ge_s ${I('i')} ${I('m')}))
-      (local.set $j (i32.const 0))
-      ${columnLoops(1, 'b')}
-      (local.set $i (i32.add ${I('i')} (i32.const 1)))
-      (br $r1)))
+    ${rowLoops}
+  )`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// LSTM gate math, one step, rows × H units (gate order i, f, g, o as Keras). Lanes of four units
+// (f32x4) while 4 units remain, then one at a time (f32): the same instructions either way.
+// tanh is Eigen's float [13/6] rational approximation on x clamped to ±7.905 (absolute error
+// < 3e-7); σ(x) = 0.5 + 0.5·tanh(x/2).
+// ---------------------------------------------------------------------------------------------
+
+const TANH_CLAMP = '7.90531110763549805';
+const TANH_P = [
+  '-2.76076847742355e-16',
+  '2.00018790482477e-13',
+  '-8.60467152213735e-11',
+  '5.12229709037114e-8',
+  '1.48572235717979e-5',
+  '6.37261928875436e-4',
+  '4.89352455891786e-3',
+];
+const TANH_Q = ['1.19825839466702e-6', '1.18534705686654e-4', '2.268434632439e-3', '4.89352518554385e-3'];
+
+/** Instruction names for one lane type. */
+function laneOps(vector) {
+  const T = vector ? 'f32x4' : 'f32';
+  return {
+    T,
+    bytes: vector ? 16 : 4,
+    type: vector ? 'v128' : 'f32',
+    c: (x) => (vector ? `(v128.const f32x4 ${x} ${x} ${x} ${x})` : `(f32.const ${x})`),
+    load: (addr) => `(${vector ? 'v128' : 'f32'}.load ${addr})`,
+    store: (addr, value) => `(${vector ? 'v128' : 'f32'}.store ${addr} ${value})`,
+    add: (a, b) => `(${T}.add ${a} ${b})`,
+    sub: (a, b) => `(${T}.sub ${a} ${b})`,
+    mul: (a, b) => `(${T}.mul ${a} ${b})`,
+    div: (a, b) => `(${T}.div ${a} ${b})`,
+    min: (a, b) => `(${T}.min ${a} ${b})`,
+    max: (a, b) => `(${T}.max ${a} ${b})`,
+  };
+}
+
+/** Sets local `$out` to tanh(`x`), with scratch locals $tx $tx2 $tp $tq. */
+function tanhInto(o, out, x) {
+  const get = (n) => `(local.get $${n})`;
+  const lines = [
+    `(local.set $tx ${o.min(o.max(x, o.c(`-${TANH_CLAMP}`)), o.c(TANH_CLAMP))})`,
+    `(local.set $tx2 ${o.mul(get('tx'), get('tx'))})`,
+    `(local.set $tp ${o.c(TANH_P[0])})`,
+    ...TANH_P.slice(1).map((a) => `(local.set $tp ${o.add(o.mul(get('tp'), get('tx2')), o.c(a))})`),
+    `(local.set $tq ${o.c(TANH_Q[0])})`,
+    ...TANH_Q.slice(1).map((b) => `(local.set $tq ${o.add(o.mul(get('tq'), get('tx2')), o.c(b))})`),
+    `(local.set $${out} ${o.div(o.mul(get('tx'), get('tp')), get('tq'))})`,
+  ];
+  return lines.join('\n          ');
+}
+
+/** Sets local `$out` to σ(`x`). */
+function sigmoidInto(o, out, x) {
+  return `${tanhInto(o, out, o.mul(o.c('0.5'), x))}
+          (local.set $${out} ${o.add(o.c('0.5'), o.mul(o.c('0.5'), `(local.get $${out})`))})`;
+}
+
+/** The unit loop of a row: lanes of 4 then single units; `body(o)` is one lane's instructions at byte offset $jb. */
+function unitLoops(body, localsFor) {
+  return [true, false]
+    .map((vector) => {
+      const o = laneOps(vector);
+      const tag = vector ? 'v' : 's';
+      return `(block $u${tag}done (loop $u${tag}
+          (br_if $u${tag}done (i32.gt_s (i32.add (local.get $jb) (i32.const ${o.bytes})) (local.get $H4)))
+          ${body(o, localsFor(vector))}
+          (local.set $jb (i32.add (local.get $jb) (i32.const ${o.bytes})))
+          (br $u${tag})))`;
+    })
+    .join('\n        ');
+}
+
+const at = (base, off = null) =>
+  off === null
+    ? `(i32.add (local.get $${base}) (local.get $jb))`
+    : `(i32.add (i32.add (local.get $${base}) (local.get $jb)) ${off})`;
+
+/**
+ * lstm_forward(pre, bias, cPrev, cNext, hNext, acts, tanhC, rows, H): for each of `rows` rows,
+ * z = pre + bias (pre = x·W + h·U, [rows × 4H]); i, f, g, o = σ, σ, tanh, σ; c = f·cPrev + i·g;
+ * h = o·tanh(c). Writes acts [rows × 4H] (i, f, g, o), tanhC, cNext, hNext [rows × H].
+ */
+function lstmForward() {
+  const names = ['zi', 'zf', 'zg', 'zo', 'ig', 'fg', 'gg', 'og', 'cn', 'tc', 'tx', 'tx2', 'tp', 'tq'];
+  const locals = names.flatMap((n) => [`(local $${n}v v128)`, `(local $${n}s f32)`]).join(' ');
+  const body = (o, L) => {
+    const g = (n) => `(local.get $${L(n)})`;
+    const gate = (k) =>
+      o.add(
+        o.load(at('pp', k === 0 ? null : `(i32.mul (local.get $H4) (i32.const ${k}))`)),
+        o.load(at('bias', k === 0 ? null : `(i32.mul (local.get $H4) (i32.const ${k}))`)),
+      );
+    const gateStore = (k, v) =>
+      o.store(at('pa', k === 0 ? null : `(i32.mul (local.get $H4) (i32.const ${k}))`), v);
+    return [
+      `(local.set $${L('zi')} ${gate(0)})`,
+      `(local.set $${L('zf')} ${gate(1)})`,
+      `(local.set $${L('zg')} ${gate(2)})`,
+      `(local.set $${L('zo')} ${gate(3)})`,
+      rename(sigmoidInto(o, L('ig'), g('zi')), L),
+      rename(sigmoidInto(o, L('fg'), g('zf')), L),
+      rename(tanhInto(o, L('gg'), g('zg')), L),
+      rename(sigmoidInto(o, L('og'), g('zo')), L),
+      `(local.set $${L('cn')} ${o.add(o.mul(g('fg'), o.load(at('pcp'))), o.mul(g('ig'), g('gg')))})`,
+      rename(tanhInto(o, L('tc'), g('cn')), L),
+      gateStore(0, g('ig')),
+      gateStore(1, g('fg')),
+      gateStore(2, g('gg')),
+      gateStore(3, g('og')),
+      o.store(at('ptc'), g('tc')),
+      o.store(at('pcn'), g('cn')),
+      o.store(at('phn'), o.mul(g('og'), g('tc'))),
+    ].join('\n          ');
+  };
+  return `  (func (export "lstm_forward") (param $pre i32) (param $bias i32) (param $cprev i32) (param $cnext i32)
+      (param $hnext i32) (param $acts i32) (param $tanhc i32) (param $rows i32) (param $H i32)
+    (local $i i32) (local $jb i32) (local $H4 i32) (local $pp i32) (local $pa i32) (local $pcp i32)
+    (local $pcn i32) (local $phn i32) (local $ptc i32)
+    ${locals}
+    (local.set $H4 (i32.shl (local.get $H) (i32.const 2)))
+    (block $rdone (loop $r
+      (br_if $rdone (i32.ge_s (local.get $i) (local.get $rows)))
+      (local.set $pp (i32.add (local.get $pre) (i32.mul (local.get $i) (i32.shl (local.get $H4) (i32.const 2)))))
+      (local.set $pa (i32.add (local.get $acts) (i32.mul (local.get $i) (i32.shl (local.get $H4) (i32.const 2)))))
+      (local.set $pcp (i32.add (local.get $cprev) (i32.mul (local.get $i) (local.get $H4))))
+      (local.set $pcn (i32.add (local.get $cnext) (i32.mul (local.get $i) (local.get $H4))))
+      (local.set $phn (i32.add (local.get $hnext) (i32.mul (local.get $i) (local.get $H4))))
+      (local.set $ptc (i32.add (local.get $tanhc) (i32.mul (local.get $i) (local.get $H4))))
+      (local.set $jb (i32.const 0))
+        ${unitLoops(body, (vector) => (n) => `${n}${vector ? 'v' : 's'}`)}
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $r)))
+  )`;
+}
+
+/** Renames the tanh scratch locals ($tx, $tx2, $tp, $tq) to the lane type's. */
+function rename(text, L) {
+  return text.replace(/\$(tx2|tx|tp|tq)\b/g, (_, n) => `$${L(n)}`);
+}
+
+/**
+ * lstm_backward(acts, tanhC, cPrev, dh, dc, dz, db, rows, H): one step back. With
+ * dc' = dc + dh·o·(1 − tanh(c)²): dz = [dc'·g·i(1−i), dc'·cPrev·f(1−f), dc'·i·(1−g²),
+ * dh·tanh(c)·o(1−o)] ([rows × 4H]); dc ← dc'·f; db += Σ_rows dz.
+ */
+function lstmBackward() {
+  const names = ['ig', 'fg', 'gg', 'og', 'tc', 'dhj', 'dcj', 'di', 'df', 'dg', 'do'];
+  const locals = names.flatMap((n) => [`(local $${n}v v128)`, `(local $${n}s f32)`]).join(' ');
+  const body = (o, L) => {
+    const g = (n) => `(local.get $${L(n)})`;
+    const k4 = (k) => (k === 0 ? null : `(i32.mul (local.get $H4) (i32.const ${k}))`);
+    const one = o.c('1');
+    return [
+      `(local.set $${L('ig')} ${o.load(at('pa', k4(0)))})`,
+      `(local.set $${L('fg')} ${o.load(at('pa', k4(1)))})`,
+      `(local.set $${L('gg')} ${o.load(at('pa', k4(2)))})`,
+      `(local.set $${L('og')} ${o.load(at('pa', k4(3)))})`,
+      `(local.set $${L('tc')} ${o.load(at('ptc'))})`,
+      `(local.set $${L('dhj')} ${o.load(at('pdh'))})`,
+      `(local.set $${L('dcj')} ${o.add(o.load(at('pdc')), o.mul(o.mul(g('dhj'), g('og')), o.sub(one, o.mul(g('tc'), g('tc')))))})`,
+      o.store(at('pdc'), o.mul(g('dcj'), g('fg'))),
+      `(local.set $${L('di')} ${o.mul(o.mul(g('dcj'), g('gg')), o.mul(g('ig'), o.sub(one, g('ig'))))})`,
+      `(local.set $${L('df')} ${o.mul(o.mul(g('dcj'), o.load(at('pcp'))), o.mul(g('fg'), o.sub(one, g('fg'))))})`,
+      `(local.set $${L('dg')} ${o.mul(o.mul(g('dcj'), g('ig')), o.sub(one, o.mul(g('gg'), g('gg'))))})`,
+      `(local.set $${L('do')} ${o.mul(o.mul(g('dhj'), g('tc')), o.mul(g('og'), o.sub(one, g('og'))))})`,
+      ...['di', 'df', 'dg', 'do'].flatMap((n, k) => [
+        o.store(at('pz', k4(k)), g(n)),
+        o.store(at('db', k4(k)), o.add(o.load(at('db', k4(k))), g(n))),
+      ]),
+    ].join('\n          ');
+  };
+  return `  (func (export "lstm_backward") (param $acts i32) (param $tanhc i32) (param $cprev i32) (param $dh i32)
+      (param $dc i32) (param $dz i32) (param $db i32) (param $rows i32) (param $H i32)
+    (local $i i32) (local $jb i32) (local $H4 i32) (local $pa i32) (local $ptc i32) (local $pcp i32)
+    (local $pdh i32) (local $pdc i32) (local $pz i32)
+    ${locals}
+    (local.set $H4 (i32.shl (local.get $H) (i32.const 2)))
+    (block $rdone (loop $r
+      (br_if $rdone (i32.ge_s (local.get $i) (local.get $rows)))
+      (local.set $pa (i32.add (local.get $acts) (i32.mul (local.get $i) (i32.shl (local.get $H4) (i32.const 2)))))
+      (local.set $pz (i32.add (local.get $dz) (i32.mul (local.get $i) (i32.shl (local.get $H4) (i32.const 2)))))
+      (local.set $ptc (i32.add (local.get $tanhc) (i32.mul (local.get $i) (local.get $H4))))
+      (local.set $pcp (i32.add (local.get $cprev) (i32.mul (local.get $i) (local.get $H4))))
+      (local.set $pdh (i32.add (local.get $dh) (i32.mul (local.get $i) (local.get $H4))))
+      (local.set $pdc (i32.add (local.get $dc) (i32.mul (local.get $i) (local.get $H4))))
+      (local.set $jb (i32.const 0))
+        ${unitLoops(body, (vector) => (n) => `${n}${vector ? 'v' : 's'}`)}
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $r)))
   )`;
 }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { keepForBackward } from './keep_for_backward.js';
 import { matMulInto, matMulTransposedA, matMulTransposedB, transposeJs } from './mat_mul_js.js';
-import { inputProjection, inputSideGradients } from './recurrence_js.js';
+import { inputProjection, inputSideGradients, simdProduct, simdTransposedProduct } from './recurrence_js.js';
 import type { RecurrentRunPlan } from './recurrence_js.js';
 
 /**
@@ -56,6 +56,8 @@ function product(
 ): Float32Array {
   const [m, k] = a.shape;
   const n = b.shape[1];
+  const simd = simdProduct(aData, bData, m, k, n);
+  if (simd !== undefined) return simd;
   if (onCpu) {
     const out = new Float32Array(m * n);
     matMulInto(aData, bData, out, m, k, n);
@@ -104,6 +106,12 @@ export function embeddedInputSide(
           const from = m * G;
           for (let j = 0; j < G; j++) dP[to + j] = (dP[to + j] as number) + (dZ[from + j] as number);
         }
+        const dTableSimd = simdProduct(dP, transposeJs(WData, E, G), V, G, E);
+        if (dTableSimd !== undefined)
+          return [
+            tf.tensor2d(dTableSimd, [V, E]),
+            tf.tensor2d(simdTransposedProduct(tableData, dP, V, E, G) as Float32Array, [E, G]),
+          ];
         if (onCpu) {
           const dTable = new Float32Array(V * E);
           matMulTransposedB(dP, WData, dTable, V, G, E);

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customOp } from './custom_op.js';
 import { keepForBackward } from './keep_for_backward.js';
-import { matMulInto, matMulTransposedB } from './mat_mul_js.js';
+import { matMulInto, matMulTransposedB, transposeJs } from './mat_mul_js.js';
+import { simdKernels } from './wasm/simd_kernels.js';
+import type { SimdKernels } from './wasm/simd_kernels.js';
 import { denseInputSide, embeddedInputSide } from './input_side_js.js';
 import type { InputSide } from './input_side_js.js';
 import {
@@ -9,8 +11,6 @@ import {
   productInJs,
   readProduct,
   sigmoid,
-  simdRun,
-  StepMatrix,
   tanhJs,
   weightGradient,
 } from './recurrence_js.js';
@@ -100,19 +100,36 @@ function lstmJsWith(
       for (let k = 0; k < rows * H; k++) hIn[k] = (hPrev[k] as number) * (dropMask[k] as number);
       return hIn;
     };
-    // Our SIMD kernels where they exist; else JS or tf.matMul with U itself (wasm keeps its packed form).
-    const Ustep = simdRun() === undefined ? undefined : new StepMatrix(UData(), H, G, B);
-    for (let t = 0; t < T; t++) {
-      const rows = running[t] as number;
-      if (rows === 0) break;
-      const left = recurrentInput(t, rows);
-      let product: Float32Array = rec;
-      if (Ustep !== undefined) product = Ustep.timesView(left, rows, rec);
-      else if (productInJs(rows, H, G)) matMulInto(left, UData(), rec, rows, H, G);
-      else readProduct(left, rows, H, U, rec);
-      forwardStep(t, rows, T, B, H, xW, rowOf, compact, order, product, bias, c, h, acts, tanhC);
-    }
-    Ustep?.dispose();
+    const simd = simdKernels();
+    if (simd !== undefined)
+      forwardSimd(
+        simd,
+        T,
+        B,
+        H,
+        running,
+        xW,
+        rowOf,
+        compact,
+        order,
+        UData(),
+        bias,
+        dropMask,
+        h,
+        c,
+        acts,
+        tanhC,
+      );
+    // Else JS loops, or tf.matMul with U itself (wasm keeps its packed form).
+    else
+      for (let t = 0; t < T; t++) {
+        const rows = running[t] as number;
+        if (rows === 0) break;
+        const left = recurrentInput(t, rows);
+        if (productInJs(rows, H, G)) matMulInto(left, UData(), rec, rows, H, G);
+        else readProduct(left, rows, H, U, rec);
+        forwardStep(t, rows, T, B, H, xW, rowOf, compact, order, rec, bias, c, h, acts, tanhC);
+      }
     const value = gatherSequenceOutputs(h, lengths, order, running, T, H, returnSequences);
 
     const gradFunc = (dy: tf.Tensor2D): tf.Tensor[] => {
@@ -125,20 +142,13 @@ function lstmJsWith(
       const db = new Float32Array(G);
       const hInAll = new Float32Array(M * H); // the recurrent product's input, compact row
       let UT: tf.Tensor2D | undefined;
-      const UstepT =
-        simdRun() === undefined
-          ? undefined
-          : new StepMatrix((UValues ??= UKept().dataSync() as Float32Array), H, G, B);
-      for (let t = T - 1; t >= 0; t--) {
-        const rows = running[t] as number;
-        if (rows === 0) continue;
-        const left = recurrentInput(t, rows);
-        backwardStep(
-          t,
-          rows,
+      if (simd !== undefined)
+        backwardSimd(
+          simd,
           T,
           B,
           H,
+          running,
           returnSequences,
           dyData,
           order,
@@ -146,24 +156,48 @@ function lstmJsWith(
           acts,
           tanhC,
           c,
-          left,
+          (UValues ??= UKept().dataSync() as Float32Array),
+          dropMask,
+          recurrentInput,
           dh,
-          dc,
-          dz,
           dZ,
           db,
           hInAll,
         );
-        // dh_{t-1} = (dz·Uᵀ) ⊙ mask. Rows past their last step keep dh and dc: state carried.
-        if (UstepT !== undefined) UstepT.timesTransposed(dz, rows, dh);
-        else if (productInJs(rows, G, H))
-          matMulTransposedB(dz, (UValues ??= UKept().dataSync() as Float32Array), dh, rows, G, H);
-        else readProduct(dz, rows, G, (UT ??= tf.keep(tf.tidy(() => tf.transpose(UKept())))), dh);
-        if (dropMask !== undefined)
-          for (let k = 0; k < rows * H; k++) dh[k] = (dh[k] as number) * (dropMask[k] as number);
-      }
+      else
+        for (let t = T - 1; t >= 0; t--) {
+          const rows = running[t] as number;
+          if (rows === 0) continue;
+          const left = recurrentInput(t, rows);
+          backwardStep(
+            t,
+            rows,
+            T,
+            B,
+            H,
+            returnSequences,
+            dyData,
+            order,
+            compact,
+            acts,
+            tanhC,
+            c,
+            left,
+            dh,
+            dc,
+            dz,
+            dZ,
+            db,
+            hInAll,
+          );
+          // dh_{t-1} = (dz·Uᵀ) ⊙ mask. Rows past their last step keep dh and dc: state carried.
+          if (productInJs(rows, G, H))
+            matMulTransposedB(dz, (UValues ??= UKept().dataSync() as Float32Array), dh, rows, G, H);
+          else readProduct(dz, rows, G, (UT ??= tf.keep(tf.tidy(() => tf.transpose(UKept())))), dh);
+          if (dropMask !== undefined)
+            for (let k = 0; k < rows * H; k++) dh[k] = (dh[k] as number) * (dropMask[k] as number);
+        }
       UT?.dispose();
-      UstepT?.dispose();
 
       return [...inputGradients(dZ), weightGradient(hInAll, dZ, M, H, G, onCpu), tf.tensor1d(db)];
     };
@@ -286,4 +320,139 @@ function backwardStep(
     dZ.set(dz.subarray(i * G, i * G + G), m * G);
     hInAll.set(left.subarray(ho, ho + H), m * H);
   }
+}
+
+/**
+ * The forward loop through our SIMD kernels: per step, the rows' `x·W` are copied next to each
+ * other, `h·U` is added by the gemm, the gate kernel writes the new state, and the step's rows
+ * are copied out to the JS arrays the backward reads (`h`, `c`, `acts`, `tanhC`, same layout as
+ * {@link forwardStep}'s).
+ */
+function forwardSimd(
+  simd: SimdKernels,
+  T: number,
+  B: number,
+  H: number,
+  running: Int32Array,
+  xW: Float32Array,
+  rowOf: Int32Array,
+  compact: Int32Array,
+  order: Int32Array,
+  UData: Float32Array,
+  bias: Float32Array,
+  dropMask: Float32Array | undefined,
+  h: Float32Array,
+  c: Float32Array,
+  acts: Float32Array,
+  tanhC: Float32Array,
+): void {
+  const G = 4 * H;
+  simd.begin();
+  const u = simd.put(UData);
+  const bs = simd.put(bias);
+  const pre = simd.alloc(B * G);
+  const actsT = simd.alloc(B * G);
+  const tcT = simd.alloc(B * H);
+  const hIn = simd.alloc(B * H);
+  // State ping-pong: rows only ever leave (running[t] never grows), so stale rows are never read.
+  let cCur = simd.alloc(B * H);
+  let cNext = simd.alloc(B * H);
+  let hCur = simd.alloc(B * H);
+  let hNext = simd.alloc(B * H);
+  simd.view(cCur, B * H).fill(0);
+  simd.view(hCur, B * H).fill(0);
+  for (let t = 0; t < T; t++) {
+    const rows = running[t] as number;
+    if (rows === 0) break;
+    const preView = simd.view(pre, rows * G);
+    for (let i = 0; i < rows; i++) {
+      const xo = (rowOf[compact[(order[i] as number) * T + t] as number] as number) * G;
+      preView.set(xW.subarray(xo, xo + G), i * G);
+    }
+    let input = hCur;
+    if (dropMask !== undefined) {
+      const masked = simd.view(hIn, rows * H);
+      const state = simd.view(hCur, rows * H);
+      for (let k = 0; k < rows * H; k++) masked[k] = (state[k] as number) * (dropMask[k] as number);
+      input = hIn;
+    }
+    simd.gemm(input, u, pre, rows, H, G, H, 1, G, G, true);
+    simd.lstmForward(pre, bs, cCur, cNext, hNext, actsT, tcT, rows, H);
+    acts.set(simd.view(actsT, rows * G), t * B * G);
+    tanhC.set(simd.view(tcT, rows * H), t * B * H);
+    c.set(simd.view(cNext, rows * H), (t + 1) * B * H);
+    h.set(simd.view(hNext, rows * H), (t + 1) * B * H);
+    [cCur, cNext] = [cNext, cCur];
+    [hCur, hNext] = [hNext, hCur];
+  }
+}
+
+/**
+ * Backpropagation through time through our SIMD kernels: per step the rows' `acts`, `tanhC` and
+ * entering `c` are copied in, the gate kernel gives `dz` (scattered to `dZ`'s compact rows) and
+ * the next `dc`, and the gemm `dz·Uᵀ` the next `dh`; `dh` and `dc` stay in the arena.
+ */
+function backwardSimd(
+  simd: SimdKernels,
+  T: number,
+  B: number,
+  H: number,
+  running: Int32Array,
+  returnSequences: boolean,
+  dyData: Float32Array,
+  order: Int32Array,
+  compact: Int32Array,
+  acts: Float32Array,
+  tanhC: Float32Array,
+  c: Float32Array,
+  UData: Float32Array,
+  dropMask: Float32Array | undefined,
+  recurrentInput: (t: number, rows: number) => Float32Array,
+  dhInitial: Float32Array,
+  dZ: Float32Array,
+  db: Float32Array,
+  hInAll: Float32Array,
+): void {
+  const G = 4 * H;
+  simd.begin();
+  const ut = simd.put(transposeJs(UData, H, G));
+  const dh = simd.put(dhInitial);
+  const dc = simd.alloc(B * H);
+  const dbOut = simd.alloc(G);
+  const actsT = simd.alloc(B * G);
+  const tcT = simd.alloc(B * H);
+  const cT = simd.alloc(B * H);
+  const dz = simd.alloc(B * G);
+  simd.view(dc, B * H).fill(0);
+  simd.view(dbOut, G).fill(0);
+  for (let t = T - 1; t >= 0; t--) {
+    const rows = running[t] as number;
+    if (rows === 0) continue;
+    if (returnSequences) {
+      const dhView = simd.view(dh, rows * H);
+      for (let i = 0; i < rows; i++) {
+        const n = (order[i] as number) * T + t;
+        for (let j = 0; j < H; j++)
+          dhView[i * H + j] = (dhView[i * H + j] as number) + (dyData[n * H + j] as number);
+      }
+    }
+    simd.view(actsT, rows * G).set(acts.subarray(t * B * G, t * B * G + rows * G));
+    simd.view(tcT, rows * H).set(tanhC.subarray(t * B * H, t * B * H + rows * H));
+    simd.view(cT, rows * H).set(c.subarray(t * B * H, t * B * H + rows * H));
+    simd.lstmBackward(actsT, tcT, cT, dh, dc, dz, dbOut, rows, H);
+    const dzView = simd.view(dz, rows * G);
+    const left = recurrentInput(t, rows);
+    for (let i = 0; i < rows; i++) {
+      const m = compact[(order[i] as number) * T + t] as number;
+      dZ.set(dzView.subarray(i * G, i * G + G), m * G);
+      hInAll.set(left.subarray(i * H, i * H + H), m * H);
+    }
+    // dh_{t-1} = (dz·Uᵀ) ⊙ mask. Rows past their last step keep dh and dc: state carried.
+    simd.gemm(dz, ut, dh, rows, G, H, G, 1, H, H, false);
+    if (dropMask !== undefined) {
+      const dhView = simd.view(dh, rows * H);
+      for (let k = 0; k < rows * H; k++) dhView[k] = (dhView[k] as number) * (dropMask[k] as number);
+    }
+  }
+  db.set(simd.view(dbOut, G));
 }

@@ -61,6 +61,8 @@ export function inputProjection(
 ): Float32Array {
   const [N, E] = x.shape;
   const G = W.shape[1];
+  const simd = simdProduct(xData, W.dataSync() as Float32Array, N, E, G);
+  if (simd !== undefined) return simd;
   if (inJs) {
     const out = new Float32Array(N * G);
     matMulInto(xData, W.dataSync() as Float32Array, out, N, E, G);
@@ -390,9 +392,16 @@ export function inputSideGradients(
   const [E, G] = W.shape;
   const M = valid.length;
   if (M === 0) return [tf.zeros([N, E]), tf.zeros([E, G])];
+  const WData = W.dataSync() as Float32Array;
+  const dxSimd = simdProduct(dZ, transposeJs(WData, E, G), M, G, E);
+  if (dxSimd !== undefined)
+    return [
+      tf.tensor2d(scatterRows(dxSimd, valid, N, E), [N, E]),
+      tf.tensor2d(simdTransposedProduct(xData, dZ, M, E, G) as Float32Array, [E, G]),
+    ];
   if (onCpu) {
     const dx = new Float32Array(M * E);
-    matMulTransposedB(dZ, W.dataSync() as Float32Array, dx, M, G, E);
+    matMulTransposedB(dZ, WData, dx, M, G, E);
     return [
       tf.tensor2d(scatterRows(dx, valid, N, E), [N, E]),
       tf.tensor2d(matMulTransposedA(xData, dZ, M, E, G), [E, G]),

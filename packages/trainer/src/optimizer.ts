@@ -156,13 +156,20 @@ export class Optimizer {
       if (this.kind === 'adam') {
         const m = (this.jsSlots as Float32Array[])[2 * k] as Float32Array;
         const v = (this.jsSlots as Float32Array[])[2 * k + 1] as Float32Array;
+        // lr·m̂ / (√v̂ + ε) with m̂ = m / c1, v̂ = v / c2: one division and one square root per weight.
+        const step = lr / correction1;
+        const inverse2 = 1 / correction2;
+        const keep1 = 1 - beta1;
+        const keep2 = 1 - beta2;
         for (let i = 0; i < w.length; i++) {
-          const gi = Math.fround((grad[i] as number) * scale);
-          const mi = Math.fround(beta1 * (m[i] as number) + (1 - beta1) * gi);
-          const vi = Math.fround(beta2 * (v[i] as number) + (1 - beta2) * gi * gi);
+          const gi = (grad[i] as number) * scale;
+          const mi = beta1 * (m[i] as number) + keep1 * gi;
+          const vi = beta2 * (v[i] as number) + keep2 * gi * gi;
           m[i] = mi;
           v[i] = vi;
-          w[i] = (w[i] as number) - (lr * (mi / correction1)) / (Math.sqrt(vi / correction2) + epsilon);
+          // The slots hold float32: use their stored values, as a float32 implementation would.
+          w[i] =
+            (w[i] as number) - (step * (m[i] as number)) / (Math.sqrt((v[i] as number) * inverse2) + epsilon);
         }
       } else if (momentum > 0) {
         const vel = (this.jsSlots as Float32Array[])[k] as Float32Array;

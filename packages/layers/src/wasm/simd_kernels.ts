@@ -16,6 +16,28 @@ interface KernelExports {
     ldc: number,
     accumulate: number,
   ) => void;
+  lstm_forward: (
+    pre: number,
+    bias: number,
+    cPrev: number,
+    cNext: number,
+    hNext: number,
+    acts: number,
+    tanhC: number,
+    rows: number,
+    H: number,
+  ) => void;
+  lstm_backward: (
+    acts: number,
+    tanhC: number,
+    cPrev: number,
+    dh: number,
+    dc: number,
+    dz: number,
+    db: number,
+    rows: number,
+    H: number,
+  ) => void;
 }
 
 /** 64 KiB. */
@@ -105,6 +127,56 @@ export class SimdKernels {
     accumulate = false,
   ): void {
     this.exports.gemm(a * 4, b * 4, c * 4, m, k, n, rsA, csA, ldb, ldc, accumulate ? 1 : 0);
+  }
+
+  /**
+   * One LSTM step's gate math for `rows` rows of `H` units (offsets in floats): with
+   * `z = pre + bias` (`pre [rows × 4H]` = x·W + h·U, gates i, f, g, o): `acts = [σ(z_i), σ(z_f),
+   * tanh(z_g), σ(z_o)]`, `cNext = f·cPrev + i·g`, `tanhC = tanh(cNext)`, `hNext = o·tanhC`.
+   * tanh is a float32 rational approximation (absolute error < 3e-7).
+   */
+  lstmForward(
+    pre: number,
+    bias: number,
+    cPrev: number,
+    cNext: number,
+    hNext: number,
+    acts: number,
+    tanhC: number,
+    rows: number,
+    H: number,
+  ): void {
+    this.exports.lstm_forward(
+      pre * 4,
+      bias * 4,
+      cPrev * 4,
+      cNext * 4,
+      hNext * 4,
+      acts * 4,
+      tanhC * 4,
+      rows,
+      H,
+    );
+  }
+
+  /**
+   * One LSTM step back for `rows` rows (offsets in floats): from the step's `acts`, `tanhC` and
+   * entering cell state `cPrev`, and the gradients `dh`, `dc` reaching its outputs, writes the
+   * gate pre-activation gradients `dz [rows × 4H]`, replaces `dc` by the gradient reaching
+   * `cPrev`, and adds `dz`'s column sums to `db [4H]`.
+   */
+  lstmBackward(
+    acts: number,
+    tanhC: number,
+    cPrev: number,
+    dh: number,
+    dc: number,
+    dz: number,
+    db: number,
+    rows: number,
+    H: number,
+  ): void {
+    this.exports.lstm_backward(acts * 4, tanhC * 4, cPrev * 4, dh * 4, dc * 4, dz * 4, db * 4, rows, H);
   }
 }
 
