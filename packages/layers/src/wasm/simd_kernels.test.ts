@@ -89,6 +89,78 @@ describe('SIMD kernels', () => {
     },
   );
 
+  it.each([
+    [1, 1],
+    [3, 5],
+    [2, 8],
+    [5, 13],
+    [64, 128],
+  ])('lstmForward and lstmBackward equal the float64 formulas (%i rows × %i units)', (rows, H) => {
+    const kernels = simd as SimdKernels;
+    const G = 4 * H;
+    const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+    kernels.begin();
+    const preData = values(rows * G, 7).map((v) => v * 6);
+    const biasData = values(G, 8);
+    const cPrevData = values(rows * H, 9);
+    const pre = kernels.put(preData);
+    const bias = kernels.put(biasData);
+    const cPrev = kernels.put(cPrevData);
+    const [cNext, hNext, tanhC] = [0, 1, 2].map(() => kernels.alloc(rows * H)) as [number, number, number];
+    const acts = kernels.alloc(rows * G);
+    const dhData = values(rows * H, 10);
+    const dcData = values(rows * H, 11);
+    const dh = kernels.put(dhData);
+    const dc = kernels.put(dcData);
+    const dz = kernels.alloc(rows * G);
+    const db = kernels.put(new Float32Array(G).fill(0.5));
+    kernels.lstmForward(pre, bias, cPrev, cNext, hNext, acts, tanhC, rows, H);
+    kernels.lstmBackward(acts, tanhC, cPrev, dh, dc, dz, db, rows, H);
+    const view = (at: number, n: number): Float32Array => kernels.view(at, n);
+    let forward = 0;
+    let backward = 0;
+    const dbWant = new Float64Array(G).fill(0.5);
+    for (let r = 0; r < rows; r++)
+      for (let j = 0; j < H; j++) {
+        const z = (k: number): number =>
+          (preData[r * G + k * H + j] as number) + (biasData[k * H + j] as number);
+        const [i, f, g, o] = [sigmoid(z(0)), sigmoid(z(1)), Math.tanh(z(2)), sigmoid(z(3))];
+        const c = f * (cPrevData[r * H + j] as number) + i * g;
+        const tc = Math.tanh(c);
+        const got = (at: number, width: number, k = 0): number =>
+          view(at, rows * width)[r * width + k * H + j] as number;
+        for (const [have, want] of [
+          [got(acts, G, 0), i],
+          [got(acts, G, 1), f],
+          [got(acts, G, 2), g],
+          [got(acts, G, 3), o],
+          [got(cNext, H), c],
+          [got(tanhC, H), tc],
+          [got(hNext, H), o * tc],
+        ] as const)
+          forward = Math.max(forward, Math.abs(have - want));
+        const dhj = dhData[r * H + j] as number;
+        const dcj = (dcData[r * H + j] as number) + dhj * o * (1 - tc * tc);
+        const want = [
+          dcj * g * i * (1 - i),
+          dcj * (cPrevData[r * H + j] as number) * f * (1 - f),
+          dcj * i * (1 - g * g),
+          dhj * tc * o * (1 - o),
+        ];
+        want.forEach((w, k) => {
+          backward = Math.max(backward, Math.abs(got(dz, G, k) - w));
+          dbWant[k * H + j] = (dbWant[k * H + j] as number) + w;
+        });
+        backward = Math.max(backward, Math.abs(got(dc, H) - dcj * f));
+      }
+    const dbGot = view(db, G);
+    for (let k = 0; k < G; k++)
+      backward = Math.max(backward, Math.abs((dbGot[k] as number) - (dbWant[k] as number)) / rows);
+    // The forward's gates come from the float32 rational tanh; the backward reuses them exactly.
+    expect(forward).toBeLessThan(5e-7);
+    expect(backward).toBeLessThan(5e-6);
+  });
+
   it('keeps its data when the arena grows, and begin() starts a new generation', () => {
     const kernels = simd as SimdKernels;
     kernels.begin();
