@@ -18,6 +18,7 @@ export function kernelsWat() {
 ${gemm()}
 ${lstmForward()}
 ${lstmBackward()}
+${adam()}
 )
 `;
 }
@@ -331,6 +332,67 @@ function lstmBackward() {
         ${unitLoops(body, (vector) => (n) => `${n}${vector ? 'v' : 's'}`)}
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $r)))
+  )`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// adam(w, g, m, v, n, scale, beta1, beta2, 1 − beta1, 1 − beta2, −lr, c1, c2, epsilon): for n weights, in place,
+// float32, in the order of tfjs' AdamOptimizer: g' = scale·g; m = β1·m + (1 − β1)·g';
+// v = β2·v + (1 − β2)·g'²; w = w + (m / c1) / (√(v / c2) + ε) · (−lr), with c1 = 1 − β1^t,
+// c2 = 1 − β2^t.
+// ---------------------------------------------------------------------------------------------
+
+function adam() {
+  const body = (o) => {
+    const v = o.T === 'f32x4';
+    const get = (n) => `(local.get $${n}${v ? 'v' : 's'})`;
+    const set = (n, x) => `(local.set $${n}${v ? 'v' : 's'} ${x})`;
+    const param = (n) => (v ? `(local.get $${n}4)` : `(local.get $${n})`);
+    const sqrt = (x) => `(${o.T}.sqrt ${x})`;
+    const p = (base) => `(i32.add (local.get $${base}) (local.get $jb))`;
+    return [
+      set('g', o.mul(o.load(p('g')), param('scale'))),
+      set('m', o.add(o.mul(param('beta1'), o.load(p('m'))), o.mul(param('keep1'), get('g')))),
+      set(
+        'v',
+        o.add(o.mul(param('beta2'), o.load(p('v'))), o.mul(param('keep2'), o.mul(get('g'), get('g')))),
+      ),
+      o.store(p('m'), get('m')),
+      o.store(p('v'), get('v')),
+      o.store(
+        p('w'),
+        o.add(
+          o.load(p('w')),
+          o.mul(
+            o.div(o.div(get('m'), param('c1')), o.add(sqrt(o.div(get('v'), param('c2'))), param('epsilon'))),
+            param('minusLr'),
+          ),
+        ),
+      ),
+    ].join('\n          ');
+  };
+  // 1 − β1 and 1 − β2 come in as parameters, computed in float64: in float32 1 − f32(0.999) is
+  // 1.3e-5 off 0.001, which would bias every update by 6e-6 (relative).
+  const scalars = ['scale', 'beta1', 'beta2', 'keep1', 'keep2', 'minusLr', 'c1', 'c2', 'epsilon'];
+  const loops = [true, false]
+    .map((vector) => {
+      const o = laneOps(vector);
+      const tag = vector ? 'v' : 's';
+      return `(block $a${tag}done (loop $a${tag}
+        (br_if $a${tag}done (i32.gt_s (i32.add (local.get $jb) (i32.const ${o.bytes})) (local.get $n4)))
+        ${body(o)}
+        (local.set $jb (i32.add (local.get $jb) (i32.const ${o.bytes})))
+        (br $a${tag})))`;
+    })
+    .join('\n    ');
+  return `  (func (export "adam") (param $w i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
+      ${scalars.map((n) => `(param $${n} f32)`).join(' ')}
+    (local $jb i32) (local $n4 i32)
+    ${scalars.map((n) => `(local $${n}4 v128)`).join(' ')}
+    (local $gv v128) (local $mv v128) (local $vv v128) (local $gs f32) (local $ms f32) (local $vs f32)
+    (local.set $n4 (i32.shl (local.get $n) (i32.const 2)))
+    ${scalars.map((n) => `(local.set $${n}4 (f32x4.splat (local.get $${n})))`).join('\n    ')}
+    ${loops}
   )`;
 }
 

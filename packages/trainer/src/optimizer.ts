@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, TrainingDivergedError } from '@charrnn/core';
+import { AdamKernel } from '@charrnn/layers';
 import { globalNormOps, sumOfSquaresJs } from './clip_by_global_norm.js';
 
 /** Hyper-parameters of an {@link Optimizer}. */
@@ -62,6 +63,8 @@ export class Optimizer {
   private step = 0;
   /** Slots on the JS path. */
   private jsSlots: Float32Array[] | undefined;
+  /** Adam with SIMD on the JS path (its moments are then `jsSlots`); null until first used. */
+  private adamKernel: AdamKernel | undefined | null = null;
   /** Slots on the ops path. */
   private varSlots: tf.Variable[] | undefined;
 
@@ -142,6 +145,18 @@ export class Optimizer {
     const norm = Math.sqrt(g.reduce((sum, a) => sum + sumOfSquaresJs(a), 0));
     if (!Number.isFinite(norm)) throw new TrainingDivergedError(`gradient norm is ${norm}`);
     const scale = clipNorm === undefined ? 1 : clipNorm / Math.max(norm, clipNorm);
+    if (this.kind === 'adam' && this.adamKernel === null) {
+      this.adamKernel = AdamKernel.create(this.weights.map((w) => w.size));
+      // Moments restored by setState() move into the kernel's memory.
+      const kernel = this.adamKernel;
+      if (kernel !== undefined) {
+        this.jsSlots?.forEach((slot, i) => (i % 2 === 0 ? kernel.m : kernel.v)[i >> 1]?.set(slot));
+        this.jsSlots = this.weights.flatMap((_, k) => [
+          kernel.m[k] as Float32Array,
+          kernel.v[k] as Float32Array,
+        ]);
+      }
+    }
     this.jsSlots ??= this.weights.flatMap((w) =>
       Array.from({ length: this.slotsPerWeight }, () => new Float32Array(w.size)),
     );
@@ -153,7 +168,17 @@ export class Optimizer {
     this.weights.forEach((variable, k) => {
       const grad = g[k] as Float32Array;
       const w = Float32Array.from(variable.dataSync() as Float32Array);
-      if (this.kind === 'adam') {
+      if (this.kind === 'adam' && this.adamKernel) {
+        this.adamKernel.update(k, w, grad, {
+          scale,
+          beta1,
+          beta2,
+          learningRate: lr,
+          correction1,
+          correction2,
+          epsilon,
+        });
+      } else if (this.kind === 'adam') {
         const m = (this.jsSlots as Float32Array[])[2 * k] as Float32Array;
         const v = (this.jsSlots as Float32Array[])[2 * k + 1] as Float32Array;
         // lr·m̂ / (√v̂ + ε) with m̂ = m / c1, v̂ = v / c2: one division and one square root per weight.
@@ -268,8 +293,10 @@ export class Optimizer {
     this.step = state.step;
     this.learningRate = state.learningRate;
     this.disposeSlots();
-    if (this.onJsPath()) this.jsSlots = state.slots.map((s) => Float32Array.from(s));
-    else
+    if (this.onJsPath()) {
+      this.jsSlots = state.slots.map((s) => Float32Array.from(s));
+      this.adamKernel = null; // a fresh kernel adopts these moments on the next update
+    } else
       this.varSlots = state.slots.map((s, i) =>
         tf.tidy(() =>
           tf.variable(
@@ -284,6 +311,7 @@ export class Optimizer {
     this.varSlots?.forEach((v) => v.dispose());
     this.varSlots = undefined;
     this.jsSlots = undefined;
+    this.adamKernel = null;
   }
 
   /** Frees the slots (the weights are not touched). */

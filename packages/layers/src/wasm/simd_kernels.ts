@@ -38,6 +38,22 @@ interface KernelExports {
     rows: number,
     H: number,
   ) => void;
+  adam: (
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    scale: number,
+    beta1: number,
+    beta2: number,
+    keep1: number,
+    keep2: number,
+    minusLr: number,
+    c1: number,
+    c2: number,
+    epsilon: number,
+  ) => void;
 }
 
 /** 64 KiB. */
@@ -67,12 +83,18 @@ export class SimdKernels {
     this.f32 = new Float32Array(exports.memory.buffer);
   }
 
-  /** Compiles the module; undefined where WebAssembly SIMD is unavailable. */
+  /**
+   * A new instance of the kernels, with its own memory (the module is compiled once); undefined
+   * where WebAssembly SIMD is unavailable.
+   */
   static create(): SimdKernels | undefined {
-    if (typeof WebAssembly !== 'object') return undefined;
-    const bytes = decodeBase64(KERNELS_WASM_BASE64);
-    if (!WebAssembly.validate(bytes)) return undefined;
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+    if (compiled === null) {
+      const bytes = typeof WebAssembly === 'object' ? decodeBase64(KERNELS_WASM_BASE64) : undefined;
+      compiled =
+        bytes !== undefined && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : undefined;
+    }
+    if (compiled === undefined) return undefined;
+    const instance = new WebAssembly.Instance(compiled, {});
     return new SimdKernels(instance.exports as unknown as KernelExports);
   }
 
@@ -178,7 +200,47 @@ export class SimdKernels {
   ): void {
     this.exports.lstm_backward(acts * 4, tanhC * 4, cPrev * 4, dh * 4, dc * 4, dz * 4, db * 4, rows, H);
   }
+
+  /**
+   * One Adam update of `n` float32 weights in place (offsets in floats), in the order of tfjs'
+   * `AdamOptimizer`: `g' = scale·g`, `m = β1·m + (1 − β1)·g'`, `v = β2·v + (1 − β2)·g'²`,
+   * `w = w + (m / c1) / (√(v / c2) + ε) · (−lr)` with `c1 = 1 − β1^t`, `c2 = 1 − β2^t`.
+   */
+  adam(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    scale: number,
+    beta1: number,
+    beta2: number,
+    learningRate: number,
+    c1: number,
+    c2: number,
+    epsilon: number,
+  ): void {
+    this.exports.adam(
+      w * 4,
+      g * 4,
+      m * 4,
+      v * 4,
+      n,
+      scale,
+      beta1,
+      beta2,
+      1 - beta1,
+      1 - beta2,
+      -learningRate,
+      c1,
+      c2,
+      epsilon,
+    );
+  }
 }
+
+/** The compiled module: null before the first use, undefined where it cannot be compiled. */
+let compiled: WebAssembly.Module | undefined | null = null;
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
