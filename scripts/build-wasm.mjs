@@ -19,6 +19,7 @@ ${gemm()}
 ${lstmForward()}
 ${lstmBackward()}
 ${adam()}
+${addRows()}
 )
 `;
 }
@@ -393,6 +394,39 @@ function adam() {
     (local.set $n4 (i32.shl (local.get $n) (i32.const 2)))
     ${scalars.map((n) => `(local.set $${n}4 (f32x4.splat (local.get $${n})))`).join('\n    ')}
     ${loops}
+  )`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// add_rows(src, dst, index, rows, width): dst[index[i]] += src[i] for rows i of `width` floats
+// (a scatter-add: the gradient of a row gather); `index` holds i32 row numbers.
+// ---------------------------------------------------------------------------------------------
+
+function addRows() {
+  const loops = [true, false]
+    .map((vector) => {
+      const o = laneOps(vector);
+      const tag = vector ? 'v' : 's';
+      const d = '(i32.add (local.get $pd) (local.get $jb))';
+      return `(block $w${tag}done (loop $w${tag}
+          (br_if $w${tag}done (i32.gt_s (i32.add (local.get $jb) (i32.const ${o.bytes})) (local.get $w4)))
+          ${o.store(d, o.add(o.load(d), o.load('(i32.add (local.get $ps) (local.get $jb))')))}
+          (local.set $jb (i32.add (local.get $jb) (i32.const ${o.bytes})))
+          (br $w${tag})))`;
+    })
+    .join('\n        ');
+  return `  (func (export "add_rows") (param $src i32) (param $dst i32) (param $index i32) (param $rows i32) (param $width i32)
+    (local $i i32) (local $jb i32) (local $w4 i32) (local $ps i32) (local $pd i32)
+    (local.set $w4 (i32.shl (local.get $width) (i32.const 2)))
+    (block $rdone (loop $r
+      (br_if $rdone (i32.ge_s (local.get $i) (local.get $rows)))
+      (local.set $ps (i32.add (local.get $src) (i32.mul (local.get $i) (local.get $w4))))
+      (local.set $pd (i32.add (local.get $dst)
+        (i32.mul (i32.load (i32.add (local.get $index) (i32.shl (local.get $i) (i32.const 2)))) (local.get $w4))))
+      (local.set $jb (i32.const 0))
+        ${loops}
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $r)))
   )`;
 }
 

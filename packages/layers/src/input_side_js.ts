@@ -16,6 +16,11 @@ export interface InputSide {
   rowOf: Int32Array;
   /** Gradients of the two input-side tensors from the pre-activation gradients `dZ` (`[M, G]`). */
   gradients: (dZ: Float32Array) => [tf.Tensor2D, tf.Tensor2D];
+  /**
+   * The same from the gradient of {@link InputSide.values} itself (`dValues[r] = Σ dZ[m]` over
+   * the steps `m` with `rowOf[m] = r`), for callers that accumulate it directly.
+   */
+  valueGradients: (dValues: Float32Array) => [tf.Tensor2D, tf.Tensor2D];
 }
 
 /** `[0, 1, ..., M − 1]`. */
@@ -39,11 +44,9 @@ export function denseInputSide(x: tf.Tensor2D, W: tf.Tensor2D, plan: RecurrentRu
   }
   const WKept = keepForBackward(W);
   const values = M === 0 ? new Float32Array(0) : inputProjection(tf.tensor2d(xData, [M, E]), xData, W, onCpu);
-  return {
-    values,
-    rowOf: identityRows(M),
-    gradients: (dZ) => inputSideGradients(dZ, xData, WKept(), valid, N, onCpu),
-  };
+  const gradients = (dZ: Float32Array): [tf.Tensor2D, tf.Tensor2D] =>
+    inputSideGradients(dZ, xData, WKept(), valid, N, onCpu);
+  return { values, rowOf: identityRows(M), gradients, valueGradients: gradients };
 }
 
 /** `a·b` as a Float32Array: in JS on cpu (from `aData`, `bData`), else one `tf.matMul`. */
@@ -96,6 +99,24 @@ export function embeddedInputSide(
 
   if (M >= V) {
     const values = product(table, tableData, W, WData, onCpu);
+    const valueGradients = (dP: Float32Array): [tf.Tensor2D, tf.Tensor2D] => {
+      const dTableSimd = simdProduct(dP, transposeJs(WData, E, G), V, G, E);
+      if (dTableSimd !== undefined)
+        return [
+          tf.tensor2d(dTableSimd, [V, E]),
+          tf.tensor2d(simdTransposedProduct(tableData, dP, V, E, G) as Float32Array, [E, G]),
+        ];
+      if (onCpu) {
+        const dTable = new Float32Array(V * E);
+        matMulTransposedB(dP, WData, dTable, V, G, E);
+        return [tf.tensor2d(dTable, [V, E]), tf.tensor2d(matMulTransposedA(tableData, dP, V, E, G), [E, G])];
+      }
+      const dPTensor = tf.tensor2d(dP, [V, G]);
+      return [
+        tf.matMul(dPTensor, tf.tensor2d(transposeJs(WData, E, G), [G, E])),
+        tf.matMul(tf.tensor2d(transposeJs(tableData, V, E), [E, V]), dPTensor),
+      ];
+    };
     return {
       values,
       rowOf: tokenOf,
@@ -106,26 +127,9 @@ export function embeddedInputSide(
           const from = m * G;
           for (let j = 0; j < G; j++) dP[to + j] = (dP[to + j] as number) + (dZ[from + j] as number);
         }
-        const dTableSimd = simdProduct(dP, transposeJs(WData, E, G), V, G, E);
-        if (dTableSimd !== undefined)
-          return [
-            tf.tensor2d(dTableSimd, [V, E]),
-            tf.tensor2d(simdTransposedProduct(tableData, dP, V, E, G) as Float32Array, [E, G]),
-          ];
-        if (onCpu) {
-          const dTable = new Float32Array(V * E);
-          matMulTransposedB(dP, WData, dTable, V, G, E);
-          return [
-            tf.tensor2d(dTable, [V, E]),
-            tf.tensor2d(matMulTransposedA(tableData, dP, V, E, G), [E, G]),
-          ];
-        }
-        const dPTensor = tf.tensor2d(dP, [V, G]);
-        return [
-          tf.matMul(dPTensor, tf.tensor2d(transposeJs(WData, E, G), [G, E])),
-          tf.matMul(tf.tensor2d(transposeJs(tableData, V, E), [E, V]), dPTensor),
-        ];
+        return valueGradients(dP);
       },
+      valueGradients,
     };
   }
 
@@ -135,20 +139,17 @@ export function embeddedInputSide(
     xData.set(tableData.subarray(from, from + E), m * E);
   }
   const values = M === 0 ? new Float32Array(0) : product(tf.tensor2d(xData, [M, E]), xData, W, WData, onCpu);
-  return {
-    values,
-    rowOf: identityRows(M),
-    gradients: (dZ) => {
-      const dTable = new Float32Array(V * E);
-      if (M === 0) return [tf.tensor2d(dTable, [V, E]), tf.zeros([E, G])];
-      const dx = new Float32Array(M * E);
-      matMulTransposedB(dZ, WData, dx, M, G, E);
-      for (let m = 0; m < M; m++) {
-        const to = (tokenOf[m] as number) * E;
-        const from = m * E;
-        for (let e = 0; e < E; e++) dTable[to + e] = (dTable[to + e] as number) + (dx[from + e] as number);
-      }
-      return [tf.tensor2d(dTable, [V, E]), tf.tensor2d(matMulTransposedA(xData, dZ, M, E, G), [E, G])];
-    },
+  const gradients = (dZ: Float32Array): [tf.Tensor2D, tf.Tensor2D] => {
+    const dTable = new Float32Array(V * E);
+    if (M === 0) return [tf.tensor2d(dTable, [V, E]), tf.zeros([E, G])];
+    const dx = new Float32Array(M * E);
+    matMulTransposedB(dZ, WData, dx, M, G, E);
+    for (let m = 0; m < M; m++) {
+      const to = (tokenOf[m] as number) * E;
+      const from = m * E;
+      for (let e = 0; e < E; e++) dTable[to + e] = (dTable[to + e] as number) + (dx[from + e] as number);
+    }
+    return [tf.tensor2d(dTable, [V, E]), tf.tensor2d(matMulTransposedA(xData, dZ, M, E, G), [E, G])];
   };
+  return { values, rowOf: identityRows(M), gradients, valueGradients: gradients };
 }

@@ -80,7 +80,7 @@ function lstmJsWith(
 
   return customOp([x, W, U, b] as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D], ([x, W, U, b]) => {
     // Valid step m (compact row compact[r*T + t]) reads its x·W at row rowOf[m] of xW.
-    const { values: xW, rowOf, gradients: inputGradients } = inputSide(x, W, plan);
+    const { values: xW, rowOf, gradients: inputGradients, valueGradients } = inputSide(x, W, plan);
     const bias = b.dataSync() as Float32Array;
     // U's values are read only when a product runs in JS (a 256 KiB copy for 128 units).
     const UKept = keepForBackward(U);
@@ -136,14 +136,9 @@ function lstmJsWith(
       const dyData = dy.dataSync() as Float32Array;
       // dh, dc: gradient reaching the state entering the current step, rows in `order`.
       const dh = returnSequences ? new Float32Array(B * H) : reorderRows(dyData, order, H);
-      const dc = new Float32Array(B * H);
-      const dz = new Float32Array(B * G); // one step's gate pre-activations
-      const dZ = new Float32Array(M * G); // every valid step's, compact row
       const db = new Float32Array(G);
-      const hInAll = new Float32Array(M * H); // the recurrent product's input, compact row
-      let UT: tf.Tensor2D | undefined;
-      if (simd !== undefined)
-        backwardSimd(
+      if (simd !== undefined) {
+        const { dValues, dU } = backwardSimd(
           simd,
           T,
           B,
@@ -153,6 +148,8 @@ function lstmJsWith(
           dyData,
           order,
           compact,
+          rowOf,
+          xW.length / G,
           acts,
           tanhC,
           c,
@@ -160,43 +157,47 @@ function lstmJsWith(
           dropMask,
           recurrentInput,
           dh,
+          db,
+        );
+        return [...valueGradients(dValues), tf.tensor2d(dU, [H, G]), tf.tensor1d(db)];
+      }
+      const dc = new Float32Array(B * H);
+      const dz = new Float32Array(B * G); // one step's gate pre-activations
+      const dZ = new Float32Array(M * G); // every valid step's, compact row
+      const hInAll = new Float32Array(M * H); // the recurrent product's input, compact row
+      let UT: tf.Tensor2D | undefined;
+      for (let t = T - 1; t >= 0; t--) {
+        const rows = running[t] as number;
+        if (rows === 0) continue;
+        const left = recurrentInput(t, rows);
+        backwardStep(
+          t,
+          rows,
+          T,
+          B,
+          H,
+          returnSequences,
+          dyData,
+          order,
+          compact,
+          acts,
+          tanhC,
+          c,
+          left,
+          dh,
+          dc,
+          dz,
           dZ,
           db,
           hInAll,
         );
-      else
-        for (let t = T - 1; t >= 0; t--) {
-          const rows = running[t] as number;
-          if (rows === 0) continue;
-          const left = recurrentInput(t, rows);
-          backwardStep(
-            t,
-            rows,
-            T,
-            B,
-            H,
-            returnSequences,
-            dyData,
-            order,
-            compact,
-            acts,
-            tanhC,
-            c,
-            left,
-            dh,
-            dc,
-            dz,
-            dZ,
-            db,
-            hInAll,
-          );
-          // dh_{t-1} = (dz·Uᵀ) ⊙ mask. Rows past their last step keep dh and dc: state carried.
-          if (productInJs(rows, G, H))
-            matMulTransposedB(dz, (UValues ??= UKept().dataSync() as Float32Array), dh, rows, G, H);
-          else readProduct(dz, rows, G, (UT ??= tf.keep(tf.tidy(() => tf.transpose(UKept())))), dh);
-          if (dropMask !== undefined)
-            for (let k = 0; k < rows * H; k++) dh[k] = (dh[k] as number) * (dropMask[k] as number);
-        }
+        // dh_{t-1} = (dz·Uᵀ) ⊙ mask. Rows past their last step keep dh and dc: state carried.
+        if (productInJs(rows, G, H))
+          matMulTransposedB(dz, (UValues ??= UKept().dataSync() as Float32Array), dh, rows, G, H);
+        else readProduct(dz, rows, G, (UT ??= tf.keep(tf.tidy(() => tf.transpose(UKept())))), dh);
+        if (dropMask !== undefined)
+          for (let k = 0; k < rows * H; k++) dh[k] = (dh[k] as number) * (dropMask[k] as number);
+      }
       UT?.dispose();
 
       return [...inputGradients(dZ), weightGradient(hInAll, dZ, M, H, G, onCpu), tf.tensor1d(db)];
@@ -389,8 +390,10 @@ function forwardSimd(
 
 /**
  * Backpropagation through time through our SIMD kernels: per step the rows' `acts`, `tanhC` and
- * entering `c` are copied in, the gate kernel gives `dz` (scattered to `dZ`'s compact rows) and
- * the next `dc`, and the gemm `dz·Uᵀ` the next `dh`; `dh` and `dc` stay in the arena.
+ * entering `c` are copied in; the gate kernel gives `dz` and the next `dc`; `dz` is scatter-added
+ * onto the gradient of the input-side rows it came from (`dValues`, rows as in `rowOf`), and
+ * the gemms add `hᵀ·dz` to `dU` and give the next `dh = dz·Uᵀ`. `dh`, `dc`, `dU` and `dValues`
+ * stay in the arena for the whole loop.
  */
 function backwardSimd(
   simd: SimdKernels,
@@ -402,6 +405,8 @@ function backwardSimd(
   dyData: Float32Array,
   order: Int32Array,
   compact: Int32Array,
+  rowOf: Int32Array,
+  valueRows: number,
   acts: Float32Array,
   tanhC: Float32Array,
   c: Float32Array,
@@ -409,22 +414,27 @@ function backwardSimd(
   dropMask: Float32Array | undefined,
   recurrentInput: (t: number, rows: number) => Float32Array,
   dhInitial: Float32Array,
-  dZ: Float32Array,
   db: Float32Array,
-  hInAll: Float32Array,
-): void {
+): { dValues: Float32Array; dU: Float32Array } {
   const G = 4 * H;
   simd.begin();
   const ut = simd.put(transposeJs(UData, H, G));
   const dh = simd.put(dhInitial);
   const dc = simd.alloc(B * H);
   const dbOut = simd.alloc(G);
+  const dU = simd.alloc(H * G);
+  const dValues = simd.alloc(valueRows * G);
   const actsT = simd.alloc(B * G);
   const tcT = simd.alloc(B * H);
   const cT = simd.alloc(B * H);
+  const hT = simd.alloc(B * H);
   const dz = simd.alloc(B * G);
+  const rowsOfStep = simd.alloc(B);
   simd.view(dc, B * H).fill(0);
   simd.view(dbOut, G).fill(0);
+  simd.view(dU, H * G).fill(0);
+  simd.view(dValues, valueRows * G).fill(0);
+  const index = simd.intView(rowsOfStep, B);
   for (let t = T - 1; t >= 0; t--) {
     const rows = running[t] as number;
     if (rows === 0) continue;
@@ -439,14 +449,13 @@ function backwardSimd(
     simd.view(actsT, rows * G).set(acts.subarray(t * B * G, t * B * G + rows * G));
     simd.view(tcT, rows * H).set(tanhC.subarray(t * B * H, t * B * H + rows * H));
     simd.view(cT, rows * H).set(c.subarray(t * B * H, t * B * H + rows * H));
+    simd.view(hT, rows * H).set(recurrentInput(t, rows).subarray(0, rows * H));
     simd.lstmBackward(actsT, tcT, cT, dh, dc, dz, dbOut, rows, H);
-    const dzView = simd.view(dz, rows * G);
-    const left = recurrentInput(t, rows);
-    for (let i = 0; i < rows; i++) {
-      const m = compact[(order[i] as number) * T + t] as number;
-      dZ.set(dzView.subarray(i * G, i * G + G), m * G);
-      hInAll.set(left.subarray(i * H, i * H + H), m * H);
-    }
+    for (let i = 0; i < rows; i++)
+      index[i] = rowOf[compact[(order[i] as number) * T + t] as number] as number;
+    simd.addRows(dz, dValues, rowsOfStep, rows, G);
+    // dU += h_inᵀ·dz
+    simd.gemm(hT, dz, dU, H, rows, G, 1, H, G, G, true);
     // dh_{t-1} = (dz·Uᵀ) ⊙ mask. Rows past their last step keep dh and dc: state carried.
     simd.gemm(dz, ut, dh, rows, G, H, G, 1, H, H, false);
     if (dropMask !== undefined) {
@@ -455,4 +464,5 @@ function backwardSimd(
     }
   }
   db.set(simd.view(dbOut, G));
+  return { dValues: simd.view(dValues, valueRows * G).slice(), dU: simd.view(dU, H * G).slice() };
 }

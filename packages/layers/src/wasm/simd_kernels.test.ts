@@ -161,6 +161,33 @@ describe('SIMD kernels', () => {
     expect(backward).toBeLessThan(5e-6);
   });
 
+  it.each([1, 3, 4, 9, 512])('addRows scatter-adds rows of width %i onto their indexed rows', (width) => {
+    const kernels = simd as SimdKernels;
+    kernels.begin();
+    const index = [2, 0, 2, 3, 2];
+    const srcData = values(index.length * width, width);
+    const dstData = values(4 * width, width + 1);
+    const src = kernels.put(srcData);
+    const dst = kernels.put(dstData);
+    const at = kernels.alloc(index.length);
+    kernels.intView(at, index.length).set(index);
+    kernels.addRows(src, dst, at, index.length, width);
+    const want = Float64Array.from(dstData);
+    index.forEach((r, i) => {
+      for (let j = 0; j < width; j++)
+        want[r * width + j] = (want[r * width + j] as number) + (srcData[i * width + j] as number);
+    });
+    const got = kernels.view(dst, 4 * width);
+    let worst = 0;
+    for (let k = 0; k < 4 * width; k++)
+      worst = Math.max(worst, Math.abs((got[k] as number) - (want[k] as number)));
+    expect(worst).toBeLessThan(1e-6);
+    // Row 1 has no source row: untouched.
+    expect(Array.from(got.subarray(width, 2 * width))).toEqual(
+      Array.from(dstData.subarray(width, 2 * width)),
+    );
+  });
+
   it('keeps its data when the arena grows, and begin() starts a new generation', () => {
     const kernels = simd as SimdKernels;
     kernels.begin();

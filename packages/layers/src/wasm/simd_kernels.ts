@@ -54,6 +54,7 @@ interface KernelExports {
     c2: number,
     epsilon: number,
   ) => void;
+  add_rows: (src: number, dst: number, index: number, rows: number, width: number) => void;
 }
 
 /** 64 KiB. */
@@ -75,12 +76,14 @@ export class SimdKernels {
   private readonly exports: KernelExports;
   private top = 0;
   private f32: Float32Array;
+  private i32: Int32Array;
   /** Raised by every {@link SimdKernels.begin}: placements made under an older one are gone. */
   generation = 0;
 
   private constructor(exports: KernelExports) {
     this.exports = exports;
     this.f32 = new Float32Array(exports.memory.buffer);
+    this.i32 = new Int32Array(exports.memory.buffer);
   }
 
   /**
@@ -113,6 +116,7 @@ export class SimdKernels {
     if (needed > memory.buffer.byteLength) {
       memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE_BYTES));
       this.f32 = new Float32Array(memory.buffer);
+      this.i32 = new Int32Array(memory.buffer);
     }
     return offset;
   }
@@ -127,6 +131,19 @@ export class SimdKernels {
   /** A view of `floats` floats at `offset` (valid until the next `alloc` or `begin`). */
   view(offset: number, floats: number): Float32Array {
     return this.f32.subarray(offset, offset + floats);
+  }
+
+  /** An Int32 view of `count` ints at `offset` (in 4-byte words; same validity as {@link SimdKernels.view}). */
+  intView(offset: number, count: number): Int32Array {
+    return this.i32.subarray(offset, offset + count);
+  }
+
+  /**
+   * Scatter-add of rows: `dst[index[i]] += src[i]` for `rows` rows of `width` floats, with the
+   * row numbers as ints at `index` (offsets in 4-byte words).
+   */
+  addRows(src: number, dst: number, index: number, rows: number, width: number): void {
+    this.exports.add_rows(src * 4, dst * 4, index * 4, rows, width);
   }
 
   /**
