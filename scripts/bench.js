@@ -26,7 +26,7 @@ const { Rng } = await pkg('core');
 const { Tokenizer } = await pkg('tokenizer');
 const { collate, defaultCorpus, encodeExamples, shuffleSampler } = await pkg('data');
 const { loadCorpus } = await pkg('data', 'node.js');
-const { CharClassifier } = await pkg('layers');
+const { CharClassifier, setSimdKernels } = await pkg('layers');
 const { predict, train } = await pkg('trainer');
 
 tf.env().set('PROD', true);
@@ -96,7 +96,8 @@ async function ours(backend, steps) {
     labels,
     logEvery: 1000,
   };
-  await train(model, examples, { ...options, seed: SEED + 1, iterations: 5 }); // warm-up
+  // Warm-up: long enough for V8 to tier the JS loops and our WebAssembly kernels up (steady state).
+  await train(model, examples, { ...options, seed: SEED + 1, iterations: 30 });
   const result = await train(model, examples, { ...options, seed: SEED, iterations: steps });
   // The same steps with length-bucketed batches (less padding): the sampler `charrnn train --sampler bucket` uses.
   const bucketed = await train(model, examples, {
@@ -105,6 +106,17 @@ async function ours(backend, steps) {
     seed: SEED,
     iterations: steps,
   });
+
+  // The same model without our WebAssembly SIMD kernels: tfjs' matMul (wasm) or JS loops (cpu)
+  // for the products, JS for the gate math and Adam, as before the kernels existed.
+  setSimdKernels(false);
+  await train(model, examples, { ...options, seed: SEED + 1, iterations: 10 });
+  const withoutSimd = await train(model, examples, {
+    ...options,
+    seed: SEED,
+    iterations: Math.max(10, Math.round(steps / 3)),
+  });
+  setSimdKernels(true);
 
   const one = tokenizer.encodeBatch(['Satoshi']);
   for (let i = 0; i < 100; i++) model.predictProba(one);
@@ -123,6 +135,7 @@ async function ours(backend, steps) {
   return {
     train_names_per_s: result.namesPerSecond,
     bucket_train_names_per_s: bucketed.namesPerSecond,
+    without_simd_train_names_per_s: withoutSimd.namesPerSecond,
     train_batches: steps,
     predict_single_median_us: median(times),
     predict_batch_names_per_s: batchPredict,
@@ -181,6 +194,7 @@ for (const backend of backends) {
     backend,
     ours_train_names_per_s: Math.round(a.train_names_per_s),
     ours_bucket_train_names_per_s: Math.round(a.bucket_train_names_per_s),
+    ours_without_simd_train_names_per_s: Math.round(a.without_simd_train_names_per_s),
     ours_train_batches: a.train_batches,
     tfjs_layers_train_names_per_s: Math.round(b.train_names_per_s * 10) / 10,
     tfjs_layers_train_batches: b.train_batches,
@@ -190,7 +204,7 @@ for (const backend of backends) {
   };
   results.push(row);
   console.log(
-    `${backend}: ours ${row.ours_train_names_per_s} names/s (length-bucketed batches: ${row.ours_bucket_train_names_per_s}), tfjs-layers ${row.tfjs_layers_train_names_per_s} names/s (×${row.ratio}); ` +
+    `${backend}: ours ${row.ours_train_names_per_s} names/s (length-bucketed batches: ${row.ours_bucket_train_names_per_s}; without our SIMD kernels: ${row.ours_without_simd_train_names_per_s}), tfjs-layers ${row.tfjs_layers_train_names_per_s} names/s (×${row.ratio}); ` +
       `predict 1 name (length 7) median ${row.predict_single_median_us} µs, batch predict ${row.predict_batch_names_per_s} names/s`,
   );
 }

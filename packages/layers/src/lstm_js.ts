@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customOp } from './custom_op.js';
+import type { CustomOpResult } from './custom_op.js';
 import { keepForBackward } from './keep_for_backward.js';
 import { matMulInto, matMulTransposedB, transposeJs } from './mat_mul_js.js';
 import { simdKernels } from './wasm/simd_kernels.js';
@@ -80,8 +81,12 @@ function lstmJsWith(
 
   return customOp([x, W, U, b] as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D], ([x, W, U, b]) => {
     // Valid step m (compact row compact[r*T + t]) reads its x·W at row rowOf[m] of xW.
-    const { values: xW, rowOf, gradients: inputGradients, valueGradients } = inputSide(x, W, plan);
+    const side = inputSide(x, W, plan);
+    const { values: xW, rowOf, gradients: inputGradients } = side;
     const bias = b.dataSync() as Float32Array;
+    const simd = simdKernels();
+    if (simd !== undefined)
+      return lstmSimd(simd, side, U.dataSync() as Float32Array, bias, plan, sequences, returnSequences, H);
     // U's values are read only when a product runs in JS (a 256 KiB copy for 128 units).
     const UKept = keepForBackward(U);
     let UValues: Float32Array | undefined;
@@ -100,36 +105,15 @@ function lstmJsWith(
       for (let k = 0; k < rows * H; k++) hIn[k] = (hPrev[k] as number) * (dropMask[k] as number);
       return hIn;
     };
-    const simd = simdKernels();
-    if (simd !== undefined)
-      forwardSimd(
-        simd,
-        T,
-        B,
-        H,
-        running,
-        xW,
-        rowOf,
-        compact,
-        order,
-        UData(),
-        bias,
-        dropMask,
-        h,
-        c,
-        acts,
-        tanhC,
-      );
-    // Else JS loops, or tf.matMul with U itself (wasm keeps its packed form).
-    else
-      for (let t = 0; t < T; t++) {
-        const rows = running[t] as number;
-        if (rows === 0) break;
-        const left = recurrentInput(t, rows);
-        if (productInJs(rows, H, G)) matMulInto(left, UData(), rec, rows, H, G);
-        else readProduct(left, rows, H, U, rec);
-        forwardStep(t, rows, T, B, H, xW, rowOf, compact, order, rec, bias, c, h, acts, tanhC);
-      }
+    // JS loops, or tf.matMul with U itself (wasm keeps its packed form).
+    for (let t = 0; t < T; t++) {
+      const rows = running[t] as number;
+      if (rows === 0) break;
+      const left = recurrentInput(t, rows);
+      if (productInJs(rows, H, G)) matMulInto(left, UData(), rec, rows, H, G);
+      else readProduct(left, rows, H, U, rec);
+      forwardStep(t, rows, T, B, H, xW, rowOf, compact, order, rec, bias, c, h, acts, tanhC);
+    }
     const value = gatherSequenceOutputs(h, lengths, order, running, T, H, returnSequences);
 
     const gradFunc = (dy: tf.Tensor2D): tf.Tensor[] => {
@@ -137,30 +121,6 @@ function lstmJsWith(
       // dh, dc: gradient reaching the state entering the current step, rows in `order`.
       const dh = returnSequences ? new Float32Array(B * H) : reorderRows(dyData, order, H);
       const db = new Float32Array(G);
-      if (simd !== undefined) {
-        const { dValues, dU } = backwardSimd(
-          simd,
-          T,
-          B,
-          H,
-          running,
-          returnSequences,
-          dyData,
-          order,
-          compact,
-          rowOf,
-          xW.length / G,
-          acts,
-          tanhC,
-          c,
-          (UValues ??= UKept().dataSync() as Float32Array),
-          dropMask,
-          recurrentInput,
-          dh,
-          db,
-        );
-        return [...valueGradients(dValues), tf.tensor2d(dU, [H, G]), tf.tensor1d(db)];
-      }
       const dc = new Float32Array(B * H);
       const dz = new Float32Array(B * G); // one step's gate pre-activations
       const dZ = new Float32Array(M * G); // every valid step's, compact row
@@ -323,11 +283,90 @@ function backwardStep(
   }
 }
 
+/** Arena offsets (floats) of a SIMD LSTM run's state, and its copies once evicted. */
+interface SimdLstmState {
+  /** h[t] (t = 0..T), `[(T + 1) · B · H]`, rows in length order; h[0] = 0. */
+  h: number;
+  /** c[t], same layout. */
+  c: number;
+  /** i, f, g, o of every step, `[T · B · 4H]`. */
+  acts: number;
+  /** tanh(c[t + 1]) of every step, `[T · B · H]`. */
+  tanhC: number;
+  /** The hold on the arena (see {@link SimdKernels.hold}). */
+  token: number;
+  /** The four arrays, copied out when another run needed the arena before the backward. */
+  saved?: { h: Float32Array; c: Float32Array; acts: Float32Array; tanhC: Float32Array };
+}
+
+/**
+ * The LSTM through our SIMD kernels: the forward keeps every step's state in the kernels' arena
+ * and holds it there for the backward, so in the usual case (nothing else uses the kernels in
+ * between, as in a one-layer classifier) no state is copied at all; if something else does, the
+ * state is copied out first and back in for the backward.
+ */
+function lstmSimd(
+  simd: SimdKernels,
+  side: InputSide,
+  UData: Float32Array,
+  bias: Float32Array,
+  plan: RecurrentRunPlan,
+  sequences: SequenceShape,
+  returnSequences: boolean,
+  H: number,
+): CustomOpResult<tf.Tensor2D> {
+  const { lengths, batchSize: B, maxLen: T } = sequences;
+  const { order, running, compact, dropMask } = plan;
+  const G = 4 * H;
+  const { values: xW, rowOf } = side;
+  const state = forwardSimd(simd, T, B, H, running, xW, rowOf, compact, order, UData, bias, dropMask);
+  const value = gatherSequenceOutputs(
+    simd.view(state.h, (T + 1) * B * H),
+    lengths,
+    order,
+    running,
+    T,
+    H,
+    returnSequences,
+  );
+  state.token = simd.hold(() => {
+    state.saved = {
+      h: simd.view(state.h, (T + 1) * B * H).slice(),
+      c: simd.view(state.c, (T + 1) * B * H).slice(),
+      acts: simd.view(state.acts, T * B * G).slice(),
+      tanhC: simd.view(state.tanhC, T * B * H).slice(),
+    };
+  });
+  const gradFunc = (dy: tf.Tensor2D): tf.Tensor[] => {
+    const dyData = dy.dataSync() as Float32Array;
+    const dh = returnSequences ? new Float32Array(B * H) : reorderRows(dyData, order, H);
+    const db = new Float32Array(G);
+    const { dValues, dU } = backwardSimd(
+      simd,
+      state,
+      T,
+      B,
+      H,
+      running,
+      returnSequences,
+      dyData,
+      order,
+      compact,
+      rowOf,
+      xW.length / G,
+      UData,
+      dropMask,
+      dh,
+      db,
+    );
+    return [...side.valueGradients(dValues), tf.tensor2d(dU, [H, G]), tf.tensor1d(db)];
+  };
+  return { value, gradFunc };
+}
+
 /**
  * The forward loop through our SIMD kernels: per step, the rows' `x·W` are copied next to each
- * other, `h·U` is added by the gemm, the gate kernel writes the new state, and the step's rows
- * are copied out to the JS arrays the backward reads (`h`, `c`, `acts`, `tanhC`, same layout as
- * {@link forwardStep}'s).
+ * other, `h·U` is added by the gemm, and the gate kernel writes the step's state into the arena.
  */
 function forwardSimd(
   simd: SimdKernels,
@@ -342,26 +381,24 @@ function forwardSimd(
   UData: Float32Array,
   bias: Float32Array,
   dropMask: Float32Array | undefined,
-  h: Float32Array,
-  c: Float32Array,
-  acts: Float32Array,
-  tanhC: Float32Array,
-): void {
+): SimdLstmState {
   const G = 4 * H;
+  const S = B * H; // one step's state block
   simd.begin();
   const u = simd.put(UData);
   const bs = simd.put(bias);
   const pre = simd.alloc(B * G);
-  const actsT = simd.alloc(B * G);
-  const tcT = simd.alloc(B * H);
-  const hIn = simd.alloc(B * H);
-  // State ping-pong: rows only ever leave (running[t] never grows), so stale rows are never read.
-  let cCur = simd.alloc(B * H);
-  let cNext = simd.alloc(B * H);
-  let hCur = simd.alloc(B * H);
-  let hNext = simd.alloc(B * H);
-  simd.view(cCur, B * H).fill(0);
-  simd.view(hCur, B * H).fill(0);
+  const hIn = simd.alloc(S);
+  const state: SimdLstmState = {
+    h: simd.alloc((T + 1) * S),
+    c: simd.alloc((T + 1) * S),
+    acts: simd.alloc(T * B * G),
+    tanhC: simd.alloc(T * S),
+    token: -1,
+  };
+  // Only h[0], c[0] and the rows each step writes are ever read.
+  simd.view(state.h, S).fill(0);
+  simd.view(state.c, S).fill(0);
   for (let t = 0; t < T; t++) {
     const rows = running[t] as number;
     if (rows === 0) break;
@@ -370,33 +407,38 @@ function forwardSimd(
       const xo = (rowOf[compact[(order[i] as number) * T + t] as number] as number) * G;
       preView.set(xW.subarray(xo, xo + G), i * G);
     }
-    let input = hCur;
+    let input = state.h + t * S;
     if (dropMask !== undefined) {
       const masked = simd.view(hIn, rows * H);
-      const state = simd.view(hCur, rows * H);
-      for (let k = 0; k < rows * H; k++) masked[k] = (state[k] as number) * (dropMask[k] as number);
+      const h = simd.view(input, rows * H);
+      for (let k = 0; k < rows * H; k++) masked[k] = (h[k] as number) * (dropMask[k] as number);
       input = hIn;
     }
     simd.gemm(input, u, pre, rows, H, G, H, 1, G, G, true);
-    simd.lstmForward(pre, bs, cCur, cNext, hNext, actsT, tcT, rows, H);
-    acts.set(simd.view(actsT, rows * G), t * B * G);
-    tanhC.set(simd.view(tcT, rows * H), t * B * H);
-    c.set(simd.view(cNext, rows * H), (t + 1) * B * H);
-    h.set(simd.view(hNext, rows * H), (t + 1) * B * H);
-    [cCur, cNext] = [cNext, cCur];
-    [hCur, hNext] = [hNext, hCur];
+    simd.lstmForward(
+      pre,
+      bs,
+      state.c + t * S,
+      state.c + (t + 1) * S,
+      state.h + (t + 1) * S,
+      state.acts + t * B * G,
+      state.tanhC + t * S,
+      rows,
+      H,
+    );
   }
+  return state;
 }
 
 /**
- * Backpropagation through time through our SIMD kernels: per step the rows' `acts`, `tanhC` and
- * entering `c` are copied in; the gate kernel gives `dz` and the next `dc`; `dz` is scatter-added
- * onto the gradient of the input-side rows it came from (`dValues`, rows as in `rowOf`), and
- * the gemms add `hᵀ·dz` to `dU` and give the next `dh = dz·Uᵀ`. `dh`, `dc`, `dU` and `dValues`
- * stay in the arena for the whole loop.
+ * Backpropagation through time through our SIMD kernels, on the state the forward left in the
+ * arena (copied back in if it was evicted): per step the gate kernel gives `dz` and the next
+ * `dc`; `dz` is scatter-added onto the gradient of the input-side rows it came from (`dValues`,
+ * rows as in `rowOf`), and the gemms add `h_inᵀ·dz` to `dU` and give the next `dh = dz·Uᵀ`.
  */
 function backwardSimd(
   simd: SimdKernels,
+  state: SimdLstmState,
   T: number,
   B: number,
   H: number,
@@ -407,30 +449,33 @@ function backwardSimd(
   compact: Int32Array,
   rowOf: Int32Array,
   valueRows: number,
-  acts: Float32Array,
-  tanhC: Float32Array,
-  c: Float32Array,
   UData: Float32Array,
   dropMask: Float32Array | undefined,
-  recurrentInput: (t: number, rows: number) => Float32Array,
   dhInitial: Float32Array,
   db: Float32Array,
 ): { dValues: Float32Array; dU: Float32Array } {
   const G = 4 * H;
-  simd.begin();
+  const S = B * H;
+  let { h, c, acts, tanhC } = state;
+  if (!simd.holds(state.token)) {
+    const saved = state.saved;
+    if (saved === undefined) throw new Error('the LSTM state was neither held nor saved');
+    simd.begin();
+    h = simd.put(saved.h);
+    c = simd.put(saved.c);
+    acts = simd.put(saved.acts);
+    tanhC = simd.put(saved.tanhC);
+  }
   const ut = simd.put(transposeJs(UData, H, G));
   const dh = simd.put(dhInitial);
-  const dc = simd.alloc(B * H);
+  const dc = simd.alloc(S);
   const dbOut = simd.alloc(G);
   const dU = simd.alloc(H * G);
   const dValues = simd.alloc(valueRows * G);
-  const actsT = simd.alloc(B * G);
-  const tcT = simd.alloc(B * H);
-  const cT = simd.alloc(B * H);
-  const hT = simd.alloc(B * H);
+  const hIn = simd.alloc(S);
   const dz = simd.alloc(B * G);
   const rowsOfStep = simd.alloc(B);
-  simd.view(dc, B * H).fill(0);
+  simd.view(dc, S).fill(0);
   simd.view(dbOut, G).fill(0);
   simd.view(dU, H * G).fill(0);
   simd.view(dValues, valueRows * G).fill(0);
@@ -446,16 +491,19 @@ function backwardSimd(
           dhView[i * H + j] = (dhView[i * H + j] as number) + (dyData[n * H + j] as number);
       }
     }
-    simd.view(actsT, rows * G).set(acts.subarray(t * B * G, t * B * G + rows * G));
-    simd.view(tcT, rows * H).set(tanhC.subarray(t * B * H, t * B * H + rows * H));
-    simd.view(cT, rows * H).set(c.subarray(t * B * H, t * B * H + rows * H));
-    simd.view(hT, rows * H).set(recurrentInput(t, rows).subarray(0, rows * H));
-    simd.lstmBackward(actsT, tcT, cT, dh, dc, dz, dbOut, rows, H);
+    simd.lstmBackward(acts + t * B * G, tanhC + t * S, c + t * S, dh, dc, dz, dbOut, rows, H);
     for (let i = 0; i < rows; i++)
       index[i] = rowOf[compact[(order[i] as number) * T + t] as number] as number;
     simd.addRows(dz, dValues, rowsOfStep, rows, G);
-    // dU += h_inᵀ·dz
-    simd.gemm(hT, dz, dU, H, rows, G, 1, H, G, G, true);
+    // dU += h_inᵀ·dz, with h_in the recurrent product's input (h ⊙ mask under recurrent dropout).
+    let input = h + t * S;
+    if (dropMask !== undefined) {
+      const masked = simd.view(hIn, rows * H);
+      const hView = simd.view(input, rows * H);
+      for (let k = 0; k < rows * H; k++) masked[k] = (hView[k] as number) * (dropMask[k] as number);
+      input = hIn;
+    }
+    simd.gemm(input, dz, dU, H, rows, G, 1, H, G, G, true);
     // dh_{t-1} = (dz·Uᵀ) ⊙ mask. Rows past their last step keep dh and dc: state carried.
     simd.gemm(dz, ut, dh, rows, G, H, G, 1, H, H, false);
     if (dropMask !== undefined) {
@@ -464,5 +512,7 @@ function backwardSimd(
     }
   }
   db.set(simd.view(dbOut, G));
-  return { dValues: simd.view(dValues, valueRows * G).slice(), dU: simd.view(dU, H * G).slice() };
+  const out = { dValues: simd.view(dValues, valueRows * G).slice(), dU: simd.view(dU, H * G).slice() };
+  simd.release(state.token);
+  return out;
 }

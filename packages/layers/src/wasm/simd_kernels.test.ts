@@ -203,6 +203,28 @@ describe('SIMD kernels', () => {
     expect(kernels.alloc(1)).toBe(4); // 16-byte aligned
   });
 
+  it('hold: begin() evicts the holder first, release() gives the hold up, a newer hold evicts the older', () => {
+    const kernels = simd as SimdKernels;
+    const evicted: string[] = [];
+    kernels.begin();
+    const at = kernels.put(Float32Array.from([1, 2, 3]));
+    const a = kernels.hold(() => evicted.push(`a saw ${Array.from(kernels.view(at, 3)).join(',')}`));
+    expect(kernels.holds(a)).toBe(true);
+    kernels.begin();
+    expect(evicted).toEqual(['a saw 1,2,3']); // evicted before the arena was reset
+    expect(kernels.holds(a)).toBe(false);
+    const b = kernels.hold(() => evicted.push('b'));
+    kernels.release(b);
+    kernels.begin();
+    expect(evicted).toEqual(['a saw 1,2,3']);
+    const c = kernels.hold(() => evicted.push('c'));
+    kernels.hold(() => evicted.push('d'));
+    expect(evicted).toEqual(['a saw 1,2,3', 'c']);
+    expect(kernels.holds(c)).toBe(false);
+    kernels.begin();
+    expect(evicted).toEqual(['a saw 1,2,3', 'c', 'd']);
+  });
+
   it('setSimdKernels switches the shared kernels off and on', () => {
     expect(setSimdKernels(false)).toBe(false);
     expect(simdKernels()).toBeUndefined();

@@ -101,10 +101,43 @@ export class SimdKernels {
     return new SimdKernels(instance.exports as unknown as KernelExports);
   }
 
-  /** Starts a run: the arena is empty again (earlier offsets and views are invalid). */
+  private holder: { token: number; evict: () => void } | undefined;
+  private holdCount = 0;
+
+  /**
+   * Starts a run: the arena is empty again (earlier offsets and views are invalid). A hold on
+   * the old contents (see {@link SimdKernels.hold}) is evicted first.
+   */
   begin(): void {
+    const holder = this.holder;
+    this.holder = undefined;
+    holder?.evict();
     this.top = 0;
     this.generation++;
+  }
+
+  /**
+   * Keeps the arena's current contents for later (a recurrent layer's state, from its forward
+   * pass to its backward pass): until the next {@link SimdKernels.begin}, whose first act is to
+   * call `evict` so that the holder can copy out what it still needs. Returns a token for
+   * {@link SimdKernels.holds} and {@link SimdKernels.release}. A newer hold evicts an older one.
+   */
+  hold(evict: () => void): number {
+    const previous = this.holder;
+    const token = ++this.holdCount;
+    this.holder = { token, evict };
+    previous?.evict();
+    return token;
+  }
+
+  /** Whether the contents held under `token` are still in the arena (not evicted). */
+  holds(token: number): boolean {
+    return this.holder?.token === token;
+  }
+
+  /** Gives up the hold `token` without evicting (its contents are no longer needed). */
+  release(token: number): void {
+    if (this.holder?.token === token) this.holder = undefined;
   }
 
   /** Reserves `floats` floats (16-byte aligned) and returns their offset, in floats. */

@@ -1,0 +1,73 @@
+import * as tf from '@tensorflow/tfjs-core';
+// Registers tfjs' autodiff gradients for the sum/mul/add around the layers.
+import '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { lstm } from './lstm.js';
+import { setup } from './test-utils/recurrent_harness.js';
+import { maxAbsDiff, randomArray, useBackend } from './test-utils/tf_test_setup.js';
+import { simdKernels } from './wasm/simd_kernels.js';
+
+/*
+ * The SIMD LSTM keeps its state in the kernels' arena from its forward to its backward pass.
+ * Another op that uses the kernels in between evicts it (copies it out), and the backward then
+ * reads the copy: both ways must give the same gradients.
+ */
+describe('the SIMD LSTM state between forward and backward', () => {
+  let available = false;
+  beforeAll(async () => {
+    available = (await useBackend('wasm')) && simdKernels() !== undefined;
+  });
+
+  it.each([false, true])(
+    'gives the same gradients whether held or evicted (recurrent dropout: %s)',
+    (dropout) => {
+      if (!available) return;
+      const c = { name: 'mixed', E: 5, H: 12, lengths: [6, 3, 0, 4, 6, 1], maxLen: 6 };
+      const a = setup(c, 3, 4, (H) => [4 * H]);
+      const b = setup(c, 4, 4, (H) => [4 * H]);
+      const R = tf.tensor2d(randomArray(a.B * c.H, 5, 1), [a.B, c.H]);
+      const options = dropout ? { recurrentDropoutMask: a.drop } : {};
+      const loss = (s: typeof a, x: tf.Tensor, W: tf.Tensor, U: tf.Tensor, bias: tf.Tensor): tf.Scalar =>
+        tf.sum(
+          tf.mul(
+            lstm(x as tf.Tensor2D, W as tf.Tensor2D, U as tf.Tensor2D, bias as tf.Tensor1D, s.seq, {
+              ...options,
+              path: 'js',
+            }),
+            R,
+          ),
+        );
+      const ta = a.tensors();
+      const tb = b.tensors();
+      const gradsOf = (withSecond: boolean): Float32Array[] => {
+        const g = tf.grads((x: tf.Tensor, W: tf.Tensor, U: tf.Tensor, bias: tf.Tensor) => {
+          const first = loss(a, x, W, U, bias);
+          // A second LSTM forward after the first one's: it takes the arena, evicting the first's state.
+          return withSecond ? tf.add(first, loss(b, tb.x, tb.W, tb.U, tb.b)) : first;
+        })([ta.x, ta.W, ta.U, ta.b]);
+        const out = g.map((t) => t.dataSync() as Float32Array);
+        tf.dispose(g);
+        return out;
+      };
+      // Count the evictions: none when alone; with the second, the first LSTM's state is evicted by
+      // the second's forward (and the second's, if the first's backward runs before it).
+      const kernels = simdKernels() as NonNullable<ReturnType<typeof simdKernels>>;
+      const hold = kernels.hold.bind(kernels);
+      let evictions = 0;
+      const spy = vi.spyOn(kernels, 'hold').mockImplementation((evict) =>
+        hold(() => {
+          evictions++;
+          evict();
+        }),
+      );
+      const held = gradsOf(false);
+      expect(evictions).toBe(0);
+      const evicted = gradsOf(true);
+      expect(evictions).toBeGreaterThanOrEqual(1);
+      spy.mockRestore();
+      held.forEach((g, i) => expect(maxAbsDiff(g, evicted[i] as Float32Array), `gradient ${i}`).toBe(0));
+      tf.dispose([R, ta.x, ta.W, ta.U, ta.b, tb.x, tb.W, tb.U, tb.b]);
+    },
+  );
+});
