@@ -20,6 +20,7 @@ ${lstmForward()}
 ${lstmBackward()}
 ${adam()}
 ${addRows()}
+${gruKernels()}
 )
 `;
 }
@@ -428,6 +429,227 @@ function addRows() {
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $r)))
   )`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// GRU gate math (Keras gate order z, r, h; one step, rows × H units). Row pointers advance by a
+// multiple of H floats per row: 3 for the [rows × 3H] arrays (pre-activations, gates, their
+// gradients), 1 for the [rows × H] ones.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A row kernel: `params` are i32 byte offsets; `rowPtrs` maps a local pointer to [param, width in
+ * units of H]; `body(o, g, set, at)` is one lane's instructions (g: local.get of a lane local, set:
+ * local.set of one, at(ptr, k): the address of gate block k of that row pointer).
+ */
+function rowKernel(name, params, rowPtrs, laneLocals, body) {
+  const locals = laneLocals.flatMap((n) => [`(local $${n}v v128)`, `(local $${n}s f32)`]).join(' ');
+  const ptrLocals = rowPtrs.map(([ptr]) => `(local $${ptr} i32)`).join(' ');
+  const setPtrs = rowPtrs
+    .map(
+      ([ptr, param, width]) =>
+        `(local.set $${ptr} (i32.add (local.get $${param}) (i32.mul (local.get $i) (i32.mul (local.get $H4) (i32.const ${width})))))`,
+    )
+    .join('\n      ');
+  const lane = (o, L) => {
+    const g = (n) => `(local.get $${L(n)})`;
+    const set = (n, x) => `(local.set $${L(n)} ${x})`;
+    const addr = (ptr, k = 0) => at(ptr, k === 0 ? null : `(i32.mul (local.get $H4) (i32.const ${k}))`);
+    return rename(body(o, g, set, addr, L), L);
+  };
+  return `  (func (export "${name}") ${params.map((n) => `(param $${n} i32)`).join(' ')} (param $rows i32) (param $H i32)
+    (local $i i32) (local $jb i32) (local $H4 i32) ${ptrLocals}
+    ${locals}
+    (local.set $H4 (i32.shl (local.get $H) (i32.const 2)))
+    (block $rdone (loop $r
+      (br_if $rdone (i32.ge_s (local.get $i) (local.get $rows)))
+      ${setPtrs}
+      (local.set $jb (i32.const 0))
+        ${unitLoops(lane, (vector) => (n) => `${n}${vector ? 'v' : 's'}`)}
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $r)))
+  )`;
+}
+
+const TANH_LOCALS = ['tx', 'tx2', 'tp', 'tq'];
+
+function gruKernels() {
+  // gru_zr(pre, bias, hin, acts, aux): z = σ(pre_z + b_z), r = σ(pre_r + b_r); aux = r·hin.
+  const zr = rowKernel(
+    'gru_zr',
+    ['pre', 'bias', 'hin', 'acts', 'aux'],
+    [
+      ['pp', 'pre', 3],
+      ['ph', 'hin', 1],
+      ['pa', 'acts', 3],
+      ['px', 'aux', 1],
+    ],
+    ['z', 'r', ...TANH_LOCALS],
+    (o, g, set, addr, L) =>
+      [
+        sigmoidInto(o, L('z'), o.add(o.load(addr('pp')), o.load(at('bias')))),
+        sigmoidInto(o, L('r'), o.add(o.load(addr('pp', 1)), o.load(at('bias', '(local.get $H4)')))),
+        o.store(addr('pa'), g('z')),
+        o.store(addr('pa', 1), g('r')),
+        o.store(addr('px'), o.mul(g('r'), o.load(addr('ph')))),
+      ].join('\n          '),
+  );
+  // gru_h(pre, bias, hprev, acts, hnext): hh = tanh(pre_h + b_h); h = hh + z·(hprev − hh).
+  const hk = rowKernel(
+    'gru_h',
+    ['pre', 'bias', 'hprev', 'acts', 'hnext'],
+    [
+      ['pp', 'pre', 3],
+      ['pv', 'hprev', 1],
+      ['pa', 'acts', 3],
+      ['pn', 'hnext', 1],
+    ],
+    ['hh', ...TANH_LOCALS],
+    (o, g, set, addr, L) =>
+      [
+        tanhInto(
+          o,
+          L('hh'),
+          o.add(o.load(addr('pp', 2)), o.load(at('bias', '(i32.mul (local.get $H4) (i32.const 2))'))),
+        ),
+        o.store(addr('pa', 2), g('hh')),
+        o.store(addr('pn'), o.add(g('hh'), o.mul(o.load(addr('pa')), o.sub(o.load(addr('pv')), g('hh'))))),
+      ].join('\n          '),
+  );
+  // gru_reset_after(pre, rec, bias, hprev, acts, aux, hnext): with rb = bias[3H..6H):
+  // z = σ(pre_z + b_z + rec_z + rb_z), r = σ(… r), aux = rec_h + rb_h,
+  // hh = tanh(pre_h + b_h + r·aux), h = hh + z·(hprev − hh).
+  const bAt = (k) => at('bias', k === 0 ? null : `(i32.mul (local.get $H4) (i32.const ${k}))`);
+  const ra = rowKernel(
+    'gru_reset_after',
+    ['pre', 'rec', 'bias', 'hprev', 'acts', 'aux', 'hnext'],
+    [
+      ['pp', 'pre', 3],
+      ['pr', 'rec', 3],
+      ['pv', 'hprev', 1],
+      ['pa', 'acts', 3],
+      ['px', 'aux', 1],
+      ['pn', 'hnext', 1],
+    ],
+    ['z', 'r', 'a', 'hh', ...TANH_LOCALS],
+    (o, g, set, addr, L) =>
+      [
+        sigmoidInto(
+          o,
+          L('z'),
+          o.add(o.add(o.load(addr('pp')), o.load(bAt(0))), o.add(o.load(addr('pr')), o.load(bAt(3)))),
+        ),
+        sigmoidInto(
+          o,
+          L('r'),
+          o.add(o.add(o.load(addr('pp', 1)), o.load(bAt(1))), o.add(o.load(addr('pr', 1)), o.load(bAt(4)))),
+        ),
+        set('a', o.add(o.load(addr('pr', 2)), o.load(bAt(5)))),
+        tanhInto(o, L('hh'), o.add(o.add(o.load(addr('pp', 2)), o.load(bAt(2))), o.mul(g('r'), g('a')))),
+        o.store(addr('pa'), g('z')),
+        o.store(addr('pa', 1), g('r')),
+        o.store(addr('pa', 2), g('hh')),
+        o.store(addr('px'), g('a')),
+        o.store(addr('pn'), o.add(g('hh'), o.mul(g('z'), o.sub(o.load(addr('pv')), g('hh'))))),
+      ].join('\n          '),
+  );
+  const one = (o) => o.c('1');
+  // gru_back_a(acts, hprev, dh, dzx, db): dz = dh·(hprev − hh)·z(1−z), dah = dh·(1−z)(1−hh²):
+  // dzx_z = dz, dzx_h = dah; dh ← dh·z; db_z += dz, db_h += dah.
+  const backA = rowKernel(
+    'gru_back_a',
+    ['acts', 'hprev', 'dh', 'dzx', 'db'],
+    [
+      ['pa', 'acts', 3],
+      ['pv', 'hprev', 1],
+      ['pd', 'dh', 1],
+      ['pz', 'dzx', 3],
+    ],
+    ['z', 'hh', 'd', 'dz', 'dah'],
+    (o, g, set, addr) =>
+      [
+        set('z', o.load(addr('pa'))),
+        set('hh', o.load(addr('pa', 2))),
+        set('d', o.load(addr('pd'))),
+        set(
+          'dz',
+          o.mul(o.mul(g('d'), o.sub(o.load(addr('pv')), g('hh'))), o.mul(g('z'), o.sub(one(o), g('z')))),
+        ),
+        set('dah', o.mul(o.mul(g('d'), o.sub(one(o), g('z'))), o.sub(one(o), o.mul(g('hh'), g('hh'))))),
+        o.store(addr('pz'), g('dz')),
+        o.store(addr('pz', 2), g('dah')),
+        o.store(addr('pd'), o.mul(g('d'), g('z'))),
+        o.store(bAt(0).replace('$bias', '$db'), o.add(o.load(bAt(0).replace('$bias', '$db')), g('dz'))),
+        o.store(bAt(2).replace('$bias', '$db'), o.add(o.load(bAt(2).replace('$bias', '$db')), g('dah'))),
+      ].join('\n          '),
+  );
+  // gru_back_b(acts, hin, drh, dzx, db): with drh = d(r·hin): dr = drh·hin·r(1−r): dzx_r = dr,
+  // db_r += dr; drh ← drh·r (the gradient reaching hin through r·hin).
+  const backB = rowKernel(
+    'gru_back_b',
+    ['acts', 'hin', 'drh', 'dzx', 'db'],
+    [
+      ['pa', 'acts', 3],
+      ['ph', 'hin', 1],
+      ['pd', 'drh', 1],
+      ['pz', 'dzx', 3],
+    ],
+    ['r', 'd', 'dr'],
+    (o, g, set, addr) =>
+      [
+        set('r', o.load(addr('pa', 1))),
+        set('d', o.load(addr('pd'))),
+        set('dr', o.mul(o.mul(g('d'), o.load(addr('ph'))), o.mul(g('r'), o.sub(one(o), g('r'))))),
+        o.store(addr('pz', 1), g('dr')),
+        o.store(bAt(1).replace('$bias', '$db'), o.add(o.load(bAt(1).replace('$bias', '$db')), g('dr'))),
+        o.store(addr('pd'), o.mul(g('d'), g('r'))),
+      ].join('\n          '),
+  );
+  // gru_back_reset_after(acts, aux, hprev, dh, dzx, drec, db): dz, dah as in gru_back_a;
+  // dr = dah·aux·r(1−r); dzx = [dz, dr, dah]; drec = [dz, dr, dah·r]; dh ← dh·z;
+  // db[0..3H) += dzx, db[3H..6H) += drec.
+  const backRa = rowKernel(
+    'gru_back_reset_after',
+    ['acts', 'aux', 'hprev', 'dh', 'dzx', 'drec', 'db'],
+    [
+      ['pa', 'acts', 3],
+      ['px', 'aux', 1],
+      ['pv', 'hprev', 1],
+      ['pd', 'dh', 1],
+      ['pz', 'dzx', 3],
+      ['pr', 'drec', 3],
+    ],
+    ['z', 'r', 'hh', 'd', 'dz', 'dah', 'dr'],
+    (o, g, set, addr) => {
+      const dbAt = (k) => bAt(k).replace('$bias', '$db');
+      return [
+        set('z', o.load(addr('pa'))),
+        set('r', o.load(addr('pa', 1))),
+        set('hh', o.load(addr('pa', 2))),
+        set('d', o.load(addr('pd'))),
+        set(
+          'dz',
+          o.mul(o.mul(g('d'), o.sub(o.load(addr('pv')), g('hh'))), o.mul(g('z'), o.sub(one(o), g('z')))),
+        ),
+        set('dah', o.mul(o.mul(g('d'), o.sub(one(o), g('z'))), o.sub(one(o), o.mul(g('hh'), g('hh'))))),
+        set('dr', o.mul(o.mul(g('dah'), o.load(addr('px'))), o.mul(g('r'), o.sub(one(o), g('r'))))),
+        o.store(addr('pz'), g('dz')),
+        o.store(addr('pz', 1), g('dr')),
+        o.store(addr('pz', 2), g('dah')),
+        o.store(addr('pr'), g('dz')),
+        o.store(addr('pr', 1), g('dr')),
+        o.store(addr('pr', 2), o.mul(g('dah'), g('r'))),
+        o.store(addr('pd'), o.mul(g('d'), g('z'))),
+        o.store(dbAt(0), o.add(o.load(dbAt(0)), g('dz'))),
+        o.store(dbAt(1), o.add(o.load(dbAt(1)), g('dr'))),
+        o.store(dbAt(2), o.add(o.load(dbAt(2)), g('dah'))),
+        o.store(dbAt(3), o.add(o.load(dbAt(3)), g('dz'))),
+        o.store(dbAt(4), o.add(o.load(dbAt(4)), g('dr'))),
+        o.store(dbAt(5), o.add(o.load(dbAt(5)), o.mul(g('dah'), g('r')))),
+      ].join('\n          ');
+    },
+  );
+  return [zr, hk, ra, backA, backB, backRa].join('\n');
 }
 
 export async function compileKernels() {

@@ -13,9 +13,11 @@ import {
   tanhJs,
   weightGradient,
 } from './recurrence_js.js';
+import { gruSimd } from './gru_simd.js';
 import type { RecurrentRunOptions } from './recurrent_options.js';
 import { gatherSequenceOutputs, reorderRows } from './recurrent_options.js';
 import type { SequenceShape } from './sequence_shape.js';
+import { simdKernels } from './wasm/simd_kernels.js';
 
 /**
  * The GRU for backends where reading tensors back is cheap (`cpu`, `wasm`): the input
@@ -39,12 +41,8 @@ export function gruJs(
   const H = U.shape[0];
   const G = 3 * H;
   const N = B * T;
-  const { order, running, valid, compact, M, onCpu, dropMask } = planRecurrentRun(
-    lengths,
-    T,
-    H,
-    options.recurrentDropoutMask,
-  );
+  const plan = planRecurrentRun(lengths, T, H, options.recurrentDropoutMask);
+  const { order, running, valid, compact, M, onCpu, dropMask } = plan;
   const { returnSequences } = options;
 
   return customOp([x, W, U, b] as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor], ([x, W, U, b]) => {
@@ -54,6 +52,20 @@ export function gruJs(
     const xW = M === 0 ? new Float32Array(0) : inputProjection(tf.tensor2d(xData, [M, E]), xData, W, onCpu);
     const bias = b.dataSync() as Float32Array; // [3H], or [2, 3H] with resetAfter
     const UData = U.dataSync() as Float32Array;
+    const simd = simdKernels();
+    if (simd !== undefined)
+      return gruSimd(
+        simd,
+        { xW, gradients: (dZx) => inputSideGradients(dZx, xData, WKept(), valid, N, onCpu) },
+        UData,
+        bias,
+        b.shape,
+        plan,
+        sequences,
+        returnSequences,
+        H,
+        resetAfter,
+      );
     // resetAfter: one product h·U. Otherwise h·U_zr for the gates, then (r ⊙ h)·U_h.
     const Ufull = new StepMatrix(UData, H, G);
     const Uzr = new StepMatrix(columns(UData, H, G, 0, 2 * H), H, 2 * H);

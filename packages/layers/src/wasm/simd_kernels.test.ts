@@ -188,6 +188,133 @@ describe('SIMD kernels', () => {
     );
   });
 
+  it.each([
+    [1, 1],
+    [3, 5],
+    [4, 8],
+    [2, 13],
+  ])('the GRU gate kernels equal the float64 formulas (%i rows × %i units)', (rows, H) => {
+    const kernels = simd as SimdKernels;
+    const gru = kernels.gru;
+    const G = 3 * H;
+    const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+    kernels.begin();
+    const data = {
+      pre: values(rows * G, 21).map((v) => v * 3),
+      rec: values(rows * G, 22).map((v) => v * 2),
+      bias: values(2 * G, 23),
+      hin: values(rows * H, 24),
+      hprev: values(rows * H, 25),
+      dh: values(rows * H, 26),
+      drh: values(rows * H, 27),
+    };
+    const at = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, kernels.put(v)])) as Record<
+      keyof typeof data,
+      number
+    >;
+    const [acts, aux, hnext, dzx, drec] = [G, H, H, G, G].map((w) => kernels.alloc(rows * w)) as number[];
+    const db = kernels.put(new Float32Array(2 * G));
+    const read = (offset: number, width: number, r: number, k: number, j: number): number =>
+      kernels.view(offset as number, rows * width)[r * width + k * H + j] as number;
+    const d = (name: keyof typeof data, width: number, r: number, k: number, j: number): number =>
+      data[name][r * width + k * H + j] as number;
+    let worst = 0;
+    const check = (have: number, want: number): void => void (worst = Math.max(worst, Math.abs(have - want)));
+    // Without reset-after: z, r, aux = r·hin, then h̃ and the new state.
+    gru.zr(at.pre, at.bias, at.hin, acts as number, aux as number, rows, H);
+    gru.h(at.pre, at.bias, at.hprev, acts as number, hnext as number, rows, H);
+    const dbWant = new Float64Array(2 * G);
+    for (let r = 0; r < rows; r++)
+      for (let j = 0; j < H; j++) {
+        const z = sigmoid(d('pre', G, r, 0, j) + (data.bias[j] as number));
+        const rg = sigmoid(d('pre', G, r, 1, j) + (data.bias[H + j] as number));
+        const hh = Math.tanh(d('pre', G, r, 2, j) + (data.bias[2 * H + j] as number));
+        check(read(acts as number, G, r, 0, j), z);
+        check(read(acts as number, G, r, 1, j), rg);
+        check(read(acts as number, G, r, 2, j), hh);
+        check(read(aux as number, H, r, 0, j), rg * d('hin', H, r, 0, j));
+        check(read(hnext as number, H, r, 0, j), hh + z * (d('hprev', H, r, 0, j) - hh));
+      }
+    // Its backward, from the gates just computed.
+    const gates = kernels.view(acts as number, rows * G).slice();
+    gru.backA(acts as number, at.hprev, at.dh, dzx as number, db, rows, H);
+    gru.backB(acts as number, at.hin, at.drh, dzx as number, db, rows, H);
+    for (let r = 0; r < rows; r++)
+      for (let j = 0; j < H; j++) {
+        const [z, rg, hh] = [0, 1, 2].map((k) => gates[r * G + k * H + j] as number) as [
+          number,
+          number,
+          number,
+        ];
+        const dhj = d('dh', H, r, 0, j);
+        const dz = dhj * (d('hprev', H, r, 0, j) - hh) * z * (1 - z);
+        const dah = dhj * (1 - z) * (1 - hh * hh);
+        const dr = d('drh', H, r, 0, j) * d('hin', H, r, 0, j) * rg * (1 - rg);
+        check(read(dzx as number, G, r, 0, j), dz);
+        check(read(dzx as number, G, r, 1, j), dr);
+        check(read(dzx as number, G, r, 2, j), dah);
+        check(read(at.dh, H, r, 0, j), dhj * z);
+        check(read(at.drh, H, r, 0, j), d('drh', H, r, 0, j) * rg);
+        dbWant[j] = (dbWant[j] as number) + dz;
+        dbWant[H + j] = (dbWant[H + j] as number) + dr;
+        dbWant[2 * H + j] = (dbWant[2 * H + j] as number) + dah;
+      }
+    // Reset-after, forward and backward (bias [2 × 3H]: b, then the recurrent bias).
+    const dhBefore = kernels.view(at.dh, rows * H).slice();
+    gru.resetAfter(
+      at.pre,
+      at.rec,
+      at.bias,
+      at.hprev,
+      acts as number,
+      aux as number,
+      hnext as number,
+      rows,
+      H,
+    );
+    gru.backResetAfter(
+      acts as number,
+      aux as number,
+      at.hprev,
+      at.dh,
+      dzx as number,
+      drec as number,
+      db,
+      rows,
+      H,
+    );
+    for (let r = 0; r < rows; r++)
+      for (let j = 0; j < H; j++) {
+        const pre = (k: number): number =>
+          d('pre', G, r, k, j) +
+          (data.bias[k * H + j] as number) +
+          (k < 2 ? d('rec', G, r, k, j) + (data.bias[G + k * H + j] as number) : 0);
+        const z = sigmoid(pre(0));
+        const rg = sigmoid(pre(1));
+        const a = d('rec', G, r, 2, j) + (data.bias[G + 2 * H + j] as number);
+        const hh = Math.tanh(pre(2) + rg * a);
+        check(read(aux as number, H, r, 0, j), a);
+        check(read(hnext as number, H, r, 0, j), hh + z * (d('hprev', H, r, 0, j) - hh));
+        const dhj = dhBefore[r * H + j] as number;
+        const dz = dhj * (d('hprev', H, r, 0, j) - hh) * z * (1 - z);
+        const dah = dhj * (1 - z) * (1 - hh * hh);
+        const dr = dah * a * rg * (1 - rg);
+        [dz, dr, dah].forEach((w, k) => {
+          check(read(dzx as number, G, r, k, j), w);
+          dbWant[k * H + j] = (dbWant[k * H + j] as number) + w;
+        });
+        [dz, dr, dah * rg].forEach((w, k) => {
+          check(read(drec as number, G, r, k, j), w);
+          dbWant[G + k * H + j] = (dbWant[G + k * H + j] as number) + w;
+        });
+        check(read(at.dh, H, r, 0, j), dhj * z);
+      }
+    const dbGot = kernels.view(db, 2 * G);
+    for (let k = 0; k < 2 * G; k++) check((dbGot[k] as number) / rows, (dbWant[k] as number) / rows);
+    // Gates from the float32 rational tanh (< 3e-7); gradients then reuse them.
+    expect(worst).toBeLessThan(2e-6);
+  });
+
   it('keeps its data when the arena grows, and begin() starts a new generation', () => {
     const kernels = simd as SimdKernels;
     kernels.begin();

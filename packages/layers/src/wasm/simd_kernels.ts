@@ -55,6 +55,64 @@ interface KernelExports {
     epsilon: number,
   ) => void;
   add_rows: (src: number, dst: number, index: number, rows: number, width: number) => void;
+  gru_zr: (
+    pre: number,
+    bias: number,
+    hin: number,
+    acts: number,
+    aux: number,
+    rows: number,
+    H: number,
+  ) => void;
+  gru_h: (
+    pre: number,
+    bias: number,
+    hprev: number,
+    acts: number,
+    hnext: number,
+    rows: number,
+    H: number,
+  ) => void;
+  gru_reset_after: (
+    pre: number,
+    rec: number,
+    bias: number,
+    hprev: number,
+    acts: number,
+    aux: number,
+    hnext: number,
+    rows: number,
+    H: number,
+  ) => void;
+  gru_back_a: (
+    acts: number,
+    hprev: number,
+    dh: number,
+    dzx: number,
+    db: number,
+    rows: number,
+    H: number,
+  ) => void;
+  gru_back_b: (
+    acts: number,
+    hin: number,
+    drh: number,
+    dzx: number,
+    db: number,
+    rows: number,
+    H: number,
+  ) => void;
+  gru_back_reset_after: (
+    acts: number,
+    aux: number,
+    hprev: number,
+    dh: number,
+    dzx: number,
+    drec: number,
+    db: number,
+    rows: number,
+    H: number,
+  ) => void;
 }
 
 /** 64 KiB. */
@@ -251,6 +309,27 @@ export class SimdKernels {
     this.exports.lstm_backward(acts * 4, tanhC * 4, cPrev * 4, dh * 4, dc * 4, dz * 4, db * 4, rows, H);
   }
 
+  /** The GRU gate kernels on this arena. */
+  get gru(): GruKernels {
+    const x = this.exports;
+    const b = (n: number): number => n * 4;
+    return (this.gruKernels ??= {
+      zr: (pre, bias, hin, acts, aux, rows, H) => x.gru_zr(b(pre), b(bias), b(hin), b(acts), b(aux), rows, H),
+      h: (pre, bias, hprev, acts, hnext, rows, H) =>
+        x.gru_h(b(pre), b(bias), b(hprev), b(acts), b(hnext), rows, H),
+      resetAfter: (pre, rec, bias, hprev, acts, aux, hnext, rows, H) =>
+        x.gru_reset_after(b(pre), b(rec), b(bias), b(hprev), b(acts), b(aux), b(hnext), rows, H),
+      backA: (acts, hprev, dh, dzx, db, rows, H) =>
+        x.gru_back_a(b(acts), b(hprev), b(dh), b(dzx), b(db), rows, H),
+      backB: (acts, hin, drh, dzx, db, rows, H) =>
+        x.gru_back_b(b(acts), b(hin), b(drh), b(dzx), b(db), rows, H),
+      backResetAfter: (acts, aux, hprev, dh, dzx, drec, db, rows, H) =>
+        x.gru_back_reset_after(b(acts), b(aux), b(hprev), b(dh), b(dzx), b(drec), b(db), rows, H),
+    });
+  }
+
+  private gruKernels: GruKernels | undefined;
+
   /**
    * One Adam update of `n` float32 weights in place (offsets in floats), in the order of tfjs'
    * `AdamOptimizer`: `g' = scale·g`, `m = β1·m + (1 − β1)·g'`, `v = β2·v + (1 − β2)·g'²`,
@@ -287,6 +366,47 @@ export class SimdKernels {
       epsilon,
     );
   }
+}
+
+/**
+ * The GRU's gate kernels (Keras gate order z, r, h; arguments are offsets in floats into the
+ * same arena, `rows` rows of `H` units; `[rows × 3H]` arrays have rows of 3H floats). See
+ * `scripts/build-wasm.mjs` for the formulas; `gru_simd.ts` for their use.
+ * @internal
+ */
+export interface GruKernels {
+  /** z, r = σ(pre + b) into acts; aux = r ⊙ hin. */
+  zr(pre: number, bias: number, hin: number, acts: number, aux: number, rows: number, H: number): void;
+  /** hh = tanh(pre_h + b_h) into acts; hnext = hh + z·(hprev − hh). */
+  h(pre: number, bias: number, hprev: number, acts: number, hnext: number, rows: number, H: number): void;
+  /** The whole reset-after step from pre = x·W and rec = h_in·U (bias `[2 × 3H]`). */
+  resetAfter(
+    pre: number,
+    rec: number,
+    bias: number,
+    hprev: number,
+    acts: number,
+    aux: number,
+    hnext: number,
+    rows: number,
+    H: number,
+  ): void;
+  /** dz, dah into dzx (z, h blocks), db; dh ← dh·z. */
+  backA(acts: number, hprev: number, dh: number, dzx: number, db: number, rows: number, H: number): void;
+  /** From drh = d(r ⊙ hin): dr into dzx (r block), db; drh ← drh·r. */
+  backB(acts: number, hin: number, drh: number, dzx: number, db: number, rows: number, H: number): void;
+  /** The reset-after step back: dzx, drec (the recurrent product's gradient), db `[2 × 3H]`; dh ← dh·z. */
+  backResetAfter(
+    acts: number,
+    aux: number,
+    hprev: number,
+    dh: number,
+    dzx: number,
+    drec: number,
+    db: number,
+    rows: number,
+    H: number,
+  ): void;
 }
 
 /** The compiled module: null before the first use, undefined where it cannot be compiled. */

@@ -3,17 +3,40 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { gru } from './gru.js';
 import { lstm } from './lstm.js';
+import type { RecurrentOptions } from './recurrent_options.js';
+import type { SequenceShape } from './sequence_shape.js';
 import { setup } from './test-utils/recurrent_harness.js';
 import { maxAbsDiff, randomArray, useBackend } from './test-utils/tf_test_setup.js';
 import { simdKernels } from './wasm/simd_kernels.js';
 
+type Layer = (
+  x: tf.Tensor2D,
+  W: tf.Tensor2D,
+  U: tf.Tensor2D,
+  b: tf.Tensor,
+  seq: SequenceShape,
+  options: RecurrentOptions,
+) => tf.Tensor2D;
+
+const LAYERS: [string, number, (H: number) => number[], Layer][] = [
+  ['LSTM', 4, (H) => [4 * H], (x, W, U, b, seq, o) => lstm(x, W, U, b as tf.Tensor1D, seq, o)],
+  ['GRU', 3, (H) => [3 * H], (x, W, U, b, seq, o) => gru(x, W, U, b, seq, o)],
+  [
+    'GRU (reset after)',
+    3,
+    (H) => [2, 3 * H],
+    (x, W, U, b, seq, o) => gru(x, W, U, b, seq, { ...o, resetAfter: true }),
+  ],
+];
+
 /*
- * The SIMD LSTM keeps its state in the kernels' arena from its forward to its backward pass.
+ * The SIMD LSTM and GRU keep their state in the kernels' arena from its forward to its backward pass.
  * Another op that uses the kernels in between evicts it (copies it out), and the backward then
  * reads the copy: both ways must give the same gradients.
  */
-describe('the SIMD LSTM state between forward and backward', () => {
+describe.each(LAYERS)('the SIMD %s state between forward and backward', (_, gates, bShape, layer) => {
   let available = false;
   beforeAll(async () => {
     available = (await useBackend('wasm')) && simdKernels() !== undefined;
@@ -24,14 +47,14 @@ describe('the SIMD LSTM state between forward and backward', () => {
     (dropout) => {
       if (!available) return;
       const c = { name: 'mixed', E: 5, H: 12, lengths: [6, 3, 0, 4, 6, 1], maxLen: 6 };
-      const a = setup(c, 3, 4, (H) => [4 * H]);
-      const b = setup(c, 4, 4, (H) => [4 * H]);
+      const a = setup(c, 3, gates, bShape);
+      const b = setup(c, 4, gates, bShape);
       const R = tf.tensor2d(randomArray(a.B * c.H, 5, 1), [a.B, c.H]);
       const options = dropout ? { recurrentDropoutMask: a.drop } : {};
       const loss = (s: typeof a, x: tf.Tensor, W: tf.Tensor, U: tf.Tensor, bias: tf.Tensor): tf.Scalar =>
         tf.sum(
           tf.mul(
-            lstm(x as tf.Tensor2D, W as tf.Tensor2D, U as tf.Tensor2D, bias as tf.Tensor1D, s.seq, {
+            layer(x as tf.Tensor2D, W as tf.Tensor2D, U as tf.Tensor2D, bias, s.seq, {
               ...options,
               path: 'js',
             }),
@@ -43,14 +66,14 @@ describe('the SIMD LSTM state between forward and backward', () => {
       const gradsOf = (withSecond: boolean): Float32Array[] => {
         const g = tf.grads((x: tf.Tensor, W: tf.Tensor, U: tf.Tensor, bias: tf.Tensor) => {
           const first = loss(a, x, W, U, bias);
-          // A second LSTM forward after the first one's: it takes the arena, evicting the first's state.
+          // A second forward after the first one's: it takes the arena, evicting the first's state.
           return withSecond ? tf.add(first, loss(b, tb.x, tb.W, tb.U, tb.b)) : first;
         })([ta.x, ta.W, ta.U, ta.b]);
         const out = g.map((t) => t.dataSync() as Float32Array);
         tf.dispose(g);
         return out;
       };
-      // Count the evictions: none when alone; with the second, the first LSTM's state is evicted by
+      // Count the evictions: none when alone; with the second, the first layer's state is evicted by
       // the second's forward (and the second's, if the first's backward runs before it).
       const kernels = simdKernels() as NonNullable<ReturnType<typeof simdKernels>>;
       const hold = kernels.hold.bind(kernels);
