@@ -49,6 +49,22 @@ export default defineConfig({
           env: { CHARRNN_SIMD: '0' },
         },
       },
+      // ...and with relaxed SIMD (fused multiply-add), which Node 20 has only behind a flag.
+      {
+        extends: true as const,
+        test: {
+          name: 'layers-relaxed-simd',
+          root: `${root}packages/layers`,
+          include: [
+            'src/lstm.test.ts',
+            'src/gru.test.ts',
+            'src/simd_state.test.ts',
+            'src/classifier_cells.test.ts',
+            'src/wasm/*.test.ts',
+          ],
+          execArgv: ['--experimental-wasm-relaxed-simd'],
+        },
+      },
       {
         extends: true as const,
         test: {

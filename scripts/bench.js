@@ -3,8 +3,11 @@
 // tfjs-layers, on wasm and cpu in one run. Needs the packages built (`pnpm build`).
 // Data: ../shared/datasets/names-split/train.tsv (or CHARRNN_SPLIT_DIR), else the embedded corpus.
 // Writes bench-results/bench.json. Env: BENCH_BACKENDS=wasm,cpu  BENCH_STEPS=<our batches>
-// BENCH_OURS_ONLY=1 (skip the tfjs-layers reference, for profiling).
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+// BENCH_OURS_ONLY=1 (skip the tfjs-layers reference, for profiling). Where relaxed SIMD is off by
+// default (Node 20), "ours" is measured again in a child process with --experimental-wasm-relaxed-simd
+// (what Node 22+ and Chrome 114+ run by default); BENCH_RELAXED=0 skips that.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +29,7 @@ const { Rng } = await pkg('core');
 const { Tokenizer } = await pkg('tokenizer');
 const { collate, defaultCorpus, encodeExamples, shuffleSampler } = await pkg('data');
 const { loadCorpus } = await pkg('data', 'node.js');
-const { CharClassifier, setSimdKernels } = await pkg('layers');
+const { CharClassifier, setSimdKernels, simdKernelVariant } = await pkg('layers');
 const { predict, train } = await pkg('trainer');
 
 tf.env().set('PROD', true);
@@ -192,6 +195,7 @@ for (const backend of backends) {
       : await theirs(backend, backend === 'cpu' ? 3 : 10);
   const row = {
     backend,
+    kernels: simdKernelVariant(),
     ours_train_names_per_s: Math.round(a.train_names_per_s),
     ours_bucket_train_names_per_s: Math.round(a.bucket_train_names_per_s),
     ours_without_simd_train_names_per_s: Math.round(a.without_simd_train_names_per_s),
@@ -209,6 +213,36 @@ for (const backend of backends) {
   );
 }
 
+// Our layers again with relaxed SIMD (fused multiply-add), where this runtime needs a flag for it.
+const child = process.env.BENCH_CHILD === '1';
+if (!child && process.env.BENCH_RELAXED !== '0' && results.every((r) => r.kernels === 'simd')) {
+  console.log('ours again with relaxed SIMD (node --experimental-wasm-relaxed-simd) ...');
+  const run = spawnSync(
+    process.execPath,
+    ['--experimental-wasm-relaxed-simd', fileURLToPath(import.meta.url)],
+    {
+      env: { ...process.env, BENCH_OURS_ONLY: '1', BENCH_CHILD: '1' },
+      encoding: 'utf8',
+    },
+  );
+  const file = path.join(root, 'bench-results', 'bench-relaxed.json');
+  if (run.status === 0 && existsSync(file)) {
+    const relaxed = JSON.parse(readFileSync(file, 'utf8')).results;
+    for (const row of results) {
+      const other = relaxed.find((r) => r.backend === row.backend && r.kernels === 'relaxed');
+      if (other === undefined) continue;
+      row.ours_relaxed_train_names_per_s = other.ours_train_names_per_s;
+      row.ours_relaxed_bucket_train_names_per_s = other.ours_bucket_train_names_per_s;
+      row.relaxed_ratio =
+        Math.round((other.ours_train_names_per_s / row.tfjs_layers_train_names_per_s) * 10) / 10;
+      row.relaxed_predict_single_median_us = other.predict_single_median_us;
+      console.log(
+        `${row.backend}, relaxed SIMD: ours ${other.ours_train_names_per_s} names/s (length-bucketed: ${other.ours_bucket_train_names_per_s}; ×${row.relaxed_ratio} tfjs-layers); predict 1 name ${other.predict_single_median_us} µs`,
+      );
+    }
+  } else console.log(`relaxed SIMD run failed or unavailable: ${(run.stderr ?? '').split('\n')[0]}`);
+}
+
 const report = {
   date: new Date().toISOString(),
   node: process.version,
@@ -219,6 +253,7 @@ const report = {
   results,
 };
 mkdirSync(path.join(root, 'bench-results'), { recursive: true });
-writeFileSync(path.join(root, 'bench-results', 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
-console.table(results);
-console.log('wrote bench-results/bench.json');
+const outFile = child ? 'bench-relaxed.json' : 'bench.json';
+writeFileSync(path.join(root, 'bench-results', outFile), `${JSON.stringify(report, null, 2)}\n`);
+if (!child) console.table(results);
+console.log(`wrote bench-results/${outFile}`);

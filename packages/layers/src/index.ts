@@ -22,7 +22,7 @@ export type { RecurrentOptions } from './recurrent_options.js';
 export type { SequenceShape } from './sequence_shape.js';
 export { AdamKernel } from './wasm/adam_kernel.js';
 export type { AdamStep } from './wasm/adam_kernel.js';
-export { setSimdKernels } from './wasm/simd_kernels.js';
+export { setSimdKernels, simdKernelVariant } from './wasm/simd_kernels.js';
 export { simpleRnn } from './simple_rnn.js';
 export { simpleRnnReference } from './simple_rnn_reference.js';
 export { softmaxCrossEntropy } from './softmax_cross_entropy.js';

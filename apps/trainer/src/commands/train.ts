@@ -20,7 +20,7 @@ import {
   type LabeledName,
 } from '@charrnn/data';
 import { loadCorpus } from '@charrnn/data/node';
-import { CharClassifier, type ClassifierConfig, type NgramHead } from '@charrnn/layers';
+import { CharClassifier, type ClassifierConfig, type NgramHead, simdKernelVariant } from '@charrnn/layers';
 import { Tokenizer } from '@charrnn/tokenizer';
 import {
   applyLogitAdjustment,
@@ -38,6 +38,13 @@ import {
   type TrainRunOptions,
 } from '@charrnn/trainer';
 import { chooseBackend, describeBackend } from '../backend.js';
+
+/** How the training log names `simdKernelVariant()`. */
+const KERNEL_NAMES = {
+  relaxed: 'WebAssembly SIMD with relaxed-SIMD fused multiply-add',
+  simd: 'WebAssembly SIMD',
+  off: 'off (no WebAssembly SIMD here, or CHARRNN_SIMD=0): tfjs matMul and JS loops',
+} as const;
 import { ProgressReporter } from '../progress.js';
 import { formatReportLine } from '../report.js';
 import { writeRunReport, type NgramReport, type ReportSection, type ScoreSummary } from '../report/index.js';
@@ -284,6 +291,9 @@ export async function runTrain(flags: TrainFlags): Promise<number> {
 
   const backend = await chooseBackend(config.backend);
   log(describeBackend(backend));
+  // On cpu and wasm the recurrent layers run on @charrnn/layers' own WebAssembly kernels.
+  const kernels = backend.name === 'cpu' || backend.name === 'wasm' ? simdKernelVariant() : undefined;
+  if (kernels !== undefined) log(`recurrent kernels: ${KERNEL_NAMES[kernels]}`);
 
   const splits = await loadSplits(config, log);
   const labels = [...new Set(splits.train.map((item) => item.label))].sort();
@@ -613,6 +623,7 @@ async function finishRun(
   const metrics = {
     backend: backend.name,
     backend_provider: backend.provider,
+    ...(backend.name === 'cpu' || backend.name === 'wasm' ? { recurrent_kernels: simdKernelVariant() } : {}),
     data: source,
     train_names: trainExamples.length,
     val_names: valExamples.length,

@@ -49,7 +49,7 @@ export class AdamKernel {
    */
   static create(sizes: readonly number[]): AdamKernel | undefined {
     if (simdKernels() === undefined) return undefined;
-    const kernels = SimdKernels.create();
+    const kernels = SimdKernels.create(simdKernels()?.relaxed === true ? 'best' : 'plain');
     return kernels === undefined ? undefined : new AdamKernel(kernels, sizes);
   }
 

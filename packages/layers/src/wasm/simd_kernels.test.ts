@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { KERNELS_WASM_BASE64 } from './kernels_wasm.js';
-import { setSimdKernels, SimdKernels, simdKernels } from './simd_kernels.js';
+import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels_wasm.js';
+import { setSimdKernels, SimdKernels, simdKernels, simdKernelVariant } from './simd_kernels.js';
 
 /** Deterministic values in [−1, 1). */
 function values(n: number, seed: number): Float32Array {
@@ -352,22 +352,30 @@ describe('SIMD kernels', () => {
     expect(evicted).toEqual(['a saw 1,2,3', 'c', 'd']);
   });
 
-  it('setSimdKernels switches the shared kernels off and on', () => {
+  it('setSimdKernels switches the shared kernels off, to plain SIMD and back to the best', () => {
+    const best = simdKernelVariant();
     expect(setSimdKernels(false)).toBe(false);
     expect(simdKernels()).toBeUndefined();
+    expect(simdKernelVariant()).toBe('off');
+    expect(setSimdKernels('plain')).toBe(true);
+    expect(simdKernelVariant()).toBe('simd');
     expect(setSimdKernels(true)).toBe(true);
     expect(simdKernels()).toBeInstanceOf(SimdKernels);
+    expect(simdKernelVariant()).toBe(best);
   });
 
-  it('the embedded module is the one scripts/build-wasm.mjs makes from its text', async () => {
+  it('the embedded modules are the ones scripts/build-wasm.mjs makes from its text', async () => {
     // @ts-expect-error: an untyped build script of the repository
     const build = (await import('../../../../scripts/build-wasm.mjs')) as {
-      compileKernels: () => Promise<{ wat: string; bytes: Uint8Array }>;
-      kernelsTs: (bytes: Uint8Array) => string;
+      compileKernels: () => Promise<{ wat: string; bytes: Uint8Array; relaxedBytes: Uint8Array }>;
+      kernelsTs: (bytes: Uint8Array, relaxedBytes: Uint8Array) => string;
     };
-    const { wat, bytes } = await build.compileKernels();
+    const { wat, bytes, relaxedBytes } = await build.compileKernels();
     expect(Buffer.from(bytes).toString('base64')).toBe(KERNELS_WASM_BASE64);
+    expect(Buffer.from(relaxedBytes).toString('base64')).toBe(KERNELS_RELAXED_WASM_BASE64);
     expect(readFileSync(new URL('./kernels.wat', import.meta.url), 'utf8')).toBe(wat);
-    expect(readFileSync(new URL('./kernels_wasm.ts', import.meta.url), 'utf8')).toBe(build.kernelsTs(bytes));
+    expect(readFileSync(new URL('./kernels_wasm.ts', import.meta.url), 'utf8')).toBe(
+      build.kernelsTs(bytes, relaxedBytes),
+    );
   });
 });
