@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels_wasm.js';
-import { setSimdKernels, SimdKernels, simdKernels, simdKernelVariant } from './simd_kernels.js';
+import { decodeBase64, setSimdKernels, SimdKernels, simdKernels, simdKernelVariant } from './simd_kernels.js';
 
 /** Deterministic values in [−1, 1). */
 function values(n: number, seed: number): Float32Array {
@@ -362,6 +362,16 @@ describe('SIMD kernels', () => {
     expect(setSimdKernels(true)).toBe(true);
     expect(simdKernels()).toBeInstanceOf(SimdKernels);
     expect(simdKernelVariant()).toBe(best);
+  });
+
+  it('decodeBase64 equals Buffer for every length remainder, and names a bad character', () => {
+    for (let n = 0; n < 40; n++) {
+      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 97 + n * 13) & 0xff);
+      const text = Buffer.from(bytes).toString('base64');
+      expect(Array.from(decodeBase64(text))).toEqual(Array.from(bytes));
+    }
+    expect(decodeBase64(KERNELS_WASM_BASE64).length).toBe(Buffer.from(KERNELS_WASM_BASE64, 'base64').length);
+    expect(() => decodeBase64('AB*D')).toThrow('invalid base64 character at 2');
   });
 
   it('the embedded modules are the ones scripts/build-wasm.mjs makes from its text', async () => {

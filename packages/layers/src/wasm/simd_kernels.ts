@@ -425,10 +425,25 @@ function compiledModule(variant: 'plain' | 'relaxed'): WebAssembly.Module | unde
   return modules[variant];
 }
 
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Standard base64 (with `=` padding) to bytes, without relying on `atob` (absent in some runtimes). @internal */
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const clean = text.replace(/=+$/, '');
+  const bytes = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let bits = 0;
+  let count = 0;
+  let at = 0;
+  for (let i = 0; i < clean.length; i++) {
+    const value = BASE64.indexOf(clean.charAt(i));
+    if (value < 0) throw new Error(`invalid base64 character at ${i}`);
+    bits = (bits << 6) | value;
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      bytes[at++] = (bits >> count) & 0xff;
+    }
+  }
   return bytes;
 }
 
