@@ -232,67 +232,43 @@ const at = (base, off = null) =>
     ? `(i32.add (local.get $${base}) (local.get $jb))`
     : `(i32.add (i32.add (local.get $${base}) (local.get $jb)) ${off})`;
 
+/** Address of gate block `k` (of H units) of the bias-like array `base`, at this lane. */
+const gateAt = (base, k) => at(base, k === 0 ? null : `(i32.mul (local.get $H4) (i32.const ${k}))`);
+
 /**
  * lstm_forward(pre, bias, cPrev, cNext, hNext, acts, tanhC, rows, H): for each of `rows` rows,
  * z = pre + bias (pre = x·W + h·U, [rows × 4H]); i, f, g, o = σ, σ, tanh, σ; c = f·cPrev + i·g;
  * h = o·tanh(c). Writes acts [rows × 4H] (i, f, g, o), tanhC, cNext, hNext [rows × H].
  */
 function lstmForward() {
-  const names = ['zi', 'zf', 'zg', 'zo', 'ig', 'fg', 'gg', 'og', 'cn', 'tc', 'tx', 'tx2', 'tp', 'tq'];
-  const locals = names.flatMap((n) => [`(local $${n}v v128)`, `(local $${n}s f32)`]).join(' ');
-  const body = (o, L) => {
-    const g = (n) => `(local.get $${L(n)})`;
-    const gate = (k) =>
-      o.add(
-        o.load(at('pp', k === 0 ? null : `(i32.mul (local.get $H4) (i32.const ${k}))`)),
-        o.load(at('bias', k === 0 ? null : `(i32.mul (local.get $H4) (i32.const ${k}))`)),
-      );
-    const gateStore = (k, v) =>
-      o.store(at('pa', k === 0 ? null : `(i32.mul (local.get $H4) (i32.const ${k}))`), v);
-    return [
-      `(local.set $${L('zi')} ${gate(0)})`,
-      `(local.set $${L('zf')} ${gate(1)})`,
-      `(local.set $${L('zg')} ${gate(2)})`,
-      `(local.set $${L('zo')} ${gate(3)})`,
-      rename(sigmoidInto(o, L('ig'), g('zi')), L),
-      rename(sigmoidInto(o, L('fg'), g('zf')), L),
-      rename(tanhInto(o, L('gg'), g('zg')), L),
-      rename(sigmoidInto(o, L('og'), g('zo')), L),
-      `(local.set $${L('cn')} ${o.add(o.mul(g('fg'), o.load(at('pcp'))), o.mul(g('ig'), g('gg')))})`,
-      rename(tanhInto(o, L('tc'), g('cn')), L),
-      gateStore(0, g('ig')),
-      gateStore(1, g('fg')),
-      gateStore(2, g('gg')),
-      gateStore(3, g('og')),
-      o.store(at('ptc'), g('tc')),
-      o.store(at('pcn'), g('cn')),
-      o.store(at('phn'), o.mul(g('og'), g('tc'))),
-    ].join('\n          ');
-  };
-  return `  (func (export "lstm_forward") (param $pre i32) (param $bias i32) (param $cprev i32) (param $cnext i32)
-      (param $hnext i32) (param $acts i32) (param $tanhc i32) (param $rows i32) (param $H i32)
-    (local $i i32) (local $jb i32) (local $H4 i32) (local $pp i32) (local $pa i32) (local $pcp i32)
-    (local $pcn i32) (local $phn i32) (local $ptc i32)
-    ${locals}
-    (local.set $H4 (i32.shl (local.get $H) (i32.const 2)))
-    (block $rdone (loop $r
-      (br_if $rdone (i32.ge_s (local.get $i) (local.get $rows)))
-      (local.set $pp (i32.add (local.get $pre) (i32.mul (local.get $i) (i32.shl (local.get $H4) (i32.const 2)))))
-      (local.set $pa (i32.add (local.get $acts) (i32.mul (local.get $i) (i32.shl (local.get $H4) (i32.const 2)))))
-      (local.set $pcp (i32.add (local.get $cprev) (i32.mul (local.get $i) (local.get $H4))))
-      (local.set $pcn (i32.add (local.get $cnext) (i32.mul (local.get $i) (local.get $H4))))
-      (local.set $phn (i32.add (local.get $hnext) (i32.mul (local.get $i) (local.get $H4))))
-      (local.set $ptc (i32.add (local.get $tanhc) (i32.mul (local.get $i) (local.get $H4))))
-      (local.set $jb (i32.const 0))
-        ${unitLoops(body, (vector) => (n) => `${n}${vector ? 'v' : 's'}`)}
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $r)))
-  )`;
-}
-
-/** Renames the tanh scratch locals ($tx, $tx2, $tp, $tq) to the lane type's. */
-function rename(text, L) {
-  return text.replace(/\$(tx2|tx|tp|tq)\b/g, (_, n) => `$${L(n)}`);
+  return rowKernel(
+    'lstm_forward',
+    ['pre', 'bias', 'cprev', 'cnext', 'hnext', 'acts', 'tanhc'],
+    [
+      ['pp', 'pre', 4],
+      ['pa', 'acts', 4],
+      ['pcp', 'cprev', 1],
+      ['pcn', 'cnext', 1],
+      ['phn', 'hnext', 1],
+      ['ptc', 'tanhc', 1],
+    ],
+    ['ig', 'fg', 'gg', 'og', 'cn', 'tc', ...TANH_LOCALS],
+    (o, g, set, addr, L) => {
+      const z = (k) => o.add(o.load(addr('pp', k)), o.load(gateAt('bias', k)));
+      return [
+        sigmoidInto(o, L('ig'), z(0)),
+        sigmoidInto(o, L('fg'), z(1)),
+        tanhInto(o, L('gg'), z(2)),
+        sigmoidInto(o, L('og'), z(3)),
+        set('cn', o.add(o.mul(g('fg'), o.load(addr('pcp'))), o.mul(g('ig'), g('gg')))),
+        tanhInto(o, L('tc'), g('cn')),
+        ...['ig', 'fg', 'gg', 'og'].map((n, k) => o.store(addr('pa', k), g(n))),
+        o.store(addr('ptc'), g('tc')),
+        o.store(addr('pcn'), g('cn')),
+        o.store(addr('phn'), o.mul(g('og'), g('tc'))),
+      ].join('\n          ');
+    },
+  );
 }
 
 /**
@@ -301,50 +277,40 @@ function rename(text, L) {
  * dh·tanh(c)·o(1−o)] ([rows × 4H]); dc ← dc'·f; db += Σ_rows dz.
  */
 function lstmBackward() {
-  const names = ['ig', 'fg', 'gg', 'og', 'tc', 'dhj', 'dcj', 'di', 'df', 'dg', 'do'];
-  const locals = names.flatMap((n) => [`(local $${n}v v128)`, `(local $${n}s f32)`]).join(' ');
-  const body = (o, L) => {
-    const g = (n) => `(local.get $${L(n)})`;
-    const k4 = (k) => (k === 0 ? null : `(i32.mul (local.get $H4) (i32.const ${k}))`);
-    const one = o.c('1');
-    return [
-      `(local.set $${L('ig')} ${o.load(at('pa', k4(0)))})`,
-      `(local.set $${L('fg')} ${o.load(at('pa', k4(1)))})`,
-      `(local.set $${L('gg')} ${o.load(at('pa', k4(2)))})`,
-      `(local.set $${L('og')} ${o.load(at('pa', k4(3)))})`,
-      `(local.set $${L('tc')} ${o.load(at('ptc'))})`,
-      `(local.set $${L('dhj')} ${o.load(at('pdh'))})`,
-      `(local.set $${L('dcj')} ${o.add(o.load(at('pdc')), o.mul(o.mul(g('dhj'), g('og')), o.sub(one, o.mul(g('tc'), g('tc')))))})`,
-      o.store(at('pdc'), o.mul(g('dcj'), g('fg'))),
-      `(local.set $${L('di')} ${o.mul(o.mul(g('dcj'), g('gg')), o.mul(g('ig'), o.sub(one, g('ig'))))})`,
-      `(local.set $${L('df')} ${o.mul(o.mul(g('dcj'), o.load(at('pcp'))), o.mul(g('fg'), o.sub(one, g('fg'))))})`,
-      `(local.set $${L('dg')} ${o.mul(o.mul(g('dcj'), g('ig')), o.sub(one, o.mul(g('gg'), g('gg'))))})`,
-      `(local.set $${L('do')} ${o.mul(o.mul(g('dhj'), g('tc')), o.mul(g('og'), o.sub(one, g('og'))))})`,
-      ...['di', 'df', 'dg', 'do'].flatMap((n, k) => [
-        o.store(at('pz', k4(k)), g(n)),
-        o.store(at('db', k4(k)), o.add(o.load(at('db', k4(k))), g(n))),
-      ]),
-    ].join('\n          ');
-  };
-  return `  (func (export "lstm_backward") (param $acts i32) (param $tanhc i32) (param $cprev i32) (param $dh i32)
-      (param $dc i32) (param $dz i32) (param $db i32) (param $rows i32) (param $H i32)
-    (local $i i32) (local $jb i32) (local $H4 i32) (local $pa i32) (local $ptc i32) (local $pcp i32)
-    (local $pdh i32) (local $pdc i32) (local $pz i32)
-    ${locals}
-    (local.set $H4 (i32.shl (local.get $H) (i32.const 2)))
-    (block $rdone (loop $r
-      (br_if $rdone (i32.ge_s (local.get $i) (local.get $rows)))
-      (local.set $pa (i32.add (local.get $acts) (i32.mul (local.get $i) (i32.shl (local.get $H4) (i32.const 2)))))
-      (local.set $pz (i32.add (local.get $dz) (i32.mul (local.get $i) (i32.shl (local.get $H4) (i32.const 2)))))
-      (local.set $ptc (i32.add (local.get $tanhc) (i32.mul (local.get $i) (local.get $H4))))
-      (local.set $pcp (i32.add (local.get $cprev) (i32.mul (local.get $i) (local.get $H4))))
-      (local.set $pdh (i32.add (local.get $dh) (i32.mul (local.get $i) (local.get $H4))))
-      (local.set $pdc (i32.add (local.get $dc) (i32.mul (local.get $i) (local.get $H4))))
-      (local.set $jb (i32.const 0))
-        ${unitLoops(body, (vector) => (n) => `${n}${vector ? 'v' : 's'}`)}
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $r)))
-  )`;
+  return rowKernel(
+    'lstm_backward',
+    ['acts', 'tanhc', 'cprev', 'dh', 'dc', 'dz', 'db'],
+    [
+      ['pa', 'acts', 4],
+      ['pz', 'dz', 4],
+      ['ptc', 'tanhc', 1],
+      ['pcp', 'cprev', 1],
+      ['pdh', 'dh', 1],
+      ['pdc', 'dc', 1],
+    ],
+    ['ig', 'fg', 'gg', 'og', 'tc', 'dhj', 'dcj', 'di', 'df', 'dg', 'do'],
+    (o, g, set, addr) => {
+      const one = o.c('1');
+      return [
+        ...['ig', 'fg', 'gg', 'og'].map((n, k) => set(n, o.load(addr('pa', k)))),
+        set('tc', o.load(addr('ptc'))),
+        set('dhj', o.load(addr('pdh'))),
+        set(
+          'dcj',
+          o.add(o.load(addr('pdc')), o.mul(o.mul(g('dhj'), g('og')), o.sub(one, o.mul(g('tc'), g('tc'))))),
+        ),
+        o.store(addr('pdc'), o.mul(g('dcj'), g('fg'))),
+        set('di', o.mul(o.mul(g('dcj'), g('gg')), o.mul(g('ig'), o.sub(one, g('ig'))))),
+        set('df', o.mul(o.mul(g('dcj'), o.load(addr('pcp'))), o.mul(g('fg'), o.sub(one, g('fg'))))),
+        set('dg', o.mul(o.mul(g('dcj'), g('ig')), o.sub(one, o.mul(g('gg'), g('gg'))))),
+        set('do', o.mul(o.mul(g('dhj'), g('tc')), o.mul(g('og'), o.sub(one, g('og'))))),
+        ...['di', 'df', 'dg', 'do'].flatMap((n, k) => [
+          o.store(addr('pz', k), g(n)),
+          o.store(gateAt('db', k), o.add(o.load(gateAt('db', k)), g(n))),
+        ]),
+      ].join('\n          ');
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -481,7 +447,13 @@ function rowKernel(name, params, rowPtrs, laneLocals, body) {
   )`;
 }
 
+/** The scratch locals of {@link tanhInto}, renamed per lane type by {@link rename}. */
 const TANH_LOCALS = ['tx', 'tx2', 'tp', 'tq'];
+
+/** Renames the tanh scratch locals ($tx, $tx2, $tp, $tq) to the lane type's. */
+function rename(text, L) {
+  return text.replace(/\$(tx2|tx|tp|tq)\b/g, (_, n) => `$${L(n)}`);
+}
 
 function gruKernels() {
   // gru_zr(pre, bias, hin, acts, aux): z = σ(pre_z + b_z), r = σ(pre_r + b_r); aux = r·hin.

@@ -6,7 +6,7 @@ import { gatherSequenceOutputs, reorderRows } from './recurrent_options.js';
 import type { SequenceShape } from './sequence_shape.js';
 import type { SimdKernels } from './wasm/simd_kernels.js';
 
-/** Arena offsets (floats) of a SIMD GRU run's state, and its copies once evicted. */
+/** Arena offsets (floats) of a SIMD GRU run's state. */
 interface SimdGruState {
   /** h[t] (t = 0..T), `[(T + 1) · B · H]`, rows in length order; h[0] = 0. */
   h: number;
@@ -14,8 +14,6 @@ interface SimdGruState {
   acts: number;
   /** Per step: r ⊙ h_in (the candidate product's input) or, with `resetAfter`, h_in·U_h + rb_h. */
   aux: number;
-  token: number;
-  saved?: { h: Float32Array; acts: Float32Array; aux: Float32Array };
 }
 
 /** What {@link gruSimd} needs of its caller's input side. */
@@ -60,19 +58,17 @@ export function gruSimd(
     H,
     returnSequences,
   );
-  state.token = simd.hold(() => {
-    state.saved = {
-      h: simd.view(state.h, (T + 1) * B * H).slice(),
-      acts: simd.view(state.acts, T * B * G).slice(),
-      aux: simd.view(state.aux, T * B * H).slice(),
-    };
+  const kept = simd.keep({
+    h: { at: state.h, size: (T + 1) * B * H },
+    acts: { at: state.acts, size: T * B * G },
+    aux: { at: state.aux, size: T * B * H },
   });
   const gradFunc = (dy: tf.Tensor2D): tf.Tensor[] => {
     const dyData = dy.dataSync() as Float32Array;
     const dhInitial = returnSequences ? new Float32Array(B * H) : reorderRows(dyData, order, H);
     const { dZx, dU, db } = backward(
       simd,
-      state,
+      kept.restore(),
       UData,
       plan,
       B,
@@ -83,6 +79,7 @@ export function gruSimd(
       dyData,
       dhInitial,
     );
+    kept.release();
     return [...input.gradients(dZx), tf.tensor2d(dU, [H, G]), tf.tensor(db, [...biasShape])];
   };
   return { value, gradFunc };
@@ -113,7 +110,6 @@ function forward(
     h: simd.alloc((T + 1) * S),
     acts: simd.alloc(T * B * G),
     aux: simd.alloc(T * S),
-    token: -1,
   };
   simd.view(state.h, S).fill(0);
   for (let t = 0; t < T; t++) {
@@ -165,15 +161,7 @@ function backward(
   const G = 3 * H;
   const S = B * H;
   const gru = simd.gru;
-  let { h, acts, aux } = state;
-  if (!simd.holds(state.token)) {
-    const saved = state.saved;
-    if (saved === undefined) throw new Error('the GRU state was neither held nor saved');
-    simd.begin();
-    h = simd.put(saved.h);
-    acts = simd.put(saved.acts);
-    aux = simd.put(saved.aux);
-  }
+  const { h, acts, aux } = state;
   const ut = simd.put(transposeJs(UData, H, G)); // [3H × H]: U_zᵀ, U_rᵀ, U_hᵀ
   const dh = simd.put(dhInitial);
   const dLeft = simd.alloc(S);
@@ -233,11 +221,9 @@ function backward(
     for (let i = 0; i < rows; i++) index[i] = compact[(order[i] as number) * T + t] as number;
     simd.addRows(dzx, dZx, rowsOfStep, rows, G);
   }
-  const out = {
+  return {
     dZx: simd.view(dZx, M * G).slice(),
     dU: simd.view(dU, H * G).slice(),
     db: simd.view(db, dbSize).slice(),
   };
-  simd.release(state.token);
-  return out;
 }

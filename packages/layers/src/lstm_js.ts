@@ -283,7 +283,7 @@ function backwardStep(
   }
 }
 
-/** Arena offsets (floats) of a SIMD LSTM run's state, and its copies once evicted. */
+/** Arena offsets (floats) of a SIMD LSTM run's state. */
 interface SimdLstmState {
   /** h[t] (t = 0..T), `[(T + 1) · B · H]`, rows in length order; h[0] = 0. */
   h: number;
@@ -293,10 +293,6 @@ interface SimdLstmState {
   acts: number;
   /** tanh(c[t + 1]) of every step, `[T · B · H]`. */
   tanhC: number;
-  /** The hold on the arena (see {@link SimdKernels.hold}). */
-  token: number;
-  /** The four arrays, copied out when another run needed the arena before the backward. */
-  saved?: { h: Float32Array; c: Float32Array; acts: Float32Array; tanhC: Float32Array };
 }
 
 /**
@@ -329,13 +325,11 @@ function lstmSimd(
     H,
     returnSequences,
   );
-  state.token = simd.hold(() => {
-    state.saved = {
-      h: simd.view(state.h, (T + 1) * B * H).slice(),
-      c: simd.view(state.c, (T + 1) * B * H).slice(),
-      acts: simd.view(state.acts, T * B * G).slice(),
-      tanhC: simd.view(state.tanhC, T * B * H).slice(),
-    };
+  const kept = simd.keep({
+    h: { at: state.h, size: (T + 1) * B * H },
+    c: { at: state.c, size: (T + 1) * B * H },
+    acts: { at: state.acts, size: T * B * G },
+    tanhC: { at: state.tanhC, size: T * B * H },
   });
   const gradFunc = (dy: tf.Tensor2D): tf.Tensor[] => {
     const dyData = dy.dataSync() as Float32Array;
@@ -343,7 +337,7 @@ function lstmSimd(
     const db = new Float32Array(G);
     const { dValues, dU } = backwardSimd(
       simd,
-      state,
+      kept.restore(),
       T,
       B,
       H,
@@ -359,6 +353,7 @@ function lstmSimd(
       dh,
       db,
     );
+    kept.release();
     return [...side.valueGradients(dValues), tf.tensor2d(dU, [H, G]), tf.tensor1d(db)];
   };
   return { value, gradFunc };
@@ -394,7 +389,6 @@ function forwardSimd(
     c: simd.alloc((T + 1) * S),
     acts: simd.alloc(T * B * G),
     tanhC: simd.alloc(T * S),
-    token: -1,
   };
   // Only h[0], c[0] and the rows each step writes are ever read.
   simd.view(state.h, S).fill(0);
@@ -432,7 +426,7 @@ function forwardSimd(
 
 /**
  * Backpropagation through time through our SIMD kernels, on the state the forward left in the
- * arena (copied back in if it was evicted): per step the gate kernel gives `dz` and the next
+ * arena (`state`: its offsets once restored): per step the gate kernel gives `dz` and the next
  * `dc`; `dz` is scatter-added onto the gradient of the input-side rows it came from (`dValues`,
  * rows as in `rowOf`), and the gemms add `h_inᵀ·dz` to `dU` and give the next `dh = dz·Uᵀ`.
  */
@@ -456,16 +450,7 @@ function backwardSimd(
 ): { dValues: Float32Array; dU: Float32Array } {
   const G = 4 * H;
   const S = B * H;
-  let { h, c, acts, tanhC } = state;
-  if (!simd.holds(state.token)) {
-    const saved = state.saved;
-    if (saved === undefined) throw new Error('the LSTM state was neither held nor saved');
-    simd.begin();
-    h = simd.put(saved.h);
-    c = simd.put(saved.c);
-    acts = simd.put(saved.acts);
-    tanhC = simd.put(saved.tanhC);
-  }
+  const { h, c, acts, tanhC } = state;
   const ut = simd.put(transposeJs(UData, H, G));
   const dh = simd.put(dhInitial);
   const dc = simd.alloc(S);
@@ -512,7 +497,5 @@ function backwardSimd(
     }
   }
   db.set(simd.view(dbOut, G));
-  const out = { dValues: simd.view(dValues, valueRows * G).slice(), dU: simd.view(dU, H * G).slice() };
-  simd.release(state.token);
-  return out;
+  return { dValues: simd.view(dValues, valueRows * G).slice(), dU: simd.view(dU, H * G).slice() };
 }

@@ -5,20 +5,10 @@ import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { gru } from './gru.js';
 import { lstm } from './lstm.js';
-import type { RecurrentOptions } from './recurrent_options.js';
-import type { SequenceShape } from './sequence_shape.js';
 import { setup } from './test-utils/recurrent_harness.js';
+import type { Layer } from './test-utils/recurrent_harness.js';
 import { maxAbsDiff, randomArray, useBackend } from './test-utils/tf_test_setup.js';
 import { simdKernels } from './wasm/simd_kernels.js';
-
-type Layer = (
-  x: tf.Tensor2D,
-  W: tf.Tensor2D,
-  U: tf.Tensor2D,
-  b: tf.Tensor,
-  seq: SequenceShape,
-  options: RecurrentOptions,
-) => tf.Tensor2D;
 
 const LAYERS: [string, number, (H: number) => number[], Layer][] = [
   ['LSTM', 4, (H) => [4 * H], (x, W, U, b, seq, o) => lstm(x, W, U, b as tf.Tensor1D, seq, o)],

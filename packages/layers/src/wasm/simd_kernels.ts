@@ -194,6 +194,34 @@ export class SimdKernels {
     return this.holder?.token === token;
   }
 
+  /**
+   * Keeps `regions` (offset and size in floats, by name) for a later pass through
+   * {@link SimdKernels.hold}: `restore()` gives their offsets, where they still are if nothing
+   * took the arena in between, else after a `begin()` and copying back the copies that the
+   * eviction made; `release()` gives the hold up once they are no longer needed.
+   */
+  keep<K extends string>(
+    regions: Record<K, { at: number; size: number }>,
+  ): { restore: () => Record<K, number>; release: () => void } {
+    const names = Object.keys(regions) as K[];
+    const map = <T>(f: (name: K) => T): Record<K, T> =>
+      Object.fromEntries(names.map((name) => [name, f(name)])) as Record<K, T>;
+    let saved: Record<K, Float32Array> | undefined;
+    const token = this.hold(() => {
+      saved = map((name) => this.view(regions[name].at, regions[name].size).slice());
+    });
+    return {
+      restore: () => {
+        if (this.holds(token)) return map((name) => regions[name].at);
+        const copies = saved;
+        if (copies === undefined) throw new Error('kept arena regions were neither held nor saved');
+        this.begin();
+        return map((name) => this.put(copies[name]));
+      },
+      release: () => this.release(token),
+    };
+  }
+
   /** Gives up the hold `token` without evicting (its contents are no longer needed). */
   release(token: number): void {
     if (this.holder?.token === token) this.holder = undefined;
