@@ -272,6 +272,28 @@ export function simdRun(): SimdKernels | undefined {
 }
 
 /**
+ * `op(a)·b` as a new `[m, n]` array through the SIMD kernels (`b` is `[k, n]`; `a` is `[m, k]`,
+ * or `[k, m]` when `transposeA`); undefined where there are none.
+ */
+function simdMatMul(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  transposeA: boolean,
+): Float32Array | undefined {
+  const simd = simdRun();
+  if (simd === undefined) return undefined;
+  const aOff = simd.put(a.subarray(0, m * k));
+  const bOff = simd.put(b.subarray(0, k * n));
+  const out = simd.alloc(m * n);
+  if (transposeA) simd.gemm(aOff, bOff, out, m, k, n, 1, m, n, n);
+  else simd.gemm(aOff, bOff, out, m, k, n, k, 1, n, n);
+  return simd.view(out, m * n).slice();
+}
+
+/**
  * `aᵀ·b` for row sets `a [M, k]` and `b [M, n]` (a weight gradient) through the SIMD kernels,
  * as a new array `[k, n]`; undefined where there are none.
  * @internal
@@ -283,13 +305,7 @@ export function simdTransposedProduct(
   k: number,
   n: number,
 ): Float32Array | undefined {
-  const simd = simdRun();
-  if (simd === undefined) return undefined;
-  const aOff = simd.put(a.subarray(0, M * k));
-  const bOff = simd.put(b.subarray(0, M * n));
-  const out = simd.alloc(k * n);
-  simd.gemm(aOff, bOff, out, k, M, n, 1, k, n, n);
-  return simd.view(out, k * n).slice();
+  return simdMatMul(a, b, k, M, n, true);
 }
 
 /**
@@ -304,13 +320,7 @@ export function simdProduct(
   k: number,
   n: number,
 ): Float32Array | undefined {
-  const simd = simdRun();
-  if (simd === undefined) return undefined;
-  const aOff = simd.put(a.subarray(0, m * k));
-  const bOff = simd.put(b.subarray(0, k * n));
-  const out = simd.alloc(m * n);
-  simd.gemm(aOff, bOff, out, m, k, n, k, 1, n, n);
-  return simd.view(out, m * n).slice();
+  return simdMatMul(a, b, m, k, n, false);
 }
 
 /** Columns `[from, to)` of a row-major `[rows × cols]` matrix. @internal */
