@@ -26,6 +26,7 @@ ${lstmBackward()}
 ${adam()}
 ${addRows()}
 ${gruKernels()}
+${elementwise()}
 )
 `;
 }
@@ -632,6 +633,41 @@ function gruKernels() {
     },
   );
   return [zr, hk, ra, backA, backB, backRa].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Element-wise helpers over n floats: mul(dst, a, b, n): dst = a·b; mul_add(dst, a, b, n):
+// dst += a·b; add(dst, a, n): dst += a (the recurrent dropout masks and the carried dh).
+// ---------------------------------------------------------------------------------------------
+
+function elementwise() {
+  const kernel = (name, params, value) => {
+    const loops = [true, false]
+      .map((vector) => {
+        const o = laneOps(vector);
+        const tag = vector ? 'v' : 's';
+        const p = (base) => `(i32.add (local.get $${base}) (local.get $jb))`;
+        return `(block $e${tag}done (loop $e${tag}
+        (br_if $e${tag}done (i32.gt_s (i32.add (local.get $jb) (i32.const ${o.bytes})) (local.get $n4)))
+        ${o.store(
+          p('dst'),
+          value(o, (base) => o.load(p(base))),
+        )}
+        (local.set $jb (i32.add (local.get $jb) (i32.const ${o.bytes})))
+        (br $e${tag})))`;
+      })
+      .join('\n    ');
+    return `  (func (export "${name}") ${params.map((n) => `(param $${n} i32)`).join(' ')} (param $n i32)
+    (local $jb i32) (local $n4 i32)
+    (local.set $n4 (i32.shl (local.get $n) (i32.const 2)))
+    ${loops}
+  )`;
+  };
+  return [
+    kernel('mul', ['dst', 'a', 'b'], (o, l) => o.mul(l('a'), l('b'))),
+    kernel('mul_add', ['dst', 'a', 'b'], (o, l) => o.add(l('dst'), o.mul(l('a'), l('b')))),
+    kernel('add', ['dst', 'a'], (o, l) => o.add(l('dst'), l('a'))),
+  ].join('\n');
 }
 
 /** Both variants' text and binary: `plain` (SIMD) and `relaxed` (relaxed SIMD's fused multiply-add). */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CustomOpResult } from './custom_op.js';
 import { transposeJs } from './mat_mul_js.js';
+import { recordingGradients } from './recurrence_js.js';
 import type { RecurrentRunPlan } from './recurrence_js.js';
 import { gatherSequenceOutputs, reorderRows } from './recurrent_options.js';
 import type { SequenceShape } from './sequence_shape.js';
@@ -58,11 +59,14 @@ export function gruSimd(
     H,
     returnSequences,
   );
-  const kept = simd.keep({
-    h: { at: state.h, size: (T + 1) * B * H },
-    acts: { at: state.acts, size: T * B * G },
-    aux: { at: state.aux, size: T * B * H },
-  });
+  const kept = simd.keep(
+    {
+      h: { at: state.h, size: (T + 1) * B * H },
+      acts: { at: state.acts, size: T * B * G },
+      aux: { at: state.aux, size: T * B * H },
+    },
+    recordingGradients(),
+  );
   const gradFunc = (dy: tf.Tensor2D): tf.Tensor[] => {
     const dyData = dy.dataSync() as Float32Array;
     const dhInitial = returnSequences ? new Float32Array(B * H) : reorderRows(dyData, order, H);
@@ -106,6 +110,7 @@ function forward(
   const pre = simd.alloc(B * G);
   const rec = resetAfter ? simd.alloc(B * G) : -1;
   const hIn = simd.alloc(S);
+  const mask = dropMask === undefined ? -1 : simd.put(dropMask);
   const state: SimdGruState = {
     h: simd.alloc((T + 1) * S),
     acts: simd.alloc(T * B * G),
@@ -122,10 +127,8 @@ function forward(
     }
     const hPrev = state.h + t * S;
     let hin = hPrev;
-    if (dropMask !== undefined) {
-      const masked = simd.view(hIn, rows * H);
-      const h = simd.view(hPrev, rows * H);
-      for (let k = 0; k < rows * H; k++) masked[k] = (h[k] as number) * (dropMask[k] as number);
+    if (mask >= 0) {
+      simd.mul(hIn, hPrev, mask, rows * H);
       hin = hIn;
     }
     const acts = state.acts + t * B * G;
@@ -172,6 +175,7 @@ function backward(
   const dU = simd.alloc(H * G);
   const dZx = simd.alloc(M * G);
   const hIn = simd.alloc(S);
+  const mask = dropMask === undefined ? -1 : simd.put(dropMask);
   const rowsOfStep = simd.alloc(B);
   simd.view(db, dbSize).fill(0);
   simd.view(dU, H * G).fill(0);
@@ -190,10 +194,8 @@ function backward(
     }
     const hPrev = h + t * S;
     let hin = hPrev;
-    if (dropMask !== undefined) {
-      const masked = simd.view(hIn, rows * H);
-      const hv = simd.view(hPrev, rows * H);
-      for (let k = 0; k < rows * H; k++) masked[k] = (hv[k] as number) * (dropMask[k] as number);
+    if (mask >= 0) {
+      simd.mul(hIn, hPrev, mask, rows * H);
       hin = hIn;
     }
     const actsT = acts + t * B * G;
@@ -211,13 +213,8 @@ function backward(
       simd.gemm(auxT, dzx + 2 * H, dU + 2 * H, H, rows, H, 1, H, G, G, true); // dU_h += (r ⊙ h_in)ᵀ·dz_h
     }
     // dh_{t-1} = dh·z (done by the kernel) + d(h_in) ⊙ mask. Rows past their last step keep dh.
-    const dhView = simd.view(dh, rows * H);
-    const dLeftView = simd.view(dLeft, rows * H);
-    if (dropMask === undefined)
-      for (let k = 0; k < rows * H; k++) dhView[k] = (dhView[k] as number) + (dLeftView[k] as number);
-    else
-      for (let k = 0; k < rows * H; k++)
-        dhView[k] = (dhView[k] as number) + (dLeftView[k] as number) * (dropMask[k] as number);
+    if (mask >= 0) simd.mulAdd(dh, dLeft, mask, rows * H);
+    else simd.add(dh, dLeft, rows * H);
     for (let i = 0; i < rows; i++) index[i] = compact[(order[i] as number) * T + t] as number;
     simd.addRows(dzx, dZx, rowsOfStep, rows, G);
   }

@@ -11,6 +11,7 @@ import {
   planRecurrentRun,
   productInJs,
   readProduct,
+  recordingGradients,
   sigmoid,
   tanhJs,
   weightGradient,
@@ -325,12 +326,15 @@ function lstmSimd(
     H,
     returnSequences,
   );
-  const kept = simd.keep({
-    h: { at: state.h, size: (T + 1) * B * H },
-    c: { at: state.c, size: (T + 1) * B * H },
-    acts: { at: state.acts, size: T * B * G },
-    tanhC: { at: state.tanhC, size: T * B * H },
-  });
+  const kept = simd.keep(
+    {
+      h: { at: state.h, size: (T + 1) * B * H },
+      c: { at: state.c, size: (T + 1) * B * H },
+      acts: { at: state.acts, size: T * B * G },
+      tanhC: { at: state.tanhC, size: T * B * H },
+    },
+    recordingGradients(),
+  );
   const gradFunc = (dy: tf.Tensor2D): tf.Tensor[] => {
     const dyData = dy.dataSync() as Float32Array;
     const dh = returnSequences ? new Float32Array(B * H) : reorderRows(dyData, order, H);
@@ -384,6 +388,7 @@ function forwardSimd(
   const bs = simd.put(bias);
   const pre = simd.alloc(B * G);
   const hIn = simd.alloc(S);
+  const mask = dropMask === undefined ? -1 : simd.put(dropMask);
   const state: SimdLstmState = {
     h: simd.alloc((T + 1) * S),
     c: simd.alloc((T + 1) * S),
@@ -402,10 +407,8 @@ function forwardSimd(
       preView.set(xW.subarray(xo, xo + G), i * G);
     }
     let input = state.h + t * S;
-    if (dropMask !== undefined) {
-      const masked = simd.view(hIn, rows * H);
-      const h = simd.view(input, rows * H);
-      for (let k = 0; k < rows * H; k++) masked[k] = (h[k] as number) * (dropMask[k] as number);
+    if (mask >= 0) {
+      simd.mul(hIn, input, mask, rows * H);
       input = hIn;
     }
     simd.gemm(input, u, pre, rows, H, G, H, 1, G, G, true);
@@ -458,6 +461,7 @@ function backwardSimd(
   const dU = simd.alloc(H * G);
   const dValues = simd.alloc(valueRows * G);
   const hIn = simd.alloc(S);
+  const mask = dropMask === undefined ? -1 : simd.put(dropMask);
   const dz = simd.alloc(B * G);
   const rowsOfStep = simd.alloc(B);
   simd.view(dc, S).fill(0);
@@ -482,19 +486,14 @@ function backwardSimd(
     simd.addRows(dz, dValues, rowsOfStep, rows, G);
     // dU += h_inᵀ·dz, with h_in the recurrent product's input (h ⊙ mask under recurrent dropout).
     let input = h + t * S;
-    if (dropMask !== undefined) {
-      const masked = simd.view(hIn, rows * H);
-      const hView = simd.view(input, rows * H);
-      for (let k = 0; k < rows * H; k++) masked[k] = (hView[k] as number) * (dropMask[k] as number);
+    if (mask >= 0) {
+      simd.mul(hIn, input, mask, rows * H);
       input = hIn;
     }
     simd.gemm(input, dz, dU, H, rows, G, 1, H, G, G, true);
     // dh_{t-1} = (dz·Uᵀ) ⊙ mask. Rows past their last step keep dh and dc: state carried.
     simd.gemm(dz, ut, dh, rows, G, H, G, 1, H, H, false);
-    if (dropMask !== undefined) {
-      const dhView = simd.view(dh, rows * H);
-      for (let k = 0; k < rows * H; k++) dhView[k] = (dhView[k] as number) * (dropMask[k] as number);
-    }
+    if (mask >= 0) simd.mul(dh, dh, mask, rows * H);
   }
   db.set(simd.view(dbOut, G));
   return { dValues: simd.view(dValues, valueRows * G).slice(), dU: simd.view(dU, H * G).slice() };

@@ -261,6 +261,15 @@ export class StepMatrix {
 }
 
 /**
+ * Whether a gradient tape is recording (inside `tf.grads` / `tf.variableGrads`): then a custom
+ * op's backward pass will run, and its state is worth keeping in the SIMD arena.
+ * @internal
+ */
+export function recordingGradients(): boolean {
+  return tf.engine().state.gradientDepth > 0;
+}
+
+/**
  * Starts a loop's use of the SIMD kernels (empties their arena; earlier placements are gone) and
  * returns them, or undefined where there are none.
  * @internal

@@ -22,9 +22,10 @@ const LAYERS: [string, number, (H: number) => number[], Layer][] = [
 ];
 
 /*
- * The SIMD LSTM and GRU keep their state in the kernels' arena from its forward to its backward pass.
- * Another op that uses the kernels in between evicts it (copies it out), and the backward then
- * reads the copy: both ways must give the same gradients.
+ * The SIMD LSTM and GRU keep their state in the kernels' arena from the forward to the backward
+ * pass. Under a gradient tape the hold is sticky (later runs allocate above it); otherwise, or
+ * past the arena's limits, another op that uses the kernels evicts it (copies it out) and the
+ * backward reads the copy. Every way must give the same gradients.
  */
 describe.each(LAYERS)('the SIMD %s state between forward and backward', (_, gates, bShape, layer) => {
   let available = false;
@@ -63,22 +64,29 @@ describe.each(LAYERS)('the SIMD %s state between forward and backward', (_, gate
         tf.dispose(g);
         return out;
       };
-      // Count the evictions: none when alone; with the second, the first layer's state is evicted by
-      // the second's forward (and the second's, if the first's backward runs before it).
+      // Count the evictions: none when alone, none with the second layer (the holds are sticky
+      // under a gradient tape: the two states sit side by side), and at least one when the
+      // arena may keep no sticky hold (the first layer's state is evicted by the second's run).
       const kernels = simdKernels() as NonNullable<ReturnType<typeof simdKernels>>;
       const hold = kernels.hold.bind(kernels);
       let evictions = 0;
-      const spy = vi.spyOn(kernels, 'hold').mockImplementation((evict) =>
+      const spy = vi.spyOn(kernels, 'hold').mockImplementation((evict, sticky) =>
         hold(() => {
           evictions++;
           evict();
-        }),
+        }, sticky),
       );
       const held = gradsOf(false);
       expect(evictions).toBe(0);
+      const sideBySide = gradsOf(true);
+      expect(evictions).toBe(0);
+      const limit = kernels.stickyHoldLimit;
+      kernels.stickyHoldLimit = 0;
       const evicted = gradsOf(true);
+      kernels.stickyHoldLimit = limit;
       expect(evictions).toBeGreaterThanOrEqual(1);
       spy.mockRestore();
+      held.forEach((g, i) => expect(maxAbsDiff(g, sideBySide[i] as Float32Array), `gradient ${i}`).toBe(0));
       held.forEach((g, i) => expect(maxAbsDiff(g, evicted[i] as Float32Array), `gradient ${i}`).toBe(0));
       tf.dispose([R, ta.x, ta.W, ta.U, ta.b, tb.x, tb.W, tb.U, tb.b]);
     },

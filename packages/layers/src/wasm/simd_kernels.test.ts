@@ -315,6 +315,27 @@ describe('SIMD kernels', () => {
     expect(worst).toBeLessThan(2e-6);
   });
 
+  it.each([1, 3, 4, 9, 130])('mul, mulAdd and add over %i floats', (n) => {
+    const kernels = simd as SimdKernels;
+    kernels.begin();
+    const [aData, bData, dData] = [values(n, 31), values(n, 32), values(n, 33)];
+    const [a, b, d] = [aData, bData, dData].map((v) => kernels.put(v)) as [number, number, number];
+    const out = kernels.alloc(n);
+    kernels.mul(out, a, b, n);
+    expect(Array.from(kernels.view(out, n))).toEqual(
+      Array.from(aData, (x, i) => Math.fround(x * (bData[i] as number))),
+    );
+    kernels.mulAdd(d, a, b, n);
+    const afterMulAdd = Array.from(dData, (x, i) => x + (aData[i] as number) * (bData[i] as number));
+    kernels.view(d, n).forEach((v, i) => expect(Math.abs(v - (afterMulAdd[i] as number))).toBeLessThan(1e-6));
+    kernels.add(d, a, n);
+    kernels
+      .view(d, n)
+      .forEach((v, i) =>
+        expect(Math.abs(v - (afterMulAdd[i] as number) - (aData[i] as number))).toBeLessThan(1e-6),
+      );
+  });
+
   it('keeps its data when the arena grows, and begin() starts a new generation', () => {
     const kernels = simd as SimdKernels;
     kernels.begin();
@@ -330,7 +351,7 @@ describe('SIMD kernels', () => {
     expect(kernels.alloc(1)).toBe(4); // 16-byte aligned
   });
 
-  it('hold: begin() evicts the holder first, release() gives the hold up, a newer hold evicts the older', () => {
+  it('hold: begin() evicts holds that are not sticky, keeps sticky ones below new runs, and release() frees them', () => {
     const kernels = simd as SimdKernels;
     const evicted: string[] = [];
     kernels.begin();
@@ -338,18 +359,35 @@ describe('SIMD kernels', () => {
     const a = kernels.hold(() => evicted.push(`a saw ${Array.from(kernels.view(at, 3)).join(',')}`));
     expect(kernels.holds(a)).toBe(true);
     kernels.begin();
-    expect(evicted).toEqual(['a saw 1,2,3']); // evicted before the arena was reset
+    expect(evicted).toEqual(['a saw 1,2,3']); // evicted before the arena was reused
     expect(kernels.holds(a)).toBe(false);
-    const b = kernels.hold(() => evicted.push('b'));
+    expect(kernels.alloc(1)).toBe(0);
+
+    // Sticky: kept, and the next run starts above it.
+    kernels.begin();
+    const b0 = kernels.put(Float32Array.from([7, 8, 9, 10, 11]));
+    const b = kernels.hold(() => evicted.push('b'), true);
+    kernels.begin();
+    const c0 = kernels.alloc(4);
+    expect(c0).toBeGreaterThanOrEqual(b0 + 5);
+    const c = kernels.hold(() => evicted.push('c'), true);
+    kernels.begin();
+    expect(kernels.holds(b) && kernels.holds(c)).toBe(true);
+    expect(Array.from(kernels.view(b0, 5))).toEqual([7, 8, 9, 10, 11]);
+    expect(evicted).toEqual(['a saw 1,2,3']);
+    kernels.release(c);
     kernels.release(b);
     kernels.begin();
-    expect(evicted).toEqual(['a saw 1,2,3']);
-    const c = kernels.hold(() => evicted.push('c'));
-    kernels.hold(() => evicted.push('d'));
-    expect(evicted).toEqual(['a saw 1,2,3', 'c']);
-    expect(kernels.holds(c)).toBe(false);
+    expect(kernels.alloc(1)).toBe(0); // nothing held: the arena starts at 0 again
+
+    // Over the limits, sticky holds are evicted too.
+    const limit = kernels.stickyHoldLimit;
+    kernels.stickyHoldLimit = 0;
+    const d = kernels.hold(() => evicted.push('d'), true);
     kernels.begin();
-    expect(evicted).toEqual(['a saw 1,2,3', 'c', 'd']);
+    kernels.stickyHoldLimit = limit;
+    expect(kernels.holds(d)).toBe(false);
+    expect(evicted).toEqual(['a saw 1,2,3', 'd']);
   });
 
   it('setSimdKernels switches the shared kernels off, to plain SIMD and back to the best', () => {

@@ -55,6 +55,9 @@ interface KernelExports {
     epsilon: number,
   ) => void;
   add_rows: (src: number, dst: number, index: number, rows: number, width: number) => void;
+  mul: (dst: number, a: number, b: number, n: number) => void;
+  mul_add: (dst: number, a: number, b: number, n: number) => void;
+  add: (dst: number, a: number, n: number) => void;
   gru_zr: (
     pre: number,
     bias: number,
@@ -160,48 +163,62 @@ export class SimdKernels {
   /** Whether this instance runs the relaxed SIMD variant (fused multiply-add in the gemm). */
   readonly relaxed: boolean;
 
-  private holder: { token: number; evict: () => void } | undefined;
+  /** Live holds, oldest first: `[start, end)` of the arena each keeps (see {@link SimdKernels.hold}). */
+  private held: { token: number; start: number; end: number; sticky: boolean; evict: () => void }[] = [];
   private holdCount = 0;
+  private runStart = 0;
+
+  /** At most this many sticky holds survive a `begin()` (more are all evicted). */
+  stickyHoldLimit = 8;
+  /** ... and only while they end below this many floats of arena (32 MB). */
+  stickyArenaLimit = 8 << 20;
 
   /**
-   * Starts a run: the arena is empty again (earlier offsets and views are invalid). A hold on
-   * the old contents (see {@link SimdKernels.hold}) is evicted first.
+   * Starts a run: the arena above the regions still held is free again (earlier offsets and
+   * views are invalid). Holds that are not sticky are evicted first, and so are all of them
+   * when the sticky ones exceed {@link SimdKernels.stickyHoldLimit} or
+   * {@link SimdKernels.stickyArenaLimit}.
    */
   begin(): void {
-    const holder = this.holder;
-    this.holder = undefined;
-    holder?.evict();
-    this.top = 0;
+    let keep = this.held.filter((h) => h.sticky);
+    const end = keep.reduce((top, h) => Math.max(top, h.end), 0);
+    if (keep.length > this.stickyHoldLimit || end > this.stickyArenaLimit) keep = [];
+    const evicted = this.held.filter((h) => !keep.includes(h));
+    this.held = keep;
+    for (const h of evicted) h.evict();
+    this.top = keep.reduce((top, h) => Math.max(top, h.end), 0);
+    this.runStart = this.top;
     this.generation++;
   }
 
   /**
-   * Keeps the arena's current contents for later (a recurrent layer's state, from its forward
-   * pass to its backward pass): until the next {@link SimdKernels.begin}, whose first act is to
-   * call `evict` so that the holder can copy out what it still needs. Returns a token for
-   * {@link SimdKernels.holds} and {@link SimdKernels.release}. A newer hold evicts an older one.
+   * Keeps what this run allocated so far (a recurrent layer's state, from its forward to its
+   * backward pass) out of later runs' way: a later {@link SimdKernels.begin} allocates above it
+   * if the hold is `sticky` (a gradient will be computed: the two directions of a bidirectional
+   * layer then keep their states side by side), else first calls `evict` so that the holder can
+   * copy out what it still needs. Returns a token for {@link SimdKernels.holds} and
+   * {@link SimdKernels.release}.
    */
-  hold(evict: () => void): number {
-    const previous = this.holder;
+  hold(evict: () => void, sticky = false): number {
     const token = ++this.holdCount;
-    this.holder = { token, evict };
-    previous?.evict();
+    this.held.push({ token, start: this.runStart, end: this.top, sticky, evict });
     return token;
   }
 
   /** Whether the contents held under `token` are still in the arena (not evicted). */
   holds(token: number): boolean {
-    return this.holder?.token === token;
+    return this.held.some((h) => h.token === token);
   }
 
   /**
    * Keeps `regions` (offset and size in floats, by name) for a later pass through
-   * {@link SimdKernels.hold}: `restore()` gives their offsets, where they still are if nothing
+   * {@link SimdKernels.hold} (`sticky` as there): `restore()` gives their offsets, where they still are if nothing
    * took the arena in between, else after a `begin()` and copying back the copies that the
    * eviction made; `release()` gives the hold up once they are no longer needed.
    */
   keep<K extends string>(
     regions: Record<K, { at: number; size: number }>,
+    sticky = false,
   ): { restore: () => Record<K, number>; release: () => void } {
     const names = Object.keys(regions) as K[];
     const map = <T>(f: (name: K) => T): Record<K, T> =>
@@ -209,7 +226,7 @@ export class SimdKernels {
     let saved: Record<K, Float32Array> | undefined;
     const token = this.hold(() => {
       saved = map((name) => this.view(regions[name].at, regions[name].size).slice());
-    });
+    }, sticky);
     return {
       restore: () => {
         if (this.holds(token)) return map((name) => regions[name].at);
@@ -224,7 +241,7 @@ export class SimdKernels {
 
   /** Gives up the hold `token` without evicting (its contents are no longer needed). */
   release(token: number): void {
-    if (this.holder?.token === token) this.holder = undefined;
+    this.held = this.held.filter((h) => h.token !== token);
   }
 
   /** Reserves `floats` floats (16-byte aligned) and returns their offset, in floats. */
@@ -256,6 +273,21 @@ export class SimdKernels {
   /** An Int32 view of `count` ints at `offset` (in 4-byte words; same validity as {@link SimdKernels.view}). */
   intView(offset: number, count: number): Int32Array {
     return this.i32.subarray(offset, offset + count);
+  }
+
+  /** `dst = a ⊙ b` over `n` floats (offsets in floats). */
+  mul(dst: number, a: number, b: number, n: number): void {
+    this.exports.mul(dst * 4, a * 4, b * 4, n);
+  }
+
+  /** `dst += a ⊙ b` over `n` floats. */
+  mulAdd(dst: number, a: number, b: number, n: number): void {
+    this.exports.mul_add(dst * 4, a * 4, b * 4, n);
+  }
+
+  /** `dst += a` over `n` floats. */
+  add(dst: number, a: number, n: number): void {
+    this.exports.add(dst * 4, a * 4, n);
   }
 
   /**
