@@ -27,6 +27,7 @@ ${adam()}
 ${addRows()}
 ${gruKernels()}
 ${elementwise()}
+${transpose()}
 )
 `;
 }
@@ -668,6 +669,46 @@ function elementwise() {
     kernel('mul_add', ['dst', 'a', 'b'], (o, l) => o.add(l('dst'), o.mul(l('a'), l('b')))),
     kernel('add', ['dst', 'a'], (o, l) => o.add(l('dst'), l('a'))),
   ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// transpose(src, dst, rows, cols): dst [cols × rows] = srcᵀ (src [rows × cols], row-major). Four
+// columns at a time: one f32x4 load, four lane stores.
+// ---------------------------------------------------------------------------------------------
+
+function transpose() {
+  const lanes = [0, 1, 2, 3]
+    .map(
+      (k) =>
+        `(f32.store (i32.add (local.get $pd) (i32.mul (local.get $rows4) (i32.const ${k}))) (f32x4.extract_lane ${k} (local.get $v)))`,
+    )
+    .join('\n          ');
+  return `  (func (export "transpose") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $c i32) (local $rows4 i32) (local $ps i32) (local $pd i32) (local $v v128)
+    (local.set $rows4 (i32.shl (local.get $rows) (i32.const 2)))
+    (block $rdone (loop $r
+      (br_if $rdone (i32.ge_s (local.get $r) (local.get $rows)))
+      (local.set $ps (i32.add (local.get $src) (i32.shl (i32.mul (local.get $r) (local.get $cols)) (i32.const 2))))
+      (local.set $pd (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 2))))
+      (local.set $c (i32.const 0))
+      (block $c4done (loop $c4
+        (br_if $c4done (i32.gt_s (i32.add (local.get $c) (i32.const 4)) (local.get $cols)))
+        (local.set $v (v128.load (local.get $ps)))
+        ${lanes}
+        (local.set $ps (i32.add (local.get $ps) (i32.const 16)))
+        (local.set $pd (i32.add (local.get $pd) (i32.shl (local.get $rows4) (i32.const 2))))
+        (local.set $c (i32.add (local.get $c) (i32.const 4)))
+        (br $c4)))
+      (block $c1done (loop $c1
+        (br_if $c1done (i32.ge_s (local.get $c) (local.get $cols)))
+        (f32.store (local.get $pd) (f32.load (local.get $ps)))
+        (local.set $ps (i32.add (local.get $ps) (i32.const 4)))
+        (local.set $pd (i32.add (local.get $pd) (local.get $rows4)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $c1)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $r)))
+  )`;
 }
 
 /** Both variants' text and binary: `plain` (SIMD) and `relaxed` (relaxed SIMD's fused multiply-add). */

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CustomOpResult } from './custom_op.js';
-import { transposeJs } from './mat_mul_js.js';
 import { recordingGradients } from './recurrence_js.js';
 import type { RecurrentRunPlan } from './recurrence_js.js';
 import { gatherSequenceOutputs, reorderRows } from './recurrent_options.js';
@@ -165,7 +164,7 @@ function backward(
   const S = B * H;
   const gru = simd.gru;
   const { h, acts, aux } = state;
-  const ut = simd.put(transposeJs(UData, H, G)); // [3H × H]: U_zᵀ, U_rᵀ, U_hᵀ
+  const ut = simd.putTransposed(UData, H, G); // [3H × H]: U_zᵀ, U_rᵀ, U_hᵀ
   const dh = simd.put(dhInitial);
   const dLeft = simd.alloc(S);
   const dzx = simd.alloc(B * G);

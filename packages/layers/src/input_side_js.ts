@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { keepForBackward } from './keep_for_backward.js';
 import { matMulInto, matMulTransposedA, matMulTransposedB, transposeJs } from './mat_mul_js.js';
-import { inputProjection, inputSideGradients, simdProduct, simdTransposedProduct } from './recurrence_js.js';
+import {
+  inputProjection,
+  inputSideGradients,
+  simdProduct,
+  simdProductTransposedB,
+  simdTransposedProduct,
+} from './recurrence_js.js';
 import type { RecurrentRunPlan } from './recurrence_js.js';
 
 /**
@@ -100,7 +106,7 @@ export function embeddedInputSide(
   if (M >= V) {
     const values = product(table, tableData, W, WData, onCpu);
     const valueGradients = (dP: Float32Array): [tf.Tensor2D, tf.Tensor2D] => {
-      const dTableSimd = simdProduct(dP, transposeJs(WData, E, G), V, G, E);
+      const dTableSimd = simdProductTransposedB(dP, WData, V, G, E);
       if (dTableSimd !== undefined)
         return [
           tf.tensor2d(dTableSimd, [V, E]),

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { customOp } from './custom_op.js';
 import type { CustomOpResult } from './custom_op.js';
 import { keepForBackward } from './keep_for_backward.js';
-import { matMulInto, matMulTransposedB, transposeJs } from './mat_mul_js.js';
+import { matMulInto, matMulTransposedB } from './mat_mul_js.js';
 import { simdKernels } from './wasm/simd_kernels.js';
 import type { SimdKernels } from './wasm/simd_kernels.js';
 import { denseInputSide, embeddedInputSide } from './input_side_js.js';
@@ -454,7 +454,7 @@ function backwardSimd(
   const G = 4 * H;
   const S = B * H;
   const { h, c, acts, tanhC } = state;
-  const ut = simd.put(transposeJs(UData, H, G));
+  const ut = simd.putTransposed(UData, H, G);
   const dh = simd.put(dhInitial);
   const dc = simd.alloc(S);
   const dbOut = simd.alloc(G);

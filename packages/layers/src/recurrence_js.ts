@@ -281,8 +281,9 @@ export function simdRun(): SimdKernels | undefined {
 }
 
 /**
- * `op(a)·b` as a new `[m, n]` array through the SIMD kernels (`b` is `[k, n]`; `a` is `[m, k]`,
- * or `[k, m]` when `transposeA`); undefined where there are none.
+ * `op(a)·op(b)` as a new `[m, n]` array through the SIMD kernels (`a` is `[m, k]`, or `[k, m]`
+ * when `transposeA`; `b` is `[k, n]`, or `[n, k]` when `transposeB`, transposed in the arena);
+ * undefined where there are none.
  */
 function simdMatMul(
   a: Float32Array,
@@ -291,11 +292,12 @@ function simdMatMul(
   k: number,
   n: number,
   transposeA: boolean,
+  transposeB = false,
 ): Float32Array | undefined {
   const simd = simdRun();
   if (simd === undefined) return undefined;
   const aOff = simd.put(a.subarray(0, m * k));
-  const bOff = simd.put(b.subarray(0, k * n));
+  const bOff = transposeB ? simd.putTransposed(b.subarray(0, k * n), n, k) : simd.put(b.subarray(0, k * n));
   const out = simd.alloc(m * n);
   if (transposeA) simd.gemm(aOff, bOff, out, m, k, n, 1, m, n, n);
   else simd.gemm(aOff, bOff, out, m, k, n, k, 1, n, n);
@@ -315,6 +317,21 @@ export function simdTransposedProduct(
   n: number,
 ): Float32Array | undefined {
   return simdMatMul(a, b, k, M, n, true);
+}
+
+/**
+ * `a·bᵀ` for `a [m, k]` and `b [n, k]` through the SIMD kernels, as a new array `[m, n]`;
+ * undefined where there are none.
+ * @internal
+ */
+export function simdProductTransposedB(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+): Float32Array | undefined {
+  return simdMatMul(a, b, m, k, n, false, true);
 }
 
 /**
@@ -412,7 +429,7 @@ export function inputSideGradients(
   const M = valid.length;
   if (M === 0) return [tf.zeros([N, E]), tf.zeros([E, G])];
   const WData = W.dataSync() as Float32Array;
-  const dxSimd = simdProduct(dZ, transposeJs(WData, E, G), M, G, E);
+  const dxSimd = simdProductTransposedB(dZ, WData, M, G, E);
   if (dxSimd !== undefined)
     return [
       tf.tensor2d(scatterRows(dxSimd, valid, N, E), [N, E]),

@@ -336,6 +336,24 @@ describe('SIMD kernels', () => {
       );
   });
 
+  it.each([
+    [1, 1],
+    [3, 5],
+    [4, 8],
+    [7, 13],
+    [128, 512],
+  ])('transpose and putTransposed of a %i × %i matrix', (rows, cols) => {
+    const kernels = simd as SimdKernels;
+    kernels.begin();
+    const data = values(rows * cols, rows + cols);
+    const at = kernels.putTransposed(data, rows, cols);
+    const got = kernels.view(at, rows * cols);
+    let wrong = 0;
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < cols; c++) if (got[c * rows + r] !== data[r * cols + c]) wrong++;
+    expect(wrong).toBe(0);
+  });
+
   it('keeps its data when the arena grows, and begin() starts a new generation', () => {
     const kernels = simd as SimdKernels;
     kernels.begin();

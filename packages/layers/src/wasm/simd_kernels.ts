@@ -58,6 +58,7 @@ interface KernelExports {
   mul: (dst: number, a: number, b: number, n: number) => void;
   mul_add: (dst: number, a: number, b: number, n: number) => void;
   add: (dst: number, a: number, n: number) => void;
+  transpose: (src: number, dst: number, rows: number, cols: number) => void;
   gru_zr: (
     pre: number,
     bias: number,
@@ -283,6 +284,19 @@ export class SimdKernels {
   /** `dst += a ⊙ b` over `n` floats. */
   mulAdd(dst: number, a: number, b: number, n: number): void {
     this.exports.mul_add(dst * 4, a * 4, b * 4, n);
+  }
+
+  /** `dst [cols × rows] = srcᵀ` for a row-major `src [rows × cols]` (offsets in floats). */
+  transpose(src: number, dst: number, rows: number, cols: number): void {
+    this.exports.transpose(src * 4, dst * 4, rows, cols);
+  }
+
+  /** Copies `data` (`[rows × cols]`) in as its transpose `[cols × rows]`; returns the offset. */
+  putTransposed(data: Float32Array, rows: number, cols: number): number {
+    const src = this.put(data);
+    const dst = this.alloc(rows * cols);
+    this.transpose(src, dst, rows, cols);
+    return dst;
   }
 
   /** `dst += a` over `n` floats. */
