@@ -123,15 +123,20 @@ interface KernelExports {
 const PAGE_BYTES = 65536;
 
 /**
- * Our WebAssembly SIMD kernels (a float32 matrix product, 4×8 register blocks of f32x4), with a
- * scratch arena in their linear memory. Measured here (Node 20, one core): 35–37 GFLOP/s for the
- * recurrent products of a 128-unit LSTM, against ≈ 31 for tfjs-wasm's XNNPACK through
+ * Our WebAssembly SIMD kernels — a float32 matrix product in 4×8 register blocks of f32x4, the
+ * LSTM and GRU gate math forward and backward, Adam, a row scatter-add, element-wise products
+ * and a transpose (see `scripts/build-wasm.mjs`) — with an arena in their linear memory.
+ * Measured here (Node 20, one core): 35–37 GFLOP/s for the recurrent products of a 128-unit
+ * LSTM (44.5 in the relaxed-SIMD build), against ≈ 31 for tfjs-wasm's XNNPACK through
  * `tf.matMul` (without its copies and weight packing) and ≈ 5.6 for our JS loops.
  *
- * Use: {@link SimdKernels.begin} a run, {@link SimdKernels.alloc} every region it needs (memory
- * may grow then), then take views with {@link SimdKernels.view} and call {@link SimdKernels.gemm}.
- * Views and offsets are valid until the next `begin`, so a run must not span another layer's
- * use: every use site is one synchronous loop.
+ * Use: {@link SimdKernels.begin} a run, {@link SimdKernels.alloc} / {@link SimdKernels.put}
+ * every region it needs (memory may grow then), then take views with {@link SimdKernels.view}
+ * and call the kernels; all offsets are in floats. Offsets are valid until the next `begin`
+ * (views until the next allocation), unless the run's regions are held for later with
+ * {@link SimdKernels.hold} / {@link SimdKernels.keep}: a recurrent layer keeps its state from
+ * its forward pass to its backward pass that way, and a later run either allocates above it
+ * or, first, lets its holder copy it out.
  * @internal
  */
 export class SimdKernels {
