@@ -21,9 +21,10 @@ import { simdKernels } from './wasm/simd_kernels.js';
 
 /**
  * The GRU for backends where reading tensors back is cheap (`cpu`, `wasm`): the input
- * projection of every step is one `matMul`; per step the recurrent products (one with
- * `resetAfter`, two without: the candidate's product needs the reset gate first) feed gate math
- * in JS on Float32Arrays; backpropagation through time runs in JS the same way.
+ * projection of every step is one product; per step the recurrent products (one with
+ * `resetAfter`, two without: the candidate's product needs the reset gate first) feed the gate
+ * math — in our WebAssembly SIMD kernels where they exist ({@link gruSimd}), else in JS on
+ * Float32Arrays; backpropagation through time runs the same way.
  * Same function as {@link gruReference}.
  * @internal
  */

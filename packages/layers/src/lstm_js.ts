@@ -23,9 +23,10 @@ import type { SequenceShape } from './sequence_shape.js';
 
 /**
  * The LSTM for backends where reading tensors back is cheap (`cpu`, `wasm`): the input
- * projection of every step is one `matMul`; per step one product `h·U` gives all four gates,
- * whose element-wise math runs in JS on Float32Arrays; backpropagation through time runs in JS
- * the same way, and the weight gradients are again one product each over all steps.
+ * projection of every step is one product; per step one product `h·U` gives all four gates.
+ * Where our WebAssembly SIMD kernels exist, every step (products and gate math, forward and
+ * backward) runs in them with the state kept in their memory (see `lstmSimd`); otherwise the
+ * gate math runs in JS on Float32Arrays between tfjs `matMul`s (wasm) or JS products (cpu).
  * Same function as {@link lstmReference}.
  * @internal
  */
