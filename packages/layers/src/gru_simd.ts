@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CustomOpResult } from './custom_op.js';
-import { recordingGradients } from './recurrence_js.js';
+import { lastStateGradient, simdOutputAndKeep } from './recurrence_js.js';
 import type { RecurrentRunPlan } from './recurrence_js.js';
-import { gatherSequenceOutputs, reorderRows } from './recurrent_options.js';
 import type { SequenceShape } from './sequence_shape.js';
 import type { SimdKernels } from './wasm/simd_kernels.js';
 
@@ -45,30 +44,25 @@ export function gruSimd(
   H: number,
   resetAfter: boolean,
 ): CustomOpResult<tf.Tensor2D> {
-  const { lengths, batchSize: B, maxLen: T } = sequences;
-  const { order, running } = plan;
+  const { batchSize: B, maxLen: T } = sequences;
+  const { order } = plan;
   const G = 3 * H;
   const state = forward(simd, input.xW, UData, bias, plan, B, T, H, resetAfter);
-  const value = gatherSequenceOutputs(
-    simd.view(state.h, (T + 1) * B * H),
-    lengths,
-    order,
-    running,
-    T,
-    H,
-    returnSequences,
-  );
-  const kept = simd.keep(
+  const { value, kept } = simdOutputAndKeep(
+    simd,
     {
       h: { at: state.h, size: (T + 1) * B * H },
       acts: { at: state.acts, size: T * B * G },
       aux: { at: state.aux, size: T * B * H },
     },
-    recordingGradients(),
+    sequences,
+    plan,
+    H,
+    returnSequences,
   );
   const gradFunc = (dy: tf.Tensor2D): tf.Tensor[] => {
     const dyData = dy.dataSync() as Float32Array;
-    const dhInitial = returnSequences ? new Float32Array(B * H) : reorderRows(dyData, order, H);
+    const dhInitial = lastStateGradient(dyData, order, B, H, returnSequences);
     const { dZx, dU, db } = backward(
       simd,
       kept.restore(),

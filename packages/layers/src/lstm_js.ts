@@ -10,8 +10,9 @@ import type { InputSide } from './input_side_js.js';
 import {
   planRecurrentRun,
   productInJs,
+  lastStateGradient,
   readProduct,
-  recordingGradients,
+  simdOutputAndKeep,
   sigmoid,
   tanhJs,
   weightGradient,
@@ -313,32 +314,27 @@ function lstmSimd(
   returnSequences: boolean,
   H: number,
 ): CustomOpResult<tf.Tensor2D> {
-  const { lengths, batchSize: B, maxLen: T } = sequences;
+  const { batchSize: B, maxLen: T } = sequences;
   const { order, running, compact, dropMask } = plan;
   const G = 4 * H;
   const { values: xW, rowOf } = side;
   const state = forwardSimd(simd, T, B, H, running, xW, rowOf, compact, order, UData, bias, dropMask);
-  const value = gatherSequenceOutputs(
-    simd.view(state.h, (T + 1) * B * H),
-    lengths,
-    order,
-    running,
-    T,
-    H,
-    returnSequences,
-  );
-  const kept = simd.keep(
+  const { value, kept } = simdOutputAndKeep(
+    simd,
     {
       h: { at: state.h, size: (T + 1) * B * H },
       c: { at: state.c, size: (T + 1) * B * H },
       acts: { at: state.acts, size: T * B * G },
       tanhC: { at: state.tanhC, size: T * B * H },
     },
-    recordingGradients(),
+    sequences,
+    plan,
+    H,
+    returnSequences,
   );
   const gradFunc = (dy: tf.Tensor2D): tf.Tensor[] => {
     const dyData = dy.dataSync() as Float32Array;
-    const dh = returnSequences ? new Float32Array(B * H) : reorderRows(dyData, order, H);
+    const dh = lastStateGradient(dyData, order, B, H, returnSequences);
     const db = new Float32Array(G);
     const { dValues, dU } = backwardSimd(
       simd,

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { matMulInto, matMulTransposedA, matMulTransposedB, transposeJs } from './mat_mul_js.js';
-import { reorderRows } from './recurrent_options.js';
+import { gatherSequenceOutputs, reorderRows } from './recurrent_options.js';
+import type { SequenceShape } from './sequence_shape.js';
 import { simdKernels } from './wasm/simd_kernels.js';
 import type { SimdKernels } from './wasm/simd_kernels.js';
 
@@ -258,6 +259,54 @@ export class StepMatrix {
     this.placed = undefined;
     this.placedT = undefined;
   }
+}
+
+/** A region of the SIMD arena: offset and size in floats. @internal */
+export interface ArenaRegion {
+  at: number;
+  size: number;
+}
+
+/**
+ * The output of a SIMD recurrence whose states `h[t]` (t = 0..T, rows in length order) are at
+ * `regions.h` of the arena, and a hold on its state `regions` for the backward pass (sticky
+ * under a gradient tape, see `SimdKernels.keep`).
+ * @internal
+ */
+export function simdOutputAndKeep<R extends { h: ArenaRegion } & Record<string, ArenaRegion>>(
+  simd: SimdKernels,
+  regions: R,
+  sequences: SequenceShape,
+  plan: LengthOrder,
+  H: number,
+  returnSequences: boolean,
+): { value: tf.Tensor2D; kept: { restore: () => Record<keyof R & string, number>; release: () => void } } {
+  const { lengths, batchSize: B, maxLen: T } = sequences;
+  const value = gatherSequenceOutputs(
+    simd.view(regions.h.at, (T + 1) * B * H),
+    lengths,
+    plan.order,
+    plan.running,
+    T,
+    H,
+    returnSequences,
+  );
+  return { value, kept: simd.keep<keyof R & string>(regions, recordingGradients()) };
+}
+
+/**
+ * The gradient reaching the last states of a recurrence from `dy`, rows in length order; zeros
+ * when it returns sequences (then `dy` enters step by step).
+ * @internal
+ */
+export function lastStateGradient(
+  dyData: Float32Array,
+  order: Int32Array,
+  B: number,
+  H: number,
+  returnSequences: boolean,
+): Float32Array {
+  return returnSequences ? new Float32Array(B * H) : reorderRows(dyData, order, H);
 }
 
 /**
