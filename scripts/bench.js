@@ -89,6 +89,23 @@ const median = (xs) => {
   return s[Math.floor(s.length / 2)];
 };
 
+/** Training names/s of the same model with a GRU (Keras 2 variant) in place of the LSTM: ours only. */
+async function oursGru(steps) {
+  const model = CharClassifier.create({ ...config, cell: 'gru' }, new Rng(SEED));
+  const options = {
+    optimizer: 'adam',
+    learningRate: LR,
+    batchSize: BATCH,
+    sampler: 'shuffle',
+    labels,
+    logEvery: 1000,
+  };
+  await train(model, examples, { ...options, seed: SEED + 1, iterations: 30 });
+  const result = await train(model, examples, { ...options, seed: SEED, iterations: steps });
+  model.dispose();
+  return result.namesPerSecond;
+}
+
 async function ours(backend, steps) {
   const model = CharClassifier.create(config, new Rng(SEED));
   const options = {
@@ -189,6 +206,7 @@ for (const backend of backends) {
   await tf.ready();
   const steps = Number(process.env.BENCH_STEPS ?? (backend === 'cpu' ? 60 : 300));
   const a = await ours(backend, steps);
+  const gru = await oursGru(steps);
   const b =
     process.env.BENCH_OURS_ONLY === '1'
       ? { train_names_per_s: NaN, train_batches: 0 }
@@ -199,6 +217,7 @@ for (const backend of backends) {
     ours_train_names_per_s: Math.round(a.train_names_per_s),
     ours_bucket_train_names_per_s: Math.round(a.bucket_train_names_per_s),
     ours_without_simd_train_names_per_s: Math.round(a.without_simd_train_names_per_s),
+    ours_gru_train_names_per_s: Math.round(gru),
     ours_train_batches: a.train_batches,
     tfjs_layers_train_names_per_s: Math.round(b.train_names_per_s * 10) / 10,
     tfjs_layers_train_batches: b.train_batches,
@@ -208,7 +227,7 @@ for (const backend of backends) {
   };
   results.push(row);
   console.log(
-    `${backend}: ours ${row.ours_train_names_per_s} names/s (length-bucketed batches: ${row.ours_bucket_train_names_per_s}; without our SIMD kernels: ${row.ours_without_simd_train_names_per_s}), tfjs-layers ${row.tfjs_layers_train_names_per_s} names/s (×${row.ratio}); ` +
+    `${backend}: ours ${row.ours_train_names_per_s} names/s (length-bucketed batches: ${row.ours_bucket_train_names_per_s}; without our SIMD kernels: ${row.ours_without_simd_train_names_per_s}; GRU in place of the LSTM: ${row.ours_gru_train_names_per_s}), tfjs-layers ${row.tfjs_layers_train_names_per_s} names/s (×${row.ratio}); ` +
       `predict 1 name (length 7) median ${row.predict_single_median_us} µs, batch predict ${row.predict_batch_names_per_s} names/s`,
   );
 }
@@ -236,8 +255,9 @@ if (!child && process.env.BENCH_RELAXED !== '0' && results.every((r) => r.kernel
       row.relaxed_ratio =
         Math.round((other.ours_train_names_per_s / row.tfjs_layers_train_names_per_s) * 10) / 10;
       row.relaxed_predict_single_median_us = other.predict_single_median_us;
+      row.ours_relaxed_gru_train_names_per_s = other.ours_gru_train_names_per_s;
       console.log(
-        `${row.backend}, relaxed SIMD: ours ${other.ours_train_names_per_s} names/s (length-bucketed: ${other.ours_bucket_train_names_per_s}; ×${row.relaxed_ratio} tfjs-layers); predict 1 name ${other.predict_single_median_us} µs`,
+        `${row.backend}, relaxed SIMD: ours ${other.ours_train_names_per_s} names/s (length-bucketed: ${other.ours_bucket_train_names_per_s}; GRU: ${other.ours_gru_train_names_per_s}; ×${row.relaxed_ratio} tfjs-layers); predict 1 name ${other.predict_single_median_us} µs`,
       );
     }
   } else console.log(`relaxed SIMD run failed or unavailable: ${(run.stderr ?? '').split('\n')[0]}`);
