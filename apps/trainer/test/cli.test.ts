@@ -96,11 +96,14 @@ describe('charrnn CLI', () => {
     expect(train.stderr).toBe('');
     expect(train.status).toBe(0);
     expect(train.stdout).toContain('backend: wasm');
+    // Node 20 has plain WebAssembly SIMD (relaxed SIMD only behind a flag; Node 22+ by default).
+    expect(train.stdout).toMatch(/^recurrent kernels: WebAssembly SIMD/m);
     const metrics = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8')) as Record<
       string,
       unknown
     >;
     expect(metrics.backend).toBe('wasm');
+    expect(['simd', 'relaxed']).toContain(metrics.recurrent_kernels);
     expect(metrics.train_seconds).toBeGreaterThan(0);
     expect(metrics.train_names_per_s).toBeGreaterThan(0);
     expect(metrics.epochs).toHaveLength(8);
