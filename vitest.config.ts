@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
+const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 const packages = ['core', 'tokenizer', 'data', 'layers', 'trainer'] as const;
 
 // Tests run against the TypeScript sources of the workspace packages, so `pnpm test` needs no
@@ -62,7 +63,8 @@ export default defineConfig({
             'src/classifier_cells.test.ts',
             'src/wasm/*.test.ts',
           ],
-          execArgv: ['--experimental-wasm-relaxed-simd'],
+          // Node 22+ has relaxed SIMD on by default (and may drop the flag).
+          execArgv: NODE_MAJOR < 22 ? ['--experimental-wasm-relaxed-simd'] : [],
         },
       },
       {
