@@ -200,17 +200,6 @@ export class StepMatrix {
       );
   }
 
-  /**
-   * `left[0:m] · M` as a view of the SIMD arena (valid until the next use of the kernels), or
-   * written to `out` (and `out` returned) where there are no SIMD kernels.
-   */
-  timesView(left: Float32Array, m: number, out: Float32Array): Float32Array {
-    const simd = simdKernels();
-    if (simd !== undefined) return this.simdProduct(simd, false, left, m);
-    this.times(left, m, out);
-    return out;
-  }
-
   /** `out[0:m] = left[0:m] · Mᵀ`. */
   timesTransposed(left: Float32Array, m: number, out: Float32Array): void {
     const simd = simdKernels();
