@@ -89,36 +89,37 @@ const median = (xs) => {
   return s[Math.floor(s.length / 2)];
 };
 
+/** The training options of every run of ours (seeds and samplers per run). */
+const trainOptions = {
+  optimizer: 'adam',
+  learningRate: LR,
+  batchSize: BATCH,
+  sampler: 'shuffle',
+  labels,
+  logEvery: 1000,
+};
+
+/**
+ * Steady-state training names/s: a warm-up long enough for V8 to tier the JS loops and our
+ * WebAssembly kernels up, then `steps` timed batches.
+ */
+async function steadyTrain(model, steps, extra = {}) {
+  await train(model, examples, { ...trainOptions, ...extra, seed: SEED + 1, iterations: 30 });
+  return train(model, examples, { ...trainOptions, ...extra, seed: SEED, iterations: steps });
+}
+
 /** Training names/s of the same model with a GRU (Keras 2 variant) in place of the LSTM: ours only. */
 async function oursGru(steps) {
   const model = CharClassifier.create({ ...config, cell: 'gru' }, new Rng(SEED));
-  const options = {
-    optimizer: 'adam',
-    learningRate: LR,
-    batchSize: BATCH,
-    sampler: 'shuffle',
-    labels,
-    logEvery: 1000,
-  };
-  await train(model, examples, { ...options, seed: SEED + 1, iterations: 30 });
-  const result = await train(model, examples, { ...options, seed: SEED, iterations: steps });
+  const result = await steadyTrain(model, steps);
   model.dispose();
   return result.namesPerSecond;
 }
 
 async function ours(backend, steps) {
   const model = CharClassifier.create(config, new Rng(SEED));
-  const options = {
-    optimizer: 'adam',
-    learningRate: LR,
-    batchSize: BATCH,
-    sampler: 'shuffle',
-    labels,
-    logEvery: 1000,
-  };
-  // Warm-up: long enough for V8 to tier the JS loops and our WebAssembly kernels up (steady state).
-  await train(model, examples, { ...options, seed: SEED + 1, iterations: 30 });
-  const result = await train(model, examples, { ...options, seed: SEED, iterations: steps });
+  const options = trainOptions;
+  const result = await steadyTrain(model, steps);
   // The same steps with length-bucketed batches (less padding): the sampler `charrnn train --sampler bucket` uses.
   const bucketed = await train(model, examples, {
     ...options,

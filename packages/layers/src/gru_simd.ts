@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CustomOpResult } from './custom_op.js';
-import { lastStateGradient, simdOutputAndKeep } from './recurrence_js.js';
+import { addStepOutputGradient, lastStateGradient, simdOutputAndKeep } from './recurrence_js.js';
 import type { RecurrentRunPlan } from './recurrence_js.js';
 import type { SequenceShape } from './sequence_shape.js';
 import type { SimdKernels } from './wasm/simd_kernels.js';
@@ -119,11 +119,7 @@ function forward(
       preView.set(xW.subarray(xo, xo + G), i * G);
     }
     const hPrev = state.h + t * S;
-    let hin = hPrev;
-    if (mask >= 0) {
-      simd.mul(hIn, hPrev, mask, rows * H);
-      hin = hIn;
-    }
+    const hin = simd.masked(hPrev, mask, hIn, rows * H);
     const acts = state.acts + t * B * G;
     const aux = state.aux + t * S;
     const hNext = state.h + (t + 1) * S;
@@ -177,20 +173,9 @@ function backward(
   for (let t = T - 1; t >= 0; t--) {
     const rows = running[t] as number;
     if (rows === 0) continue;
-    if (returnSequences) {
-      const dhView = simd.view(dh, rows * H);
-      for (let i = 0; i < rows; i++) {
-        const n = (order[i] as number) * T + t;
-        for (let j = 0; j < H; j++)
-          dhView[i * H + j] = (dhView[i * H + j] as number) + (dyData[n * H + j] as number);
-      }
-    }
+    if (returnSequences) addStepOutputGradient(simd, dh, dyData, order, rows, t, T, H);
     const hPrev = h + t * S;
-    let hin = hPrev;
-    if (mask >= 0) {
-      simd.mul(hIn, hPrev, mask, rows * H);
-      hin = hIn;
-    }
+    const hin = simd.masked(hPrev, mask, hIn, rows * H);
     const actsT = acts + t * B * G;
     const auxT = aux + t * S;
     if (resetAfter) {

@@ -10,6 +10,7 @@ import type { InputSide } from './input_side_js.js';
 import {
   planRecurrentRun,
   productInJs,
+  addStepOutputGradient,
   lastStateGradient,
   readProduct,
   simdOutputAndKeep,
@@ -403,11 +404,7 @@ function forwardSimd(
       const xo = (rowOf[compact[(order[i] as number) * T + t] as number] as number) * G;
       preView.set(xW.subarray(xo, xo + G), i * G);
     }
-    let input = state.h + t * S;
-    if (mask >= 0) {
-      simd.mul(hIn, input, mask, rows * H);
-      input = hIn;
-    }
+    const input = simd.masked(state.h + t * S, mask, hIn, rows * H);
     simd.gemm(input, u, pre, rows, H, G, H, 1, G, G, true);
     simd.lstmForward(
       pre,
@@ -469,24 +466,13 @@ function backwardSimd(
   for (let t = T - 1; t >= 0; t--) {
     const rows = running[t] as number;
     if (rows === 0) continue;
-    if (returnSequences) {
-      const dhView = simd.view(dh, rows * H);
-      for (let i = 0; i < rows; i++) {
-        const n = (order[i] as number) * T + t;
-        for (let j = 0; j < H; j++)
-          dhView[i * H + j] = (dhView[i * H + j] as number) + (dyData[n * H + j] as number);
-      }
-    }
+    if (returnSequences) addStepOutputGradient(simd, dh, dyData, order, rows, t, T, H);
     simd.lstmBackward(acts + t * B * G, tanhC + t * S, c + t * S, dh, dc, dz, dbOut, rows, H);
     for (let i = 0; i < rows; i++)
       index[i] = rowOf[compact[(order[i] as number) * T + t] as number] as number;
     simd.addRows(dz, dValues, rowsOfStep, rows, G);
     // dU += h_inᵀ·dz, with h_in the recurrent product's input (h ⊙ mask under recurrent dropout).
-    let input = h + t * S;
-    if (mask >= 0) {
-      simd.mul(hIn, input, mask, rows * H);
-      input = hIn;
-    }
+    const input = simd.masked(h + t * S, mask, hIn, rows * H);
     simd.gemm(input, dz, dU, H, rows, G, 1, H, G, G, true);
     // dh_{t-1} = (dz·Uᵀ) ⊙ mask. Rows past their last step keep dh and dc: state carried.
     simd.gemm(dz, ut, dh, rows, G, H, G, 1, H, H, false);

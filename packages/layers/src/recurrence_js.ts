@@ -284,6 +284,29 @@ export function simdOutputAndKeep<R extends { h: ArenaRegion } & Record<string, 
 }
 
 /**
+ * Adds a sequence-returning recurrence's output gradient at step `t` (`dyData` rows
+ * `order[i]·T + t`) to the state gradient `dh` of its `rows` running rows (rows in length order).
+ * @internal
+ */
+export function addStepOutputGradient(
+  simd: SimdKernels,
+  dh: number,
+  dyData: Float32Array,
+  order: Int32Array,
+  rows: number,
+  t: number,
+  T: number,
+  H: number,
+): void {
+  const dhView = simd.view(dh, rows * H);
+  for (let i = 0; i < rows; i++) {
+    const n = (order[i] as number) * T + t;
+    for (let j = 0; j < H; j++)
+      dhView[i * H + j] = (dhView[i * H + j] as number) + (dyData[n * H + j] as number);
+  }
+}
+
+/**
  * The gradient reaching the last states of a recurrence from `dy`, rows in length order; zeros
  * when it returns sequences (then `dy` enters step by step).
  * @internal

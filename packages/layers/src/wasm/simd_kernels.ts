@@ -286,6 +286,16 @@ export class SimdKernels {
     this.exports.mul(dst * 4, a * 4, b * 4, n);
   }
 
+  /**
+   * The recurrent product's input at offset `h` (`n` floats): `h` itself without a dropout mask
+   * (`mask < 0`), else `h ⊙ mask` written to `scratch`.
+   */
+  masked(h: number, mask: number, scratch: number, n: number): number {
+    if (mask < 0) return h;
+    this.mul(scratch, h, mask, n);
+    return scratch;
+  }
+
   /** `dst += a ⊙ b` over `n` floats. */
   mulAdd(dst: number, a: number, b: number, n: number): void {
     this.exports.mul_add(dst * 4, a * 4, b * 4, n);
