@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { isCharRnnError } from '@charrnn/core';
 import { runEval, type RawEvalOptions } from './commands/eval.js';
 import { runExport, type RawExportOptions } from './commands/export.js';
+import { runImport, type RawImportOptions } from './commands/import.js';
 import { runPredict, type RawPredictOptions } from './commands/predict.js';
 import { runTrain } from './commands/train.js';
 import { DEFAULT_LR, LOGIT_ADJUST_WITHOUT_NGRAM, TRAIN_DEFAULTS } from './train_config.js';
@@ -25,9 +26,16 @@ export interface CommandHandlers {
   predict: (names: string[], options: RawPredictOptions) => Promise<void>;
   export: (options: RawExportOptions) => Promise<void>;
   eval: (options: RawEvalOptions) => Promise<void>;
+  import: (source: string | undefined, options: RawImportOptions) => Promise<void>;
 }
 
-const RUN: CommandHandlers = { train: runTrain, predict: runPredict, export: runExport, eval: runEval };
+const RUN: CommandHandlers = {
+  train: runTrain,
+  predict: runPredict,
+  export: runExport,
+  eval: runEval,
+  import: runImport,
+};
 
 /** Where commander writes help and usage errors. */
 export interface ProgramOutput {
@@ -189,6 +197,26 @@ export function buildProgram(
     .addOption(backend())
     .action(async (options: RawEvalOptions) => {
       await handlers.eval(options);
+    });
+
+  program
+    .command('import')
+    .description(
+      'bring a PyTorch (.pt / .safetensors) or tfjs-layers/Keras (model.json) classifier into a model bundle',
+    )
+    .argument('[source]', 'model file, or the directory holding it')
+    .option('--from <format>', 'pytorch|layers')
+    .option('--out <dir>', 'bundle directory to write')
+    .option('--arch <name>', 'pytorch: tutorial|rnn|lstm|gru (default: from the parameter names)')
+    .option('--labels <labels>', 'labels.txt (one per line) or L1,L2,... in output order')
+    .option(
+      '--alphabet <name>',
+      'token ids: tutorial (index in ascii_letters + " .,;\'"; 59 rows = charrnn\'s ids)|unicode (code points)|<file> (one symbol per line, or a tokenizer.json) (default: tutorial)',
+    )
+    .option('--map <file>', 'pytorch: JSON naming the modules, e.g. {"rnn": "encoder.gru", "linear": "head"}')
+    .option('--force', 'overwrite a model already in --out')
+    .action(async (source: string | undefined, options: RawImportOptions) => {
+      await handlers.import(source, options);
     });
 
   return program;

@@ -45,6 +45,17 @@ export interface TorchImportOptions {
   map?: TorchModuleMap;
   /** The file the state dict came from, for error messages. */
   file?: string;
+  /**
+   * How a bidirectional model merges its directions (into the next layer and the linear layer):
+   * `'concat'` (default: what `nn.RNN`/`nn.LSTM`/`nn.GRU` do between layers) or `'sum'`.
+   */
+  merge?: 'concat' | 'sum';
+  /**
+   * GRU only: the reset gate applies after the recurrent product (`nn.GRU`, default true).
+   * `false` reads a GRU in the Keras 2 form that `charrnn export --format pytorch` writes for
+   * such models (`n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn)`).
+   */
+  gruResetAfter?: boolean;
 }
 
 /** What {@link importTorchClassifier} read, for a report to the user. */
@@ -270,8 +281,9 @@ export function importTorchClassifier(state: StateDict, options: TorchImportOpti
     let layers = 0;
     while (state.has(`${prefix}weight_ih_l${layers}`)) layers++;
     const bidirectional = state.has(`${prefix}weight_ih_l0_reverse`);
-    const directions = bidirectional ? 2 : 1;
-    const out = directions * H;
+    const merge = options.merge ?? 'concat';
+    const resetAfter = arch === 'gru' && options.gruResetAfter !== false;
+    const out = bidirectional && merge === 'concat' ? 2 * H : H;
     const linearName = findWeight(
       'linear',
       (n, t) => t.shape.length === 2 && t.shape[1] === out && state.has(biasOf(n)) && !n.startsWith(prefix),
@@ -295,8 +307,8 @@ export function importTorchClassifier(state: StateDict, options: TorchImportOpti
       hiddenSize: H,
       numClasses: C,
       ...(layers > 1 ? { layers } : {}),
-      ...(bidirectional ? { bidirectional: 'concat' as const } : {}),
-      ...(arch === 'gru' ? { resetAfter: true } : {}),
+      ...(bidirectional ? { bidirectional: merge } : {}),
+      ...(resetAfter ? { resetAfter: true } : {}),
     };
     values.push(embeddingTable());
     const G = gates.count * H;
@@ -315,7 +327,7 @@ export function importTorchClassifier(state: StateDict, options: TorchImportOpti
           transposeBlocks(ih.values, G, input, gates.order),
           transposeBlocks(hh.values, G, H, gates.order),
         );
-        if (arch === 'gru') {
+        if (resetAfter) {
           const bias = new Float32Array(2 * G);
           bias.set(reorder(biasIh, gates.order));
           bias.set(reorder(biasHh, gates.order), G);

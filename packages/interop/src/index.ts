@@ -24,3 +24,6 @@ export {
   vocabularyTokenizer,
 } from './torch_vocabulary.js';
 export type { TorchVocabulary, VocabularyMapping, VocabularyRow } from './torch_vocabulary.js';
+export { parseTorchModuleMap } from './torch_module_map.js';
+export { importLayersModel } from './import_layers.js';
+export type { ImportedLayersModel, LayersImportOptions } from './import_layers.js';

@@ -2,4 +2,4 @@
  * Node-only file readers of `@charrnn/interop` (import from `@charrnn/interop/node`).
  * @packageDocumentation
  */
-export { readFileLimited, readStateDictFile } from './node/read_files.js';
+export { readFileLimited, readStateDictFile, readTextFile, readVocabularyFile } from './node/read_files.js';

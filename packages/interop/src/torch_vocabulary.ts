@@ -61,15 +61,15 @@ export function unicodeVocabulary(rows: number): TorchVocabulary {
 /**
  * A vocabulary file: one symbol per line, line `i` (from 0) = token id `i`; `<pad>` and `<unk>`
  * lines mark the padding and unknown ids, an empty line an unused id. Trailing newline optional.
- * `normalization` defaults to `'unicode'`; with `'ascii-fold'` every symbol must be one that
- * folding keeps.
+ * `normalization` defaults to `'ascii-fold'` (the tutorial's folding) when every symbol is in the
+ * tutorial alphabet, else `'unicode'`.
  * @throws InvalidArgumentError naming `file` and line for a line of more than one code point, or a
  *   repeated symbol
  */
 export function vocabularyFromLines(
   text: string,
   file: string,
-  normalization: Normalization = 'unicode',
+  normalization?: Normalization,
 ): TorchVocabulary {
   const lines = text.replace(/\r?\n$/, '').split(/\r?\n/);
   const seen = new Set<string>();
@@ -86,7 +86,9 @@ export function vocabularyFromLines(
     seen.add(line);
     return { symbol: line };
   });
-  return { normalization, rows };
+  const tutorial = new Set(TUTORIAL_ROWS);
+  const folds = [...seen].every((symbol) => tutorial.has(symbol));
+  return { normalization: normalization ?? (folds ? 'ascii-fold' : 'unicode'), rows };
 }
 
 /** The vocabulary of a charrnn tokenizer: PAD, UNK, then its symbols (charrnn's own ids). */
