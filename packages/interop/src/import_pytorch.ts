@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, InvalidBundleError, Rng } from '@charrnn/core';
-import { CharClassifier } from '@charrnn/layers';
+import { CharClassifier, NgramHead } from '@charrnn/layers';
 import type { CellType, ClassifierConfig } from '@charrnn/layers';
 import type { Tokenizer } from '@charrnn/tokenizer';
 import type { StateDict, StateTensor } from './state_dict.js';
+import { reorderBlocks, torchGates, torchToKeras } from './torch_layout.js';
 import { vocabularyTokenizer } from './torch_vocabulary.js';
 import type { TorchVocabulary } from './torch_vocabulary.js';
 
@@ -56,6 +57,12 @@ export interface TorchImportOptions {
    * such models (`n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn)`).
    */
   gruResetAfter?: boolean;
+  /**
+   * The JSON part of an n-gram head (`NgramHead.toJSON()`) whose weights are `ngram.weight`
+   * `[grams, classes]` and `ngram.bias`: the head is rebuilt and attached, as in a
+   * `charrnn export --format pytorch` directory.
+   */
+  ngramHead?: unknown;
 }
 
 /** What {@link importTorchClassifier} read, for a report to the user. */
@@ -78,34 +85,6 @@ export interface ImportedClassifier {
   labels: string[];
   /** What was read. */
   report: TorchImportReport;
-}
-
-/** PyTorch's gate blocks of each cell, and the row order of charrnn's (Keras) layout in them. */
-const GATES: Record<Exclude<TorchArch, 'tutorial'>, { count: number; order: number[] }> = {
-  rnn: { count: 1, order: [0] },
-  lstm: { count: 4, order: [0, 1, 2, 3] }, // PyTorch i, f, g, o = Keras i, f, c, o
-  gru: { count: 3, order: [1, 0, 2] }, // PyTorch r, z, n → Keras z, r, h
-};
-
-/** `m` `[rows, cols]` transposed to `[cols, rows]`, with its row blocks reordered first. */
-function transposeBlocks(m: Float32Array, rows: number, cols: number, blocks: number[]): Float32Array {
-  const blockRows = rows / blocks.length;
-  const out = new Float32Array(rows * cols);
-  blocks.forEach((source, target) => {
-    for (let r = 0; r < blockRows; r++) {
-      const from = (source * blockRows + r) * cols;
-      const to = target * blockRows + r;
-      for (let c = 0; c < cols; c++) out[c * rows + to] = m[from + c] as number;
-    }
-  });
-  return out;
-}
-
-function reorder(v: Float32Array, blocks: number[]): Float32Array {
-  const size = v.length / blocks.length;
-  const out = new Float32Array(v.length);
-  blocks.forEach((source, target) => out.set(v.subarray(source * size, (source + 1) * size), target * size));
-  return out;
 }
 
 /**
@@ -258,12 +237,12 @@ export function importTorchClassifier(state: StateDict, options: TorchImportOpti
       numClasses: C,
     };
     // i2h.weight = [Wxᵀ | Whᵀ]: transposed, its first E rows are Wx, the next H rows Wh.
-    const both = transposeBlocks(i2h.values, H, E + H, [0]);
+    const both = torchToKeras(i2h.values, H, E + H, [0]);
     values.push(embeddingTable(), both.slice(0, E * H), both.slice(E * H), i2hBias.values.slice());
-    values.push(transposeBlocks(h2o.values, C, H, [0]), h2oBias.values.slice());
+    values.push(torchToKeras(h2o.values, C, H, [0]), h2oBias.values.slice());
   } else {
     const prefix = rnnPrefix();
-    const gates = GATES[arch];
+    const gates = torchGates(arch);
     const ih0Name = `${prefix}weight_ih_l0`;
     const ih0 = get(ih0Name);
     const hh0 = state.get(`${prefix}weight_hh_l0`);
@@ -324,24 +303,32 @@ export function importTorchClassifier(state: StateDict, options: TorchImportOpti
           ? get(`${prefix}bias_hh_l${k}${suffix}`, [G]).values
           : new Float32Array(G);
         values.push(
-          transposeBlocks(ih.values, G, input, gates.order),
-          transposeBlocks(hh.values, G, H, gates.order),
+          torchToKeras(ih.values, G, input, gates.order),
+          torchToKeras(hh.values, G, H, gates.order),
         );
         if (resetAfter) {
           const bias = new Float32Array(2 * G);
-          bias.set(reorder(biasIh, gates.order));
-          bias.set(reorder(biasHh, gates.order), G);
+          bias.set(reorderBlocks(biasIh, gates.order));
+          bias.set(reorderBlocks(biasHh, gates.order), G);
           values.push(bias);
         } else {
-          const ri = reorder(biasIh, gates.order);
-          const rh = reorder(biasHh, gates.order);
+          const ri = reorderBlocks(biasIh, gates.order);
+          const rh = reorderBlocks(biasHh, gates.order);
           values.push(ri.map((v, i) => v + (rh[i] as number)));
         }
       }
     }
-    values.push(transposeBlocks(linear.values, C, out, [0]), linearBias.values.slice());
+    values.push(torchToKeras(linear.values, C, out, [0]), linearBias.values.slice());
   }
 
+  let head: NgramHead | undefined;
+  if (options.ngramHead !== undefined) {
+    const C = config.numClasses;
+    const bias = get('ngram.bias', [C]);
+    const kernel = get('ngram.weight');
+    if (kernel.shape.length !== 2 || kernel.shape[1] !== C) bad('ngram.weight', `must be [grams, ${C}]`);
+    head = NgramHead.fromJSON(options.ngramHead, { kernel: kernel.values, bias: bias.values }, 'ngram');
+  }
   const unused = names.filter((n) => !used.includes(n));
   if (unused.length > 0)
     throw new InvalidArgumentError(
@@ -358,6 +345,7 @@ export function importTorchClassifier(state: StateDict, options: TorchImportOpti
       { field: '--labels' },
     );
   const model = CharClassifier.create(config, new Rng(0));
+  model.setNgramHead(head);
   model.trainableWeights.forEach((variable, i) => {
     const value = values[i] as Float32Array;
     tf.tidy(() => variable.assign(tf.tensor(value, variable.shape)));

@@ -27,3 +27,5 @@ export type { TorchVocabulary, VocabularyMapping, VocabularyRow } from './torch_
 export { parseTorchModuleMap } from './torch_module_map.js';
 export { importLayersModel } from './import_layers.js';
 export type { ImportedLayersModel, LayersImportOptions } from './import_layers.js';
+export { exportTorchClassifier, torchExportImportOptions } from './export_pytorch.js';
+export type { TorchExportConfig } from './export_pytorch.js';
