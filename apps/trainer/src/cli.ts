@@ -175,14 +175,16 @@ export function buildProgram(
 
   program
     .command('export')
-    .description('write a model bundle as a plain tfjs-layers model (model.json + weights.bin)')
+    .description(
+      'write a model bundle for use outside charrnn: a tfjs-layers model with predict.mjs, or a PyTorch model',
+    )
     .option('--model <dir>', 'model bundle directory (a train --out)')
-    .option('--format <name>', 'output format: layers', 'layers')
+    .option('--format <name>', 'output format: layers|pytorch', 'layers')
     .option('--out <dir>', 'directory to write')
     .option('--force', 'overwrite a model already in --out')
     .option(
       '--without-ngram',
-      'export the recurrent model alone when the bundle has an n-gram head (tfjs-layers has no layer for it; predictions then differ)',
+      'layers: leave the n-gram head out (the exported model is then the recurrent network alone; predictions differ)',
     )
     .action(async (options: RawExportOptions) => {
       await handlers.export(options);

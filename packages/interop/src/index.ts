@@ -29,3 +29,5 @@ export { importLayersModel } from './import_layers.js';
 export type { ImportedLayersModel, LayersImportOptions } from './import_layers.js';
 export { exportTorchClassifier, torchExportImportOptions } from './export_pytorch.js';
 export type { TorchExportConfig } from './export_pytorch.js';
+export { layersExportFiles } from './layers_export_files.js';
+export type { NgramHeadExport } from './layers_export_files.js';

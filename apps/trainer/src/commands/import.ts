@@ -7,6 +7,7 @@ import {
   importLayersModel,
   importTorchClassifier,
   parseTorchModuleMap,
+  torchExportImportOptions,
   tutorialVocabulary,
   unicodeVocabulary,
   type ImportedClassifier,
@@ -82,27 +83,21 @@ async function stateDictIn(dir: string): Promise<string> {
 }
 
 /**
- * What a `charrnn export --format pytorch` directory says about its model (`config.json`), as
- * import options; undefined for any other directory.
+ * The import options of a `charrnn export --format pytorch` directory (its `config.json` and
+ * `labels.json`); undefined for any other directory.
  */
-async function exportedConfig(dir: string): Promise<Partial<TorchImportOptions> | undefined> {
+async function exportedOptions(dir: string): Promise<Partial<TorchImportOptions> | undefined> {
   const file = path.join(dir, 'config.json');
   if (!existsSync(file)) return undefined;
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(await readTextFile(file)) as Record<string, unknown>;
-  } catch {
-    throw new InvalidArgumentError('is not valid JSON', { file });
-  }
-  if (json['format'] !== 'charrnn-pytorch') return undefined;
-  const cell = json['cell'];
-  return {
-    arch: cell === 'lstm' || cell === 'gru' ? cell : 'rnn',
-    vocabulary: await readVocabularyFile(path.join(dir, 'tokenizer.json')),
-    labels: JSON.parse(await readTextFile(path.join(dir, 'labels.json'))) as string[],
-    merge: json['merge'] === 'sum' ? 'sum' : 'concat',
-    gruResetAfter: json['reset_after'] !== false,
-  };
+  const config = parseJson(await readTextFile(file), file);
+  if (
+    typeof config !== 'object' ||
+    config === null ||
+    (config as Record<string, unknown>)['format'] !== 'charrnn-pytorch'
+  )
+    return undefined;
+  const labelsFile = path.join(dir, 'labels.json');
+  return torchExportImportOptions(config, parseJson(await readTextFile(labelsFile), labelsFile), file);
 }
 
 /**
@@ -189,7 +184,7 @@ async function importPytorch(
   isDir: boolean,
 ): Promise<Imported> {
   const file = isDir ? await stateDictIn(flags.source) : flags.source;
-  const exported = isDir ? await exportedConfig(flags.source) : undefined;
+  const exported = isDir ? await exportedOptions(flags.source) : undefined;
   const { tensors, ignored } = await readStateDictFile(file);
   const map =
     raw.map === undefined
