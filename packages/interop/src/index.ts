@@ -31,3 +31,4 @@ export { exportTorchClassifier, torchExportImportOptions } from './export_pytorc
 export type { TorchExportConfig } from './export_pytorch.js';
 export { layersExportFiles } from './layers_export_files.js';
 export type { NgramHeadExport } from './layers_export_files.js';
+export { exportOnnxClassifier } from './export_onnx.js';
