@@ -11,7 +11,8 @@
 /**
  * The 4×4-blocked core: `out[p][q] = Σ_t A(p,t)·B(t,q)` for rows `p` in `[0, rows4)` (a multiple
  * of 4) and every column `q < cols`, where `A(p,t) = a[p·aR + t·aC]` and `B(t,q) = b[t·bR + q·bC]`;
- * `out` is row-major `[· × cols]`.
+ * `out` is row-major `[· × cols]`. Positional and strided like BLAS: the products call it on
+ * every step of a recurrence.
  */
 function gemmBlocks(
   a: Float32Array,

@@ -55,18 +55,18 @@ export function gruJs(
     const UData = U.dataSync() as Float32Array;
     const simd = simdKernels();
     if (simd !== undefined)
-      return gruSimd(
-        simd,
-        { xW, gradients: (dZx) => inputSideGradients(dZx, xData, WKept(), valid, N, onCpu) },
+      return gruSimd(simd, {
+        xW,
+        gradients: (dZx) => inputSideGradients(dZx, xData, WKept(), valid, N, onCpu),
         UData,
         bias,
-        b.shape,
+        biasShape: b.shape,
         plan,
         sequences,
         returnSequences,
         H,
         resetAfter,
-      );
+      });
     // resetAfter: one product h·U. Otherwise h·U_zr for the gates, then (r ⊙ h)·U_h.
     const Ufull = new StepMatrix(UData, H, G);
     const Uzr = new StepMatrix(columns(UData, H, G, 0, 2 * H), H, 2 * H);
