@@ -1,4 +1,4 @@
-import { formatValue, InvalidArgumentError, InvalidCorpusError } from '@charrnn/core';
+import { formatValue, InvalidArgumentError, InvalidCorpusError, labelProblem } from '@charrnn/core';
 import type { LabeledName } from './corpus.js';
 import { DEFAULT_MAX_LINE_BYTES } from './limits.js';
 import { controlCharacterIn, tooLongDetail } from './line_checks.js';
@@ -10,10 +10,10 @@ import { emptyReport, type Issue, type ValidationReport } from './validation_rep
 /** A label as the parsers store it: trimmed, NFC. @internal */
 export function cleanLabel(label: string, file: string): string {
   const clean = label.trim().normalize('NFC');
-  const control = controlCharacterIn(clean);
-  if (clean.length === 0 || control !== undefined) {
+  const problem = labelProblem(clean);
+  if (problem !== undefined) {
     throw new InvalidArgumentError(
-      `label must be non-empty and contain no tab or other control character, got ${formatValue(label)}`,
+      `label must be non-empty and contain no tab or other control character (${problem}), got ${formatValue(label)}`,
       { file },
     );
   }
