@@ -3,7 +3,7 @@ import path from 'node:path';
 import { InvalidArgumentError } from '@charrnn/core';
 import { writeFileAtomic } from '@charrnn/core/node';
 import { confusionSpec } from './confusion_chart.js';
-import { MAX_MATRIX_LABELS, summarizeConfusion } from './confusion_summary.js';
+import { summarizeConfusion } from './confusion_summary.js';
 import { learningCurvesSpec } from './learning_curves.js';
 import { perClassCsv } from './per_class_csv.js';
 import { renderChartSvg, renderPng } from './render_chart.js';
@@ -28,7 +28,7 @@ function checkConfusion(labels: readonly string[], section: ReportSection, field
  *
  * - `learning-curves.svg` / `.png`: train loss and val accuracy / macro-F1 / balanced accuracy per epoch;
  * - `confusion.svg` / `.png`: row-normalised confusion heatmap of the test split (val if no test);
- *   past {@link MAX_MATRIX_LABELS} labels, of the labels with the most errors, the rest summed into
+ *   past `MAX_MATRIX_LABELS` (40) labels, of the labels with the most errors, the rest summed into
  *   one row and column (see `summarizeConfusion`), so the report stays small whatever the labels;
  * - `per-class.csv`: precision, recall, F1 and support per label for the same split;
  * - `report.html`: one self-contained page with the summary, both charts, the per-class table and
