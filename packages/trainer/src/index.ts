@@ -14,8 +14,9 @@ export type {
   TrainStepEvent,
 } from './train_events.js';
 export type { TrainOptions } from './train_options.js';
-export { classifyNames, loadClassifierBundle, saveClassifierBundle } from './classifier_bundle.js';
-export type { ClassifierBundle, NamePrediction, SaveClassifierOptions } from './classifier_bundle.js';
+export { loadClassifierBundle, saveClassifierBundle } from './classifier_bundle.js';
+export type { ClassifierBundle, SaveClassifierOptions } from './classifier_bundle.js';
+export { classifyNames, MAX_NAME_BYTES, type NamePrediction } from './classify_names.js';
 export { classWeightsFor } from './class_weights.js';
 export { applyLogitAdjustment, fitLogitAdjustment, logitAdjustmentShift } from './logit_adjustment.js';
 export type { LogitAdjustmentFit, LogitAdjustmentOptions } from './logit_adjustment.js';
