@@ -9,6 +9,7 @@ const packages = ['core', 'tokenizer', 'data', 'layers', 'trainer'] as const;
 // build of the packages under test (the CLI tests spawn the built app and build it first).
 const alias = packages.flatMap((name) => [
   { find: new RegExp(`^@charrnn/${name}/node$`), replacement: `${root}packages/${name}/src/node.ts` },
+  { find: new RegExp(`^@charrnn/${name}/internal$`), replacement: `${root}packages/${name}/src/internal.ts` },
   { find: new RegExp(`^@charrnn/${name}$`), replacement: `${root}packages/${name}/src/index.ts` },
 ]);
 
