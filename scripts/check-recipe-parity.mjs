@@ -34,7 +34,9 @@ const { DEFAULT_RECIPE, saveClassifierBundle, trainClassifier } = await dist('in
 const backend = await selectBackend(['wasm']);
 const items = async (file) => (await loadCorpus(path.join(split, file))).corpus.items;
 const data = { train: await items('train.tsv'), val: await items('val.tsv'), test: await items('test.tsv') };
-console.log(`backend ${backend.name}; train ${data.train.length}, val ${data.val.length}, test ${data.test.length}`);
+console.log(
+  `backend ${backend.name}; train ${data.train.length}, val ${data.val.length}, test ${data.test.length}`,
+);
 
 const started = performance.now();
 const { bundle, metrics, test } = await trainClassifier(
@@ -43,7 +45,9 @@ const { bundle, metrics, test } = await trainClassifier(
   {
     onEvent: (e) => {
       if (e.type === 'epoch' && e.val !== undefined)
-        console.log(`epoch ${e.epoch}: val accuracy ${e.val.accuracy.toFixed(4)}, macro-F1 ${e.val.macroF1.toFixed(4)}`);
+        console.log(
+          `epoch ${e.epoch}: val accuracy ${e.val.accuracy.toFixed(4)}, macro-F1 ${e.val.macroF1.toFixed(4)}`,
+        );
       else if (e.type === 'phase') console.log(`phase: ${e.phase}`);
     },
   },
@@ -53,7 +57,9 @@ try {
   await saveClassifierBundle(bundle, fileSystemHandler(out));
   const weights = readdirSync(out).find((f) => /^weights\.[0-9a-f]{16}\.bin$/.test(f));
   const hash = weights?.slice(8, 24);
-  console.log(`trained in ${((performance.now() - started) / 1000).toFixed(1)} s, best epoch ${metrics.best_epoch}`);
+  console.log(
+    `trained in ${((performance.now() - started) / 1000).toFixed(1)} s, best epoch ${metrics.best_epoch}`,
+  );
   console.log(`weights file: ${weights}`);
   console.log(
     `test: accuracy ${test.accuracy.toFixed(4)}, macro-F1 ${test.macroF1.toFixed(4)}, balanced accuracy ${test.balancedAccuracy.toFixed(4)}`,

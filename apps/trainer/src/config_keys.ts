@@ -54,7 +54,6 @@ export interface TrainConfig {
   ngram_weight: number;
 }
 
-
 /** Every key a config file may hold (the keys of {@link TrainConfig}), in `--help` order. */
 export const CONFIG_KEYS = [
   'data',

@@ -98,4 +98,3 @@ export class Settings {
     throw new InvalidConfigError(message, where);
   }
 }
-

@@ -77,7 +77,12 @@ export function recipeOf(config: TrainConfig): Recipe {
       recurrentDropout: config.recurrent_dropout,
       resetAfter: config.reset_after,
     },
-    optimizer: { kind: config.optimizer, learningRate: config.lr, momentum: config.momentum, clipNorm: config.clip },
+    optimizer: {
+      kind: config.optimizer,
+      learningRate: config.lr,
+      momentum: config.momentum,
+      clipNorm: config.clip,
+    },
     schedule:
       config.schedule === 'step'
         ? { type: 'step', everyEpochs: config.lr_step, gamma: config.lr_gamma }

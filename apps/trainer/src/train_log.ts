@@ -60,7 +60,11 @@ export function describeTraining(config: TrainConfig): string {
  * Shows the events of `trainClassifier` as `charrnn train` prints them: the model line, one
  * progress bar per member, a line per epoch, the n-gram head and logit adjustment lines.
  */
-export function presentEvent(event: ClassifierRunEvent, config: TrainConfig, progress: ProgressReporter): void {
+export function presentEvent(
+  event: ClassifierRunEvent,
+  config: TrainConfig,
+  progress: ProgressReporter,
+): void {
   const log = (line: string): void => progress.log(line);
   switch (event.type) {
     case 'start':
@@ -71,7 +75,8 @@ export function presentEvent(event: ClassifierRunEvent, config: TrainConfig, pro
       log(`training: ${describeTraining(config)}`);
       break;
     case 'member-start': {
-      if (event.members > 1) log(`ensemble member ${event.member + 1} of ${event.members} (seed ${event.seed})`);
+      if (event.members > 1)
+        log(`ensemble member ${event.member + 1} of ${event.members} (seed ${event.seed})`);
       const c = event.resumed;
       if (c !== null)
         log(

@@ -57,7 +57,10 @@ function copyCheckpoint(checkpoint: TrainCheckpoint): TrainCheckpoint {
     history: checkpoint.history.map((h) => ({ ...h })),
     weights: checkpoint.weights.map((w) => Float32Array.from(w)),
     bestWeights: checkpoint.bestWeights?.map((w) => Float32Array.from(w)) ?? null,
-    optimizer: { ...checkpoint.optimizer, slots: checkpoint.optimizer.slots.map((s) => Float32Array.from(s)) },
+    optimizer: {
+      ...checkpoint.optimizer,
+      slots: checkpoint.optimizer.slots.map((s) => Float32Array.from(s)),
+    },
     dropoutRng: checkpoint.dropoutRng,
     monitor: { ...checkpoint.monitor },
   };

@@ -63,7 +63,12 @@ export async function saveClassifierBundle(
   first: CharClassifier | ClassifierBundle,
   ...rest:
     | [handler: tf.io.IOHandler, options?: SaveClassifierOptions]
-    | [tokenizer: Tokenizer, labels: readonly string[], handler: tf.io.IOHandler, options?: SaveClassifierOptions]
+    | [
+        tokenizer: Tokenizer,
+        labels: readonly string[],
+        handler: tf.io.IOHandler,
+        options?: SaveClassifierOptions,
+      ]
 ): Promise<tf.io.SaveResult> {
   if (first instanceof CharClassifier) {
     const [tokenizer, labels, handler, options] = rest as [

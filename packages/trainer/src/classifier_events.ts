@@ -32,7 +32,12 @@ export interface MemberStartEvent {
   /** The model being trained: for inspection between steps (do not dispose it). */
   model: CharClassifier;
   /** Where the checkpoint it resumes from stood, or null for a fresh start. */
-  resumed: { steps: number; totalSteps: number; epochs: number; finished: 'completed' | 'early_stopped' | null } | null;
+  resumed: {
+    steps: number;
+    totalSteps: number;
+    epochs: number;
+    finished: 'completed' | 'early_stopped' | null;
+  } | null;
 }
 
 /** Training progress of one member: every `logEvery` steps and after the last. */

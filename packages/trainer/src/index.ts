@@ -8,7 +8,12 @@ export type { ClassifierRunEvent, RunPhase, TrainedClassifier } from './classifi
 export type { RunMetrics } from './run_metrics.js';
 // Checkpoints (the file store is in @charrnn/trainer/node).
 export { memoryCheckpointStore } from './checkpoint_store.js';
-export type { CheckpointSlot, CheckpointStore, RunCheckpointMeta, SavedCheckpoint } from './checkpoint_store.js';
+export type {
+  CheckpointSlot,
+  CheckpointStore,
+  RunCheckpointMeta,
+  SavedCheckpoint,
+} from './checkpoint_store.js';
 export { indexedDbCheckpointStore } from './indexeddb_checkpoint_store.js';
 export type { IndexedDbCheckpointStoreOptions } from './indexeddb_checkpoint_store.js';
 export type { TrainCheckpoint } from './checkpoint.js';

@@ -26,7 +26,11 @@ function request<T>(req: IDBRequest<T>, what: string): Promise<T> {
   return new Promise((resolve, reject) => {
     req.onsuccess = () => resolve(req.result);
     req.onerror = () =>
-      reject(new IoError(`IndexedDB ${what} failed: ${req.error?.message ?? 'unknown error'}`, { cause: req.error }));
+      reject(
+        new IoError(`IndexedDB ${what} failed: ${req.error?.message ?? 'unknown error'}`, {
+          cause: req.error,
+        }),
+      );
   });
 }
 

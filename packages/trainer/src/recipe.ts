@@ -196,7 +196,10 @@ export function checkRecipe(recipe: Recipe): Recipe {
   };
   const choice = (field: string, value: unknown, choices: readonly unknown[]): void => {
     if (!choices.includes(value))
-      fail(field, `expected one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, got ${JSON.stringify(value)}`);
+      fail(
+        field,
+        `expected one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, got ${JSON.stringify(value)}`,
+      );
   };
   const object = (field: string, value: unknown): Record<string, unknown> =>
     isRecord(value) ? value : fail(field, `expected an object, got ${JSON.stringify(value)}`);
@@ -233,7 +236,8 @@ export function checkRecipe(recipe: Recipe): Recipe {
   if (recipe.iterations !== null) integer('iterations', recipe.iterations, 1, 1e9);
   if (recipe.evalEvery !== null) {
     integer('evalEvery', recipe.evalEvery, 1, 1e9);
-    if (recipe.iterations === null) fail('evalEvery', 'applies to iterations only (epochs evaluate once each)');
+    if (recipe.iterations === null)
+      fail('evalEvery', 'applies to iterations only (epochs evaluate once each)');
   }
   integer('batchSize', recipe.batchSize, 1, 65_536);
   const mon = object('monitor', recipe.monitor);

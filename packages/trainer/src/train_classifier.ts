@@ -67,7 +67,11 @@ export interface TrainClassifierOptions {
 }
 
 /** Checks that a checkpoint belongs to this data. */
-function checkResumable(saved: SavedCheckpoint, fingerprint: RunCheckpointMeta['train_data'], labels: string[]): void {
+function checkResumable(
+  saved: SavedCheckpoint,
+  fingerprint: RunCheckpointMeta['train_data'],
+  labels: string[],
+): void {
   const { meta } = saved;
   if (meta.train_data.sha256 !== fingerprint.sha256 || meta.labels.join('\n') !== labels.join('\n'))
     throw new InvalidArgumentError(
@@ -79,9 +83,12 @@ function checkResumable(saved: SavedCheckpoint, fingerprint: RunCheckpointMeta['
 /** Checks that a checkpoint was written by this recipe (when it recorded one). */
 function checkSameRecipe(saved: SavedCheckpoint, recipe: Recipe): void {
   if (saved.meta.recipe !== undefined && JSON.stringify(saved.meta.recipe) !== JSON.stringify(recipe))
-    throw new InvalidArgumentError("the recipe differs from the checkpoint's: a resumed run must use the same recipe", {
-      field: 'resume',
-    });
+    throw new InvalidArgumentError(
+      "the recipe differs from the checkpoint's: a resumed run must use the same recipe",
+      {
+        field: 'resume',
+      },
+    );
 }
 
 /**
@@ -173,7 +180,12 @@ export async function trainClassifier(
         resumed:
           from === undefined
             ? null
-            : { steps: from.steps, totalSteps: from.totalSteps, epochs: from.history.length, finished: from.finished },
+            : {
+                steps: from.steps,
+                totalSteps: from.totalSteps,
+                epochs: from.history.length,
+                finished: from.finished,
+              },
       });
       const meta: RunCheckpointMeta = {
         recipe: { ...recipe, seed },
@@ -217,7 +229,8 @@ export async function trainClassifier(
       }
       results.push(result);
       if (result.stopped === 'aborted') {
-        if (options.onAbort !== 'finish') throw new TrainingAbortedError(m, result.steps, store !== undefined);
+        if (options.onAbort !== 'finish')
+          throw new TrainingAbortedError(m, result.steps, store !== undefined);
         break;
       }
       onEvent?.({ type: 'member-end', member: m, result });
@@ -301,7 +314,9 @@ function finishRun(
   if (tau === 'auto' ? hasVal : tau > 0) onEvent?.({ type: 'phase', phase: 'logit-adjustment' });
   if (tau === 'auto') {
     if (hasVal) {
-      const fit = fitLogitAdjustment(model, examples.train, examples.val, labels, { metric: recipe.monitor.metric });
+      const fit = fitLogitAdjustment(model, examples.train, examples.val, labels, {
+        metric: recipe.monitor.metric,
+      });
       adjustment = { tau: fit.tau, chosen_on_val: true, val_before: scoreSummary(fit.before) };
       onEvent?.({
         type: 'logit-adjustment',
@@ -313,11 +328,20 @@ function finishRun(
   } else if (tau > 0) {
     const before = hasVal ? evaluate(model, examples.val, labels) : null;
     applyLogitAdjustment(model, examples.train, tau);
-    adjustment = { tau, chosen_on_val: false, ...(before === null ? {} : { val_before: scoreSummary(before) }) };
+    adjustment = {
+      tau,
+      chosen_on_val: false,
+      ...(before === null ? {} : { val_before: scoreSummary(before) }),
+    };
     onEvent?.({ type: 'logit-adjustment', report: adjustment, foldedInto });
   }
   onEvent?.({ type: 'phase', phase: 'evaluate' });
   const val = hasVal ? evaluate(model, examples.val, labels) : undefined;
   const test = examples.test.length > 0 ? evaluate(model, examples.test, labels) : undefined;
-  return { ngram, adjustment, ...(val === undefined ? {} : { val }), ...(test === undefined ? {} : { test }) };
+  return {
+    ngram,
+    adjustment,
+    ...(val === undefined ? {} : { val }),
+    ...(test === undefined ? {} : { test }),
+  };
 }

@@ -203,14 +203,18 @@ async function trainWithSigint(
     }
   };
   try {
-    return await trainClassifier({ train: splits.train, val: splits.val, test: splits.test }, recipeOf(config), {
-      store: fileCheckpointStore(out),
-      resume,
-      checkpointConfig: { ...config },
-      signal: controller.signal,
-      onEvent,
-      ...(poisonAt !== null ? { logEvery: 1 } : {}),
-    });
+    return await trainClassifier(
+      { train: splits.train, val: splits.val, test: splits.test },
+      recipeOf(config),
+      {
+        store: fileCheckpointStore(out),
+        resume,
+        checkpointConfig: { ...config },
+        signal: controller.signal,
+        onEvent,
+        ...(poisonAt !== null ? { logEvery: 1 } : {}),
+      },
+    );
   } catch (error) {
     if (error instanceof TrainingAbortedError) {
       progress.stop();

@@ -5,7 +5,12 @@ import { InvalidBundleError, IoError, NotFoundError } from '@charrnn/core';
 import { writeFileAtomic } from '@charrnn/core/node';
 import type { ClassifierConfig } from '@charrnn/layers';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointJson } from '../checkpoint.js';
-import type { CheckpointSlot, CheckpointStore, RunCheckpointMeta, SavedCheckpoint } from '../checkpoint_store.js';
+import type {
+  CheckpointSlot,
+  CheckpointStore,
+  RunCheckpointMeta,
+  SavedCheckpoint,
+} from '../checkpoint_store.js';
 import { checkRecipe, type Recipe } from '../recipe.js';
 
 /** Folder of a run directory that holds its checkpoint. */
@@ -79,16 +84,25 @@ async function readState(runDir: string, stateFile: string): Promise<unknown> {
     if (error instanceof InvalidBundleError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR')
-      throw new NotFoundError(`no checkpoint in ${runDir} (${path.join(CHECKPOINT_DIR, STATE_FILE)} is missing)`, {
-        file: stateFile,
-        cause: error,
-      });
-    throw new IoError(`cannot read the checkpoint: ${(error as Error).message}`, { file: stateFile, cause: error });
+      throw new NotFoundError(
+        `no checkpoint in ${runDir} (${path.join(CHECKPOINT_DIR, STATE_FILE)} is missing)`,
+        {
+          file: stateFile,
+          cause: error,
+        },
+      );
+    throw new IoError(`cannot read the checkpoint: ${(error as Error).message}`, {
+      file: stateFile,
+      cause: error,
+    });
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new InvalidBundleError(`is not valid JSON: ${(error as Error).message}`, { file: stateFile, cause: error });
+    throw new InvalidBundleError(`is not valid JSON: ${(error as Error).message}`, {
+      file: stateFile,
+      cause: error,
+    });
   }
 }
 
@@ -116,7 +130,10 @@ export async function loadRunCheckpoint(runDir: string): Promise<SavedCheckpoint
     try {
       checkRecipe(state.recipe as unknown as Recipe);
     } catch (error) {
-      fail((error as { field?: string }).field ?? 'recipe', (error as Error).message.replace(/^field \S+: /, ''));
+      fail(
+        (error as { field?: string }).field ?? 'recipe',
+        (error as Error).message.replace(/^field \S+: /, ''),
+      );
     }
   }
   if (!Array.isArray(state.labels) || !state.labels.every((l) => typeof l === 'string'))
@@ -141,7 +158,9 @@ export async function loadRunCheckpoint(runDir: string): Promise<SavedCheckpoint
     });
   }
   if (sha256(data) !== tensors.sha256)
-    throw new InvalidBundleError(`does not match the SHA-256 in ${stateFile} (damaged)`, { file: tensorsFile });
+    throw new InvalidBundleError(`does not match the SHA-256 in ${stateFile} (damaged)`, {
+      file: tensorsFile,
+    });
   const checkpoint = decodeCheckpoint(state.checkpoint, data, stateFile);
   return {
     meta: {
