@@ -76,7 +76,12 @@ function validateMetadata(raw: unknown, where: ErrorContext): BundleMetadata {
   if (raw['tokenizer'] === undefined || raw['tokenizer'] === null)
     throw new InvalidBundleError('tokenizer is missing', { ...where, field: `${META}.tokenizer` });
   const labels = raw['labels'];
-  if (!Array.isArray(labels) || labels.length === 0 || !labels.every((l) => typeof l === 'string')) {
+  // Index by index, not labels.every(): every() skips the holes of a sparse array.
+  if (
+    !Array.isArray(labels) ||
+    labels.length === 0 ||
+    !Array.from(labels).every((l) => typeof l === 'string')
+  ) {
     throw new InvalidBundleError('labels must be a non-empty array of strings', {
       ...where,
       field: `${META}.labels`,
