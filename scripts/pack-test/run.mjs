@@ -393,7 +393,7 @@ for (const backend of BACKENDS) {
     const out = runScript('examples/train-classifier.mjs', exampleSource('train-classifier.mjs'), backend, [
       'names',
       'runs/default',
-      '300',
+      '30',
     ]);
     const accuracy = Number(/validation accuracy ([\d.]+)/.exec(out)?.[1]);
     if (!(accuracy >= 0.8))

@@ -5,4 +5,5 @@ export * from './rng.js';
 export * from './metrics.js';
 export * from './backend.js';
 export * from './bundle.js';
+export { controlCharacterIn, labelProblem } from './label_text.js';
 export { CORE_VERSION } from './version.js';
