@@ -21,16 +21,6 @@ export interface SaveClassifierOptions {
   metrics?: Record<string, unknown>;
 }
 
-/** One name's prediction from {@link classifyNames}. */
-export interface NamePrediction {
-  /** The name as given. */
-  name: string;
-  /** The name as the model reads it, after the tokenizer's normalization. */
-  normalized: string;
-  /** The `k` most likely labels, most likely first. */
-  top: { label: string; probability: number }[];
-}
-
 /**
  * Saves a classifier, its tokenizer and label names as one model bundle through any `tf.io`
  * handler (files with `fileSystemHandler` from `@charrnn/core/node`, IndexedDB, downloads...).
@@ -154,36 +144,4 @@ export async function loadClassifierBundle(handler: tf.io.IOHandler): Promise<Cl
     );
   }
   return { model, tokenizer, labels, metadata: bundle.metadata };
-}
-
-/**
- * The `k` most likely labels of each name, in input order. Names are read in chunks of
- * `chunkSize`; any string is accepted (characters the tokenizer does not know are handled by
- * its policy).
- */
-export function classifyNames(
-  bundle: Pick<ClassifierBundle, 'model' | 'tokenizer' | 'labels'>,
-  names: readonly string[],
-  k = 3,
-  chunkSize = 256,
-): NamePrediction[] {
-  const out: NamePrediction[] = [];
-  const numClasses = bundle.labels.length;
-  const topK = Math.max(1, Math.min(k, numClasses));
-  for (let start = 0; start < names.length; start += chunkSize) {
-    const chunk = names.slice(start, start + chunkSize);
-    const probabilities = bundle.model.predictProba(bundle.tokenizer.encodeBatch(chunk));
-    chunk.forEach((name, row) => {
-      const scores = probabilities.subarray(row * numClasses, (row + 1) * numClasses);
-      const order = Array.from(scores.keys()).sort((a, b) => (scores[b] ?? 0) - (scores[a] ?? 0));
-      out.push({
-        name,
-        normalized: bundle.tokenizer.normalize(name),
-        top: order
-          .slice(0, topK)
-          .map((i) => ({ label: bundle.labels[i] ?? String(i), probability: scores[i] ?? 0 })),
-      });
-    });
-  }
-  return out;
 }

@@ -18,8 +18,9 @@ export { indexedDbCheckpointStore } from './indexeddb_checkpoint_store.js';
 export type { IndexedDbCheckpointStoreOptions } from './indexeddb_checkpoint_store.js';
 export type { TrainCheckpoint } from './checkpoint.js';
 // Using a trained classifier.
-export { classifyNames, loadClassifierBundle, saveClassifierBundle } from './classifier_bundle.js';
-export type { ClassifierBundle, NamePrediction, SaveClassifierOptions } from './classifier_bundle.js';
+export { loadClassifierBundle, saveClassifierBundle } from './classifier_bundle.js';
+export type { ClassifierBundle, SaveClassifierOptions } from './classifier_bundle.js';
+export { classifyNames, MAX_NAME_BYTES, type NamePrediction } from './classify_names.js';
 export { evaluate } from './evaluate.js';
 // The training loop alone, for a model you build yourself.
 export { train } from './train.js';
