@@ -7,7 +7,7 @@ import { CharClassifier } from '@charrnn/layers';
 import { Tokenizer } from '@charrnn/tokenizer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { memoryCheckpointStore } from './checkpoint_store.js';
-import { classifyNames } from './classifier_bundle.js';
+import { classifyNames } from './classify_names.js';
 import { RunDivergedError, TrainingAbortedError, type ClassifierRunEvent } from './classifier_events.js';
 import { DEFAULT_RECIPE, classifierConfigOf, trainOptionsOf, type Recipe } from './recipe.js';
 import { syntheticNames } from './test-utils/synthetic_names.js';
