@@ -327,6 +327,8 @@ if ((major === 20 && minor >= 19) || (major === 22 && minor >= 12) || major >= 2
       '@charrnn/core/node',
       '@charrnn/data/node',
       '@charrnn/layers/internal',
+      '@charrnn/trainer/node',
+      '@charrnn/trainer/internal',
     ]);
     const code = `for (const e of ${JSON.stringify(entries)}) { const m = require(e); if (Object.keys(m).length === 0) throw new Error(e); }`;
     run(process.execPath, ['--no-warnings', '-e', code], { cwd: project });
