@@ -82,7 +82,14 @@ export function buildProgram(
     .option('--val <file>', 'validation data (default: 10% of --data, stratified)')
     .option('--test <file>', 'test data, evaluated once at the end')
     .option('--out <dir>', 'run directory to write')
-    .option('--force', 'start over in an --out that already holds a run')
+    .option(
+      '--force',
+      'start over in an --out that already holds a run (removes only what charrnn wrote there)',
+    )
+    .option(
+      '--allow-large',
+      'train a model past the budget (50 M parameters or 4 GiB of estimated training memory)',
+    )
     .option(
       '--cell <type>',
       `recurrent cell: rnn (the tutorial RNN)|simple (Keras SimpleRNN)|lstm|gru (default: ${d.cell})`,

@@ -19,6 +19,8 @@ export interface TrainConfig {
   test: string | null;
   out: string;
   force: boolean;
+  /** Train past the parameter and memory budget (see `checkBudget`). */
+  allow_large: boolean;
   cell: CellType;
   layers: number;
   bidirectional: 'concat' | 'sum' | null;
@@ -69,6 +71,7 @@ const PATH_KEYS = ['data', 'val', 'test', 'out'] as const;
  */
 export const TRAIN_DEFAULTS = {
   force: false,
+  allow_large: false,
   cell: 'gru',
   layers: 1,
   bidirectional: 'concat',
@@ -115,6 +118,7 @@ const CONFIG_KEYS = [
   'test',
   'out',
   'force',
+  'allow_large',
   'cell',
   'layers',
   'bidirectional',
@@ -527,6 +531,7 @@ export function resolveTrainConfig(
     test: s.path('test'),
     out,
     force: s.flag('force', d.force),
+    allow_large: s.flag('allow_large', d.allow_large),
     cell,
     layers: s.integer('layers', d.layers, 1, 64),
     bidirectional,

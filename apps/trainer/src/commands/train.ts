@@ -46,6 +46,10 @@ const KERNEL_NAMES = {
   off: 'off (no WebAssembly SIMD here, or CHARRNN_SIMD=0): tfjs matMul and JS loops',
 } as const;
 import { ProgressReporter } from '../progress.js';
+import { checkBudget } from '../budget.js';
+import { lockRunDirectory } from '../run_lock.js';
+import { exitCodeOf, lastStopSignal, onStopSignals, type StopSignal } from '../stop_signals.js';
+import { clearPreviousRun, recordRunStart } from '../run_manifest.js';
 import { formatReportLine } from '../report.js';
 import { writeRunReport, type NgramReport, type ReportSection, type ScoreSummary } from '../report/index.js';
 import {
@@ -66,7 +70,7 @@ import {
 
 export { resolveTrainConfig, type TrainConfig } from '../train_config.js';
 
-/** Exit code of a run stopped by Ctrl-C (SIGINT) after saving its checkpoint: 128 + 2, as shells expect. */
+/** Exit code of a run stopped by Ctrl-C (SIGINT) after saving its checkpoint: 128 + 2, as shells expect (SIGTERM: 143, SIGHUP: 129). */
 export const EXIT_INTERRUPTED = 130;
 
 /**
@@ -158,8 +162,7 @@ async function prepareOutputDir(out: string, force: boolean): Promise<void> {
       field: '--out',
     });
   }
-  await rm(path.join(out, CHECKPOINT_DIR), { recursive: true, force: true });
-  await rm(path.join(out, MEMBERS_DIR), { recursive: true, force: true });
+  await clearPreviousRun(out);
 }
 
 function reportToJson(report: ClassificationReport): ReportSection {
@@ -284,8 +287,10 @@ async function resolveRun(
 export async function runTrain(flags: TrainFlags): Promise<number> {
   const { config, resumed } = await resolveRun(flags);
   const out = path.resolve(config.out);
+  const lock = await lockRunDirectory(out);
   if (resumed === null) await prepareOutputDir(out, config.force);
   await checkWritable(out);
+  if (resumed === null) await recordRunStart(out);
   const progress = new ProgressReporter();
   const log = (line: string): void => progress.log(line);
 
@@ -331,6 +336,10 @@ export async function runTrain(flags: TrainFlags): Promise<number> {
       `train ${trainExamples.length}, val ${valExamples.length}, test ${testExamples.length} names`,
   );
   log(`training: ${describeTraining(config)}`);
+  const longest = trainExamples.reduce((m, e) => Math.max(m, e.ids.length), 1);
+  const budget = checkBudget(modelConfig, config.batch, longest, config.allow_large);
+  log(`size: ${budget.cost}`);
+  if (budget.slowInit !== undefined) log(budget.slowInit);
 
   await writeFileAtomic(path.join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   const models: CharClassifier[] = [];
@@ -375,7 +384,7 @@ export async function runTrain(flags: TrainFlags): Promise<number> {
           `\ninterrupted at step ${result.steps}${config.ensemble > 1 ? ` of ensemble member ${m + 1}` : ''}: ` +
             `checkpoint saved in ${path.join(dir, CHECKPOINT_DIR)}\ncontinue with: charrnn train --resume ${out}\n`,
         );
-        return EXIT_INTERRUPTED;
+        return exitCodeOf(lastStopSignal() ?? 'SIGINT');
       }
       results.push(result);
       progress.stop();
@@ -391,6 +400,7 @@ export async function runTrain(flags: TrainFlags): Promise<number> {
   } finally {
     progress.stop();
     for (const model of models) model.dispose();
+    lock.release();
   }
 }
 
@@ -435,19 +445,19 @@ async function trainWithCheckpoints(
   const log = (line: string): void => progress.log(line);
   const controller = new AbortController();
   let interrupts = 0;
-  const onSigint = (): void => {
+  const onStop = (signal: StopSignal): void => {
     interrupts += 1;
     if (interrupts > 1) {
-      process.stderr.write('\ninterrupted again: exiting without waiting for the checkpoint\n');
-      process.exit(EXIT_INTERRUPTED);
+      process.stderr.write(`\n${signal} again: exiting without waiting for the checkpoint\n`);
+      process.exit(exitCodeOf(signal));
     }
     progress.stop();
     process.stderr.write(
-      '\ninterrupt: finishing the current step and saving a checkpoint (Ctrl-C again to quit at once)\n',
+      `\n${signal === 'SIGINT' ? 'interrupt' : signal}: finishing the current step and saving a checkpoint (Ctrl-C again to quit at once)\n`,
     );
     controller.abort();
   };
-  process.on('SIGINT', onSigint);
+  const offStop = onStopSignals(onStop);
   if (io.resumeFrom !== undefined) {
     const c = io.resumeFrom;
     log(
@@ -500,7 +510,7 @@ async function trainWithCheckpoints(
     }
     throw error;
   } finally {
-    process.off('SIGINT', onSigint);
+    offStop();
   }
 }
 
