@@ -1,5 +1,8 @@
 import { InvalidArgumentError } from '@charrnn/core';
+import type { LabeledName } from '@charrnn/data';
 import type { ClassifierConfig } from '@charrnn/layers';
+import { Tokenizer } from '@charrnn/tokenizer';
+import type { TrainConfig } from './config_keys.js';
 
 /**
  * Largest model `charrnn train` builds without `--allow-large`: 50 million parameters (the
@@ -98,4 +101,33 @@ export function checkBudget(
         slowInit: `initializing ${human(estimate.parameters)} parameters (orthogonal ${config.hiddenSize}×${config.hiddenSize} recurrent kernels: this takes a while)`,
       }
     : { cost };
+}
+
+/**
+ * {@link checkBudget} for a `charrnn train` run, before its model is built: the architecture of
+ * `config`, the vocabulary its alphabet gives on `train` and the longest training name.
+ */
+export function checkTrainBudget(
+  config: TrainConfig,
+  train: readonly LabeledName[],
+  numClasses: number,
+): { cost: string; slowInit?: string } {
+  let longest = 1;
+  const symbols = new Set<string>();
+  for (const { name } of train) {
+    if (name.length > longest) longest = name.length;
+    if (config.alphabet === 'unicode') for (const ch of name) symbols.add(ch);
+  }
+  const vocabSize = config.alphabet === 'unicode' ? symbols.size + 2 : Tokenizer.tutorial().vocabSize;
+  const model: ClassifierConfig = {
+    cell: config.cell,
+    vocabSize,
+    embedDim: config.embed,
+    hiddenSize: config.hidden,
+    numClasses,
+    layers: config.layers,
+    ...(config.bidirectional === null ? {} : { bidirectional: config.bidirectional }),
+    ...(config.reset_after ? { resetAfter: true } : {}),
+  };
+  return checkBudget(model, config.batch, longest, config.allow_large);
 }

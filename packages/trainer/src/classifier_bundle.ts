@@ -24,21 +24,66 @@ export interface SaveClassifierOptions {
 /**
  * Saves a classifier, its tokenizer and label names as one model bundle through any `tf.io`
  * handler (files with `fileSystemHandler` from `@charrnn/core/node`, IndexedDB, downloads...).
- * An attached n-gram head is saved too: its JSON as `model.ngram` in the charrnn metadata, its
- * weights as `ngram/kernel` and `ngram/bias` after the recurrent model's. (Such a bundle is no
- * longer a plain tfjs-layers model: `charrnn export` writes the recurrent part alone.)
+ * Give either a {@link ClassifierBundle} (what {@link trainClassifier} returns; its metadata's
+ * `training` and `metrics` are kept unless `options` replaces them) or the model, tokenizer and
+ * labels. An attached n-gram head is saved too: its JSON as `model.ngram` in the charrnn
+ * metadata, its weights as `ngram/kernel` and `ngram/bias` after the recurrent model's. (Such a
+ * bundle is no longer a plain tfjs-layers model: `charrnn export` writes the recurrent part alone.)
  *
  * @example
  * ```ts
- * await saveClassifierBundle(model, tokenizer, labels, fileSystemHandler('runs/x'));
+ * await saveClassifierBundle(bundle, fileSystemHandler('runs/x'));
+ * await saveClassifierBundle(model, tokenizer, labels, fileSystemHandler('runs/y'));
  * ```
+ * @throws InvalidBundleError when the labels do not match the model's outputs
  */
-export async function saveClassifierBundle(
+export function saveClassifierBundle(
+  bundle: ClassifierBundle,
+  handler: tf.io.IOHandler,
+  options?: SaveClassifierOptions,
+): Promise<tf.io.SaveResult>;
+export function saveClassifierBundle(
   model: CharClassifier,
   tokenizer: Tokenizer,
   labels: readonly string[],
   handler: tf.io.IOHandler,
-  options: SaveClassifierOptions = {},
+  options?: SaveClassifierOptions,
+): Promise<tf.io.SaveResult>;
+export async function saveClassifierBundle(
+  first: CharClassifier | ClassifierBundle,
+  ...rest:
+    | [handler: tf.io.IOHandler, options?: SaveClassifierOptions]
+    | [
+        tokenizer: Tokenizer,
+        labels: readonly string[],
+        handler: tf.io.IOHandler,
+        options?: SaveClassifierOptions,
+      ]
+): Promise<tf.io.SaveResult> {
+  if (first instanceof CharClassifier) {
+    const [tokenizer, labels, handler, options] = rest as [
+      Tokenizer,
+      readonly string[],
+      tf.io.IOHandler,
+      SaveClassifierOptions | undefined,
+    ];
+    return saveParts(first, tokenizer, labels, handler, options ?? {});
+  }
+  const [handler, options = {}] = rest as [tf.io.IOHandler, SaveClassifierOptions | undefined];
+  const { training, metrics } = first.metadata;
+  return saveParts(first.model, first.tokenizer, first.labels, handler, {
+    ...(training === undefined ? {} : { training }),
+    ...(metrics === undefined ? {} : { metrics }),
+    ...options,
+  });
+}
+
+async function saveParts(
+  model: CharClassifier,
+  tokenizer: Tokenizer,
+  labels: readonly string[],
+  handler: tf.io.IOHandler,
+  options: SaveClassifierOptions,
 ): Promise<tf.io.SaveResult> {
   if (labels.length !== model.config.numClasses) {
     throw new InvalidBundleError(
