@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Command, CommanderError, Option } from 'commander';
 import { isCharRnnError } from '@charrnn/core';
-import { runEval, type RawEvalOptions } from './commands/eval.js';
-import { runExport, type RawExportOptions } from './commands/export.js';
-import { runPredict, type RawPredictOptions } from './commands/predict.js';
-import { runTrain } from './commands/train.js';
+import type { RawEvalOptions } from './commands/eval.js';
+import type { RawExportOptions } from './commands/export.js';
+import type { RawPredictOptions } from './commands/predict.js';
 import { DEFAULT_LR, LOGIT_ADJUST_WITHOUT_NGRAM, TRAIN_DEFAULTS } from './train_config.js';
 import { BACKEND_CHOICES } from './backend.js';
 import { handleClosedStdout } from './process_life.js';
@@ -29,7 +28,14 @@ export interface CommandHandlers {
   eval: (options: RawEvalOptions) => Promise<void>;
 }
 
-const RUN: CommandHandlers = { train: runTrain, predict: runPredict, export: runExport, eval: runEval };
+// Each command is imported when it runs: `predict` does not pay for the report renderer (vega,
+// resvg) that `train` loads, in start-up time or in memory.
+const RUN: CommandHandlers = {
+  train: async (flags) => (await import('./commands/train.js')).runTrain(flags),
+  predict: async (names, options) => (await import('./commands/predict.js')).runPredict(names, options),
+  export: async (options) => (await import('./commands/export.js')).runExport(options),
+  eval: async (options) => (await import('./commands/eval.js')).runEval(options),
+};
 
 /** Where commander writes help and usage errors. */
 export interface ProgramOutput {
@@ -82,7 +88,14 @@ export function buildProgram(
     .option('--val <file>', 'validation data (default: 10% of --data, stratified)')
     .option('--test <file>', 'test data, evaluated once at the end')
     .option('--out <dir>', 'run directory to write')
-    .option('--force', 'start over in an --out that already holds a run')
+    .option(
+      '--force',
+      'start over in an --out that already holds a run (removes only what charrnn wrote there)',
+    )
+    .option(
+      '--allow-large',
+      'train a model past the budget (50 M parameters or 4 GiB of estimated training memory)',
+    )
     .option(
       '--cell <type>',
       `recurrent cell: rnn (the tutorial RNN)|simple (Keras SimpleRNN)|lstm|gru (default: ${d.cell})`,
