@@ -326,6 +326,9 @@ if ((major === 20 && minor >= 19) || (major === 22 && minor >= 12) || major >= 2
     const entries = PACKAGES.map((p) => `@charrnn/${p}`).concat([
       '@charrnn/core/node',
       '@charrnn/data/node',
+      '@charrnn/layers/internal',
+      '@charrnn/trainer/node',
+      '@charrnn/trainer/internal',
       '@charrnn/interop/node',
     ]);
     const code = `for (const e of ${JSON.stringify(entries)}) { const m = require(e); if (Object.keys(m).length === 0) throw new Error(e); }`;
@@ -393,7 +396,7 @@ for (const backend of BACKENDS) {
     const out = runScript('examples/train-classifier.mjs', exampleSource('train-classifier.mjs'), backend, [
       'names',
       'runs/default',
-      '300',
+      '30',
     ]);
     const accuracy = Number(/validation accuracy ([\d.]+)/.exec(out)?.[1]);
     if (!(accuracy >= 0.8))

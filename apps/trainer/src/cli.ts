@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Command, CommanderError, Option } from 'commander';
 import { isCharRnnError } from '@charrnn/core';
-import { runEval, type RawEvalOptions } from './commands/eval.js';
-import { runExport, type RawExportOptions } from './commands/export.js';
-import { runImport, type RawImportOptions } from './commands/import.js';
-import { runPredict, type RawPredictOptions } from './commands/predict.js';
-import { runTrain } from './commands/train.js';
+import type { RawEvalOptions } from './commands/eval.js';
+import type { RawExportOptions } from './commands/export.js';
+import type { RawImportOptions } from './commands/import.js';
+import type { RawPredictOptions } from './commands/predict.js';
 import { DEFAULT_LR, LOGIT_ADJUST_WITHOUT_NGRAM, TRAIN_DEFAULTS } from './train_config.js';
 import { BACKEND_CHOICES } from './backend.js';
+import { handleClosedStdout } from './process_life.js';
+import { terminalText } from './terminal_text.js';
 
 /**
  * The options of `command` typed on the command line (not commander's defaults), so that a
@@ -29,12 +30,14 @@ export interface CommandHandlers {
   import: (source: string | undefined, options: RawImportOptions) => Promise<void>;
 }
 
+// Each command is imported when it runs: `predict` does not pay for the report renderer (vega,
+// resvg) that `train` loads, in start-up time or in memory.
 const RUN: CommandHandlers = {
-  train: runTrain,
-  predict: runPredict,
-  export: runExport,
-  eval: runEval,
-  import: runImport,
+  train: async (flags) => (await import('./commands/train.js')).runTrain(flags),
+  predict: async (names, options) => (await import('./commands/predict.js')).runPredict(names, options),
+  export: async (options) => (await import('./commands/export.js')).runExport(options),
+  eval: async (options) => (await import('./commands/eval.js')).runEval(options),
+  import: async (source, options) => (await import('./commands/import.js')).runImport(source, options),
 };
 
 /** Where commander writes help and usage errors. */
@@ -88,7 +91,14 @@ export function buildProgram(
     .option('--val <file>', 'validation data (default: 10% of --data, stratified)')
     .option('--test <file>', 'test data, evaluated once at the end')
     .option('--out <dir>', 'run directory to write')
-    .option('--force', 'start over in an --out that already holds a run')
+    .option(
+      '--force',
+      'start over in an --out that already holds a run (removes only what charrnn wrote there)',
+    )
+    .option(
+      '--allow-large',
+      'train a model past the budget (50 M parameters or 4 GiB of estimated training memory)',
+    )
     .option(
       '--cell <type>',
       `recurrent cell: rnn (the tutorial RNN)|simple (Keras SimpleRNN)|lstm|gru (default: ${d.cell})`,
@@ -166,8 +176,11 @@ export function buildProgram(
     .option('--model <dir>', 'model bundle directory (a train --out)')
     .option('--top <k>', 'how many labels to show', '3')
     .option('--json', 'print JSON')
-    .option('--input <file>', 'file with one name per line')
-    .option('--output <file>', 'TSV to write: name<TAB>label, in input order')
+    .option('--input <file>', 'file with one name per line (- for stdin), streamed')
+    .option(
+      '--output <file>',
+      'TSV to write, one row per input line in order: name<TAB>label, or name<TAB><TAB>reason for a name the model cannot read (- for stdout)',
+    )
     .addOption(backend())
     .action(async (names: string[], options: RawPredictOptions) => {
       await handlers.predict(names, options);
@@ -231,6 +244,7 @@ export function buildProgram(
  */
 export async function main(argv: string[]): Promise<number> {
   tf.env().set('PROD', true);
+  handleClosedStdout();
   const program = buildProgram();
   try {
     exitCode = 0;
@@ -243,11 +257,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (process.env.CHARRNN_DEBUG === '1') console.error(error);
     if (isCharRnnError(error)) {
-      process.stderr.write(`charrnn: ${error.name}: ${error.message}\n`);
+      process.stderr.write(`charrnn: ${error.name}: ${terminalText(error.message)}\n`);
       return error.code === 'INVALID_ARGUMENT' || error.code === 'INVALID_CONFIG' ? 2 : 1;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`charrnn: error: ${message}\n`);
+    process.stderr.write(`charrnn: error: ${terminalText(message)}\n`);
     return 1;
   }
 }
