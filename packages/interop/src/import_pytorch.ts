@@ -58,6 +58,11 @@ export interface TorchImportOptions {
    */
   gruResetAfter?: boolean;
   /**
+   * LSTM / GRU gate activation, `'sigmoid'` (default: nn.LSTM, nn.GRU) or `'hard_sigmoid'` (as a
+   * `charrnn export --format pytorch` of a tfjs-layers-default model records it).
+   */
+  recurrentActivation?: 'sigmoid' | 'hard_sigmoid';
+  /**
    * The JSON part of an n-gram head (`NgramHead.toJSON()`) whose weights are `ngram.weight`
    * `[grams, classes]` and `ngram.bias`: the head is rebuilt and attached, as in a
    * `charrnn export --format pytorch` directory.
@@ -288,6 +293,9 @@ export function importTorchClassifier(state: StateDict, options: TorchImportOpti
       ...(layers > 1 ? { layers } : {}),
       ...(bidirectional ? { bidirectional: merge } : {}),
       ...(resetAfter ? { resetAfter: true } : {}),
+      ...(options.recurrentActivation === 'hard_sigmoid' && arch !== 'rnn'
+        ? { recurrentActivation: 'hard_sigmoid' as const }
+        : {}),
     };
     values.push(embeddingTable());
     const G = gates.count * H;
