@@ -18,10 +18,15 @@ export interface TorchExportConfig {
   model: {
     /** `'rnn'` (charrnn's rnn and simple cells), `'lstm'` or `'gru'`. */
     cell: 'rnn' | 'lstm' | 'gru';
+    /** Embedding rows: charrnn's token ids (PAD 0, UNK 1, symbols). */
     vocab_size: number;
+    /** Embedding width. */
     embed_dim: number;
+    /** Recurrent state width per direction. */
     hidden_size: number;
+    /** Outputs (labels). */
     num_classes: number;
+    /** Stacked recurrent layers. */
     num_layers: number;
     /** How the two directions merge; null for one direction. */
     merge: 'concat' | 'sum' | null;

@@ -94,7 +94,7 @@ export interface ImportedClassifier {
 
 /**
  * Maps a PyTorch classifier's state dict (from `readStateDict`) onto a charrnn
- * {@link CharClassifier} that computes the same probabilities, and the tokenizer that feeds it
+ * `CharClassifier` that computes the same probabilities, and the tokenizer that feeds it
  * the same token ids:
  *
  * - tutorial: `E` = `embedding.weight`; `i2h.weight` `[H, E + H]` splits into the input kernel
