@@ -1,5 +1,9 @@
-// @charrnn/trainer/internal: what charrnn's own apps, benches and tests share with the package
-// beyond its public API. Not a stable API: it may change in any release.
+/**
+ * What charrnn's own apps, benches and tests share with `@charrnn/trainer` but its users do not
+ * need: `import { … } from '@charrnn/trainer/internal'`. No semver promise: these names may
+ * change in any release, together with the charrnn apps that use them.
+ * @packageDocumentation
+ */
 export { fingerprintNames } from './checkpoint_store.js';
 export { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 export type { ArraySpec, CheckpointJson, EncodedCheckpoint } from './checkpoint.js';
