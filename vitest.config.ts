@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
-const packages = ['core', 'tokenizer', 'data', 'layers', 'trainer'] as const;
+const packages = ['core', 'tokenizer', 'data', 'layers', 'trainer', 'interop'] as const;
 
 // Tests run against the TypeScript sources of the workspace packages, so `pnpm test` needs no
 // build of the packages under test (the CLI tests spawn the built app and build it first).

@@ -76,7 +76,12 @@ function validateMetadata(raw: unknown, where: ErrorContext): BundleMetadata {
   if (raw['tokenizer'] === undefined || raw['tokenizer'] === null)
     throw new InvalidBundleError('tokenizer is missing', { ...where, field: `${META}.tokenizer` });
   const labels = raw['labels'];
-  if (!Array.isArray(labels) || labels.length === 0 || !labels.every((l) => typeof l === 'string')) {
+  // An index loop, not every(): every() skips the holes of a sparse array.
+  const allStrings = (list: unknown[]): boolean => {
+    for (let i = 0; i < list.length; i++) if (typeof list[i] !== 'string') return false;
+    return true;
+  };
+  if (!Array.isArray(labels) || labels.length === 0 || !allStrings(labels)) {
     throw new InvalidBundleError('labels must be a non-empty array of strings', {
       ...where,
       field: `${META}.labels`,
@@ -85,7 +90,7 @@ function validateMetadata(raw: unknown, where: ErrorContext): BundleMetadata {
   for (const [i, label] of (labels as string[]).entries()) {
     const problem = labelProblem(label);
     if (problem !== undefined)
-      throw new InvalidBundleError(`${problem} in label ${i + 1} (${JSON.stringify(label)})`, {
+      throw new InvalidBundleError(`${problem} in label ${i + 1} (${formatValue(label)})`, {
         ...where,
         field: `${META}.labels[${i}]`,
       });
