@@ -181,12 +181,12 @@ describe('trainClassifier errors', () => {
       ),
     );
     // The same data under another recipe is refused too; the same recipe with its keys in another order is not.
-    const seedFirst = { seed: RECIPE.seed, ...RECIPE };
+    const reordered = Object.fromEntries(Object.entries(RECIPE).reverse()) as unknown as Recipe;
     await expect(trainClassifier(DATA, { ...RECIPE, batchSize: 8 }, { store, resume: true })).rejects.toThrow(
       "field resume: the recipe differs from the checkpoint's",
     );
     await expect(
-      trainClassifier(DATA, seedFirst, { store, resume: true, signal: controller.signal }),
+      trainClassifier(DATA, reordered, { store, resume: true, signal: controller.signal }),
     ).rejects.toThrow(TrainingAbortedError);
     const bad = { ...RECIPE, model: { ...RECIPE.model, hidden: 0 } };
     await expect(trainClassifier(DATA, bad)).rejects.toThrow(
