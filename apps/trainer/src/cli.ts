@@ -189,10 +189,10 @@ export function buildProgram(
   program
     .command('export')
     .description(
-      'write a model bundle for use outside charrnn: a tfjs-layers model with predict.mjs, or a PyTorch model',
+      'write a model bundle for use outside charrnn: a tfjs-layers model with predict.mjs, ONNX, or PyTorch',
     )
     .option('--model <dir>', 'model bundle directory (a train --out)')
-    .option('--format <name>', 'output format: layers|pytorch', 'layers')
+    .option('--format <name>', 'output format: layers|onnx|pytorch', 'layers')
     .option('--out <dir>', 'directory to write')
     .option('--force', 'overwrite a model already in --out')
     .option(
