@@ -29,6 +29,8 @@ ${addRows()}
 ${gruKernels()}
 ${elementwise()}
 ${transpose()}
+${gatherRows()}
+${rnnKernels()}
 )
 `;
 }
@@ -110,9 +112,14 @@ function block(MR, NR) {
   return lines.join('\n        ');
 }
 
-/** Loops j over the columns with blocks of 8, 4, 1 for a row block of MR rows at i. */
+/**
+ * Loops j over the columns with blocks of 8, 4, 1 for a row block of MR rows at i; single rows
+ * first take blocks of 32 (eight accumulators, as many independent sums as the 4 × 8 block: a
+ * 1 × 8 block waits on its two accumulators' add latency). Every element is still summed over p
+ * in order, so the results do not depend on the blocking.
+ */
 function columnLoops(MR, tag) {
-  return [8, 4, 1]
+  return (MR === 1 ? [32, 8, 4, 1] : [8, 4, 1])
     .map(
       (NR) => `(block $c${NR}done${tag} (loop $c${NR}${tag}
         (br_if $c${NR}done${tag} (i32.gt_s (i32.add ${I('j')} (i32.const ${NR})) ${I('n')}))
@@ -130,6 +137,8 @@ function gemm() {
   const MRmax = ROW_BLOCKS[0];
   const accLocals = [];
   for (let r = 0; r < MRmax; r++) for (let v = 0; v < 2; v++) accLocals.push(`(local $acc${r}${v} v128)`);
+  // The single-row 1 × 32 block's further accumulators.
+  for (let v = 2; v < 8; v++) accLocals.push(`(local $acc0${v} v128)`);
   // Scalar accumulators reuse names with an f32 type: give them their own.
   const scalarAcc = [];
   for (let r = 0; r < MRmax; r++) scalarAcc.push(`(local $acc${r}0s f32)`);
@@ -146,7 +155,7 @@ function gemm() {
       (param $rsA i32) (param $csA i32) (param $ldb i32) (param $ldc i32) (param $accumulate i32)
     (local $i i32) (local $j i32) (local $p i32) (local $pb i32) (local $pc i32)
     ${paLocals} (local $ldb4 i32) (local $ldc4 i32) (local $csA4 i32)
-    (local $av v128) (local $b0 v128) (local $b1 v128) (local $as f32) (local $s0 f32)
+    (local $av v128) ${Array.from({ length: 8 }, (_, v) => `(local $b${v} v128)`).join(' ')} (local $as f32) (local $s0 f32)
     ${accLocals.join(' ')}
     ${scalarAcc.join(' ')}
     (local.set $ldb4 (i32.shl ${I('ldb')} (i32.const 2)))
@@ -710,6 +719,80 @@ function transpose() {
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $r)))
   )`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// gather_rows(src, index, dst, rows, width, ldd): dst row i (row stride ldd floats) = src row
+// index[i] (rows of `width` floats), for i < rows; `index` holds i32 row numbers. The inverse of
+// add_rows without the sum: a forward pass gathers a step's input rows (embedding projections,
+// a reversed sequence's rows) with it.
+// ---------------------------------------------------------------------------------------------
+
+function gatherRows() {
+  const loops = [true, false]
+    .map((vector) => {
+      const o = laneOps(vector);
+      const tag = vector ? 'v' : 's';
+      return `(block $g${tag}done (loop $g${tag}
+          (br_if $g${tag}done (i32.gt_s (i32.add (local.get $jb) (i32.const ${o.bytes})) (local.get $w4)))
+          ${o.store('(i32.add (local.get $pd) (local.get $jb))', o.load('(i32.add (local.get $ps) (local.get $jb))'))}
+          (local.set $jb (i32.add (local.get $jb) (i32.const ${o.bytes})))
+          (br $g${tag})))`;
+    })
+    .join('\n        ');
+  return `  (func (export "gather_rows") (param $src i32) (param $index i32) (param $dst i32) (param $rows i32) (param $width i32) (param $ldd i32)
+    (local $i i32) (local $jb i32) (local $w4 i32) (local $ps i32) (local $pd i32)
+    (local.set $w4 (i32.shl (local.get $width) (i32.const 2)))
+    (block $rdone (loop $r
+      (br_if $rdone (i32.ge_s (local.get $i) (local.get $rows)))
+      (local.set $ps (i32.add (local.get $src)
+        (i32.mul (i32.load (i32.add (local.get $index) (i32.shl (local.get $i) (i32.const 2)))) (local.get $w4))))
+      (local.set $pd (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $i) (local.get $ldd)) (i32.const 2))))
+      (local.set $jb (i32.const 0))
+        ${loops}
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $r)))
+  )`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tutorial RNN / SimpleRNN step (rows × H units): rnn_forward(pre, bias, hnext): with
+// pre = x·Wx + h·Wh ([rows × H]), hnext = tanh(pre + b). rnn_backward(hnext, dh, da, db):
+// da = dh·(1 − hnext²), db += da (the gradient at the pre-activation; dh·Whᵀ is a gemm).
+// ---------------------------------------------------------------------------------------------
+
+function rnnKernels() {
+  const forward = rowKernel(
+    'rnn_forward',
+    ['pre', 'bias', 'hnext'],
+    [
+      ['pp', 'pre', 1],
+      ['pn', 'hnext', 1],
+    ],
+    ['h', ...TANH_LOCALS],
+    (o, g, set, addr, L) =>
+      [tanhInto(o, L('h'), o.add(o.load(addr('pp')), o.load(at('bias')))), o.store(addr('pn'), g('h'))].join(
+        '\n          ',
+      ),
+  );
+  const backward = rowKernel(
+    'rnn_backward',
+    ['hnext', 'dh', 'da', 'db'],
+    [
+      ['pn', 'hnext', 1],
+      ['pd', 'dh', 1],
+      ['pz', 'da', 1],
+    ],
+    ['h', 'd'],
+    (o, g, set, addr) =>
+      [
+        set('h', o.load(addr('pn'))),
+        set('d', o.mul(o.load(addr('pd')), o.sub(o.c('1'), o.mul(g('h'), g('h'))))),
+        o.store(addr('pz'), g('d')),
+        o.store(at('db'), o.add(o.load(at('db')), g('d'))),
+      ].join('\n          '),
+  );
+  return [forward, backward].join('\n');
 }
 
 /** Both variants' text and binary: `plain` (SIMD) and `relaxed` (relaxed SIMD's fused multiply-add). */
