@@ -5,7 +5,7 @@ import { checkSequenceShape } from '../cells/sequence_shape.js';
 import { gateCount, recurrentOutputSize } from './classifier_config.js';
 import type { ClassifierConfig } from './classifier_config.js';
 import { inferenceSimdKernels } from '../kernels/simd_kernels.js';
-import { JS_MATMUL_MAX_MULTIPLY_ADDS, matMulInto } from '../kernels/mat_mul_js.js';
+import { matMulInto } from '../kernels/mat_mul_js.js';
 import type { SimdKernels } from '../kernels/simd_kernels.js';
 import type { NgramHead } from './ngram_head.js';
 
@@ -28,8 +28,7 @@ interface Placement {
   dataIds: readonly object[];
   /** `[layer][direction]`. */
   layers: PlacedDirection[][];
-  /** The dense kernel `[width, C]`, in the arena and in JS. */
-  dense: number;
+  /** The dense kernel `[width, C]`. */
   denseKernel: Float32Array;
   /** The dense bias, in JS (added while the logits are read out). */
   denseBias: Float32Array;
@@ -73,14 +72,13 @@ interface Scratch {
  * - Rows run longest first, so the rows still running at step t are a prefix and each step is one
  *   gemm over them (two for a GRU without reset-after), then one gate kernel; states are updated
  *   in place, and only layers feeding another one keep their steps.
- * - The dense layer is one gemm; its bias, the n-gram head's scores and the original row order
- *   are applied while the logits are read out.
+ * - The dense layer runs in JS as `dense` runs it for small batches; its bias, the n-gram head's
+ *   scores and the original row order are applied while the logits are read out.
  *
  * Every element is computed by the same kernels, in the same order, as the training path's
- * forward pass: the recurrent states of an LSTM or GRU are bit-identical to it, and so are the
- * logits where `dense` computes in JS (small batches); a SimpleRNN's states (its tanh in the
- * kernel, in float32), larger dense products (a gemm here, `tf.matMul` there) and the softmax
- * may differ in the last float32 bits.
+ * forward pass, so the logits are bit-identical to it where `dense` computes in JS (small
+ * batches); larger dense products (`tf.matMul` there) and the softmax (tfjs' there) may differ in
+ * the last float32 bits. A name's logits are the same whatever batch it is in.
  * @internal
  */
 export class ClassifierInference {
@@ -169,14 +167,12 @@ export class ClassifierInference {
       }
       layers.push(placed);
     }
-    const dense = simd.put(values[w] as Float32Array);
     const token = simd.hold(() => undefined, true);
     const placement: Placement = {
       simd,
       token,
       dataIds: weights.map((v) => v.dataId),
       layers,
-      dense,
       denseKernel: Float32Array.from(values[w] as Float32Array),
       denseBias: Float32Array.from(values[w + 1] as Float32Array),
     };
@@ -227,7 +223,6 @@ export class ClassifierInference {
     const finals: [number, number] = [simd.alloc(S), bidirectional ? simd.alloc(S) : -1];
     const merged = bidirectional && layers > 1 ? simd.alloc(T * B * width) : -1;
     const features = bidirectional ? simd.alloc(B * width) : finals[0];
-    const logits = simd.alloc(B * C);
 
     fillIndices(simd, scratch, ids, lengths, order, running, B, T, bidirectional, layers > 1);
 
@@ -256,16 +251,12 @@ export class ClassifierInference {
       if (concat) simd.gatherRows(finals[1], scratch.identity, features + H, B, H, width);
       else simd.add(features, finals[1], B * H);
     }
-    // Small dense layers as the tensor path computes them (`dense`'s JS product, float64 sums), so
-    // that the logits stay bit-identical to `CharClassifier.logits` there; larger ones in one gemm.
-    let values: Float32Array;
-    if (B * width * C <= JS_MATMUL_MAX_MULTIPLY_ADDS) {
-      values = new Float32Array(B * C);
-      matMulInto(simd.view(features, B * width), placement.denseKernel, values, B, width, C);
-    } else {
-      simd.gemm(features, placement.dense, logits, B, width, C, width, 1, C, C);
-      values = simd.view(logits, B * C);
-    }
+    // The dense layer as the tensor path computes it for small batches (`dense`'s JS product,
+    // float64 sums): the logits stay bit-identical to `CharClassifier.logits` there, and a name's
+    // logits do not depend on the batch it is in (a gemm above some size would change the last
+    // bits). It is ≈ 2% of the arithmetic.
+    const values = new Float32Array(B * C);
+    matMulInto(simd.view(features, B * width), placement.denseKernel, values, B, width, C);
     const out = new Float32Array(B * C);
     const bias = placement.denseBias;
     for (let i = 0; i < B; i++) {
