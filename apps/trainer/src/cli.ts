@@ -160,6 +160,7 @@ export function buildProgram(
     .option('--json', 'print JSON')
     .option('--input <file>', 'file with one name per line')
     .option('--output <file>', 'TSV to write: name<TAB>label, in input order')
+    .option('--workers <n>', 'worker threads for --input (default: the number of cores)')
     .addOption(backend())
     .action(async (names: string[], options: RawPredictOptions) => {
       await handlers.predict(names, options);
