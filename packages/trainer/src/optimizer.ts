@@ -139,8 +139,34 @@ export class Optimizer {
     return this.onJsPath() ? this.applyJs(grads, clipNorm) : this.applyOps(grads, clipNorm, checkFinite);
   }
 
+  /**
+   * {@link Optimizer.apply} with the gradients as arrays (one per weight, shaped like it), as a
+   * step computed without tfjs gives them; the same update as `apply` with tensors of them.
+   */
+  applyValues(grads: readonly Float32Array[], clipNorm?: number, checkFinite = false): number | undefined {
+    const tensors = this.onJsPath()
+      ? undefined
+      : grads.map((g, i) => tf.tensor(g, (this.weights[i] as tf.Variable).shape, 'float32'));
+    if (tensors === undefined) {
+      if (grads.length !== this.weights.length || grads.some((g, i) => g.length !== this.weights[i]?.size))
+        throw new InvalidArgumentError('the gradients do not match the weights', { field: 'grads' });
+      return this.applyJsValues(grads, clipNorm);
+    }
+    try {
+      return this.apply(tensors, clipNorm, checkFinite);
+    } finally {
+      tf.dispose(tensors);
+    }
+  }
+
   private applyJs(grads: readonly tf.Tensor[], clipNorm: number | undefined): number {
-    const g = grads.map((t) => t.dataSync() as Float32Array);
+    return this.applyJsValues(
+      grads.map((t) => t.dataSync() as Float32Array),
+      clipNorm,
+    );
+  }
+
+  private applyJsValues(g: readonly Float32Array[], clipNorm: number | undefined): number {
     const norm = Math.sqrt(g.reduce((sum, a) => sum + sumOfSquaresJs(a), 0));
     if (!Number.isFinite(norm)) throw new TrainingDivergedError(`gradient norm is ${norm}`);
     const scale = clipNorm === undefined ? 1 : clipNorm / Math.max(norm, clipNorm);

@@ -34,7 +34,7 @@ export function simpleRnnSimd(
   H: number,
 ): CustomOpResult<tf.Tensor2D> {
   const { batchSize: B, maxLen: T } = sequences;
-  const h = forward(simd, input.xW, WhData, bias, plan, B, T, H);
+  const h = simpleRnnSimdForward(simd, input.xW, WhData, bias, plan, B, T, H);
   const { value, kept } = simdOutputAndKeep(
     simd,
     { h: { at: h, size: (T + 1) * B * H } },
@@ -46,7 +46,7 @@ export function simpleRnnSimd(
   const gradFunc = (dy: tf.Tensor2D): tf.Tensor[] => {
     const dyData = dy.dataSync() as Float32Array;
     const dhInitial = lastStateGradient(dyData, plan.order, B, H, returnSequences);
-    const { dA, dWh, db } = backward(
+    const { dA, dWh, db } = simpleRnnSimdBackward(
       simd,
       kept.restore().h,
       WhData,
@@ -64,8 +64,12 @@ export function simpleRnnSimd(
   return { value, gradFunc };
 }
 
-/** The forward loop; returns the arena offset of `h[t]` (t = 0..T, `[(T + 1)·B·H]`, rows in length order). */
-function forward(
+/**
+ * The forward loop (starts a kernel run); returns the arena offset of `h[t]` (t = 0..T,
+ * `[(T + 1)·B·H]`, rows in length order).
+ * @internal
+ */
+export function simpleRnnSimdForward(
   simd: SimdKernels,
   xW: Float32Array,
   WhData: Float32Array,
@@ -100,7 +104,13 @@ function forward(
   return h;
 }
 
-function backward(
+/**
+ * Backpropagation through time on the states at `h` that {@link simpleRnnSimdForward} left in
+ * the arena: the pre-activation gradients of the valid steps (`dA`, `[M, H]`, compact rows), `dWh`
+ * and `db`.
+ * @internal
+ */
+export function simpleRnnSimdBackward(
   simd: SimdKernels,
   h: number,
   WhData: Float32Array,
