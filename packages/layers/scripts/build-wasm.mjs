@@ -684,42 +684,73 @@ function elementwise() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// transpose(src, dst, rows, cols): dst [cols × rows] = srcᵀ (src [rows × cols], row-major). Four
-// columns at a time: one f32x4 load, four lane stores.
+// transpose(src, dst, rows, cols): dst [cols × rows] = srcᵀ (src [rows × cols], row-major). In
+// 4 × 4 blocks: four f32x4 row loads, a shuffle transpose, four f32x4 stores, the blocks of a
+// column strip one after another so that the stores run along dst's rows (column-wise scalar
+// stores 4·rows bytes apart fell into a few L1 sets for power-of-two sizes: 10× slower); the
+// rows and columns left over one element at a time.
 // ---------------------------------------------------------------------------------------------
 
 function transpose() {
-  const lanes = [0, 1, 2, 3]
-    .map(
-      (k) =>
-        `(f32.store (i32.add (local.get $pd) (i32.mul (local.get $rows4) (i32.const ${k}))) (f32x4.extract_lane ${k} (local.get $v)))`,
-    )
-    .join('\n          ');
+  const bytes = (lanes) => lanes.flatMap((l) => [0, 1, 2, 3].map((b) => 4 * l + b)).join(' ');
+  // Lanes 0–3 are the first operand's, 4–7 the second's.
+  const shuffle = (lanes, a, b) => `(i8x16.shuffle ${bytes(lanes)} (local.get $${a}) (local.get $${b}))`;
+  const rowAt = (base, k, stride) =>
+    k === 0
+      ? `(local.get $${base})`
+      : `(i32.add (local.get $${base}) (i32.mul (local.get $${stride}) (i32.const ${k})))`;
   return `  (func (export "transpose") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
-    (local $r i32) (local $c i32) (local $rows4 i32) (local $ps i32) (local $pd i32) (local $v v128)
+    (local $r i32) (local $c i32) (local $k i32) (local $rows4 i32) (local $cols4 i32) (local $ps i32) (local $pd i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
     (local.set $rows4 (i32.shl (local.get $rows) (i32.const 2)))
-    (block $rdone (loop $r
-      (br_if $rdone (i32.ge_s (local.get $r) (local.get $rows)))
-      (local.set $ps (i32.add (local.get $src) (i32.shl (i32.mul (local.get $r) (local.get $cols)) (i32.const 2))))
-      (local.set $pd (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 2))))
-      (local.set $c (i32.const 0))
-      (block $c4done (loop $c4
-        (br_if $c4done (i32.gt_s (i32.add (local.get $c) (i32.const 4)) (local.get $cols)))
-        (local.set $v (v128.load (local.get $ps)))
-        ${lanes}
-        (local.set $ps (i32.add (local.get $ps) (i32.const 16)))
-        (local.set $pd (i32.add (local.get $pd) (i32.shl (local.get $rows4) (i32.const 2))))
-        (local.set $c (i32.add (local.get $c) (i32.const 4)))
-        (br $c4)))
-      (block $c1done (loop $c1
-        (br_if $c1done (i32.ge_s (local.get $c) (local.get $cols)))
-        (f32.store (local.get $pd) (f32.load (local.get $ps)))
-        (local.set $ps (i32.add (local.get $ps) (i32.const 4)))
-        (local.set $pd (i32.add (local.get $pd) (local.get $rows4)))
-        (local.set $c (i32.add (local.get $c) (i32.const 1)))
-        (br $c1)))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $r)))
+    (local.set $cols4 (i32.shl (local.get $cols) (i32.const 2)))
+    (block $cdone (loop $cl
+      (br_if $cdone (i32.gt_s (i32.add (local.get $c) (i32.const 4)) (local.get $cols)))
+      (local.set $r (i32.const 0))
+      (block $rdone (loop $rl
+        (br_if $rdone (i32.gt_s (i32.add (local.get $r) (i32.const 4)) (local.get $rows)))
+        (local.set $ps (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 2))))
+        (local.set $pd (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $rows)) (local.get $r)) (i32.const 2))))
+        ${[0, 1, 2, 3].map((k) => `(local.set $v${k} (v128.load ${rowAt('ps', k, 'cols4')}))`).join('\n        ')}
+        (local.set $t0 ${shuffle([0, 4, 1, 5], 'v0', 'v1')})
+        (local.set $t1 ${shuffle([2, 6, 3, 7], 'v0', 'v1')})
+        (local.set $t2 ${shuffle([0, 4, 1, 5], 'v2', 'v3')})
+        (local.set $t3 ${shuffle([2, 6, 3, 7], 'v2', 'v3')})
+        (v128.store ${rowAt('pd', 0, 'rows4')} ${shuffle([0, 1, 4, 5], 't0', 't2')})
+        (v128.store ${rowAt('pd', 1, 'rows4')} ${shuffle([2, 3, 6, 7], 't0', 't2')})
+        (v128.store ${rowAt('pd', 2, 'rows4')} ${shuffle([0, 1, 4, 5], 't1', 't3')})
+        (v128.store ${rowAt('pd', 3, 'rows4')} ${shuffle([2, 3, 6, 7], 't1', 't3')})
+        (local.set $r (i32.add (local.get $r) (i32.const 4)))
+        (br $rl)))
+      ;; rows left over: the strip's four columns one element at a time
+      (block $redone (loop $rel
+        (br_if $redone (i32.ge_s (local.get $r) (local.get $rows)))
+        (local.set $k (i32.const 0))
+        (block $kdone (loop $kl
+          (br_if $kdone (i32.ge_s (local.get $k) (i32.const 4)))
+          (f32.store
+            (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (i32.add (local.get $c) (local.get $k)) (local.get $rows)) (local.get $r)) (i32.const 2)))
+            (f32.load (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (i32.add (local.get $c) (local.get $k))) (i32.const 2)))))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br $kl)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rel)))
+      (local.set $c (i32.add (local.get $c) (i32.const 4)))
+      (br $cl)))
+    ;; columns left over, one element at a time
+    (block $cedone (loop $cel
+      (br_if $cedone (i32.ge_s (local.get $c) (local.get $cols)))
+      (local.set $r (i32.const 0))
+      (block $r1done (loop $r1
+        (br_if $r1done (i32.ge_s (local.get $r) (local.get $rows)))
+        (f32.store
+          (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $rows)) (local.get $r)) (i32.const 2)))
+          (f32.load (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 2)))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $r1)))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br $cel)))
   )`;
 }
 

@@ -342,7 +342,11 @@ describe('SIMD kernels', () => {
     [3, 5],
     [4, 8],
     [7, 13],
+    [5, 4],
+    [9, 6],
+    [128, 128],
     [128, 512],
+    [512, 130],
   ])('transpose and putTransposed of a %i × %i matrix', (rows, cols) => {
     const kernels = simd as SimdKernels;
     kernels.begin();
