@@ -192,7 +192,8 @@ export class Optimizer {
     const correction2 = 1 - beta2 ** this.step;
     this.weights.forEach((variable, k) => {
       const grad = g[k] as Float32Array;
-      const w = Float32Array.from(variable.dataSync() as Float32Array);
+      // A copy (new Float32Array(typed array) is a memcpy; Float32Array.from iterates).
+      const w = new Float32Array(variable.dataSync() as Float32Array);
       if (this.kind === 'adam' && this.adamKernel) {
         this.adamKernel.update(k, w, grad, {
           scale,
@@ -222,12 +223,7 @@ export class Optimizer {
             (w[i] as number) - (step * (m[i] as number)) / (Math.sqrt((v[i] as number) * inverse2) + epsilon);
         }
       } else if (momentum > 0) {
-        const vel = (this.jsSlots as Float32Array[])[k] as Float32Array;
-        for (let i = 0; i < w.length; i++) {
-          const vi = Math.fround(momentum * (vel[i] as number) + (grad[i] as number) * scale);
-          vel[i] = vi;
-          w[i] = (w[i] as number) - lr * vi;
-        }
+        sgdMomentumStep(w, (this.jsSlots as Float32Array[])[k] as Float32Array, grad, momentum, scale, lr);
       } else {
         for (let i = 0; i < w.length; i++) w[i] = (w[i] as number) - lr * (grad[i] as number) * scale;
       }
@@ -350,4 +346,24 @@ function checkLearningRate(learningRate: number): void {
     throw new InvalidArgumentError(`learning rate must be a positive number, got ${learningRate}`, {
       field: 'learningRate',
     });
+}
+
+/**
+ * SGD with momentum on one weight array, in place: `v = fround(μ·v + scale·g)`, `w = w − lr·v`
+ * (float64 arithmetic, float32 storage). A top-level function of its arrays: inside the
+ * optimizer's closure they were context slots, reloaded on every access.
+ */
+function sgdMomentumStep(
+  w: Float32Array,
+  vel: Float32Array,
+  grad: Float32Array,
+  momentum: number,
+  scale: number,
+  lr: number,
+): void {
+  for (let i = 0; i < w.length; i++) {
+    const vi = Math.fround(momentum * (vel[i] as number) + (grad[i] as number) * scale);
+    vel[i] = vi;
+    w[i] = (w[i] as number) - lr * vi;
+  }
 }
