@@ -1,7 +1,6 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { classifyNames } from '@charrnn/trainer';
-import type { ClassifierBundle, NamePrediction } from '@charrnn/trainer';
+import type { NamePrediction } from '@charrnn/trainer';
 
 /** What each worker thread is started with. */
 export interface PredictWorkerData {
@@ -172,39 +171,5 @@ export async function* classifyInOrder(
     while (inFlight.length > 0) yield await (inFlight.shift() as Promise<NamePrediction[]>);
   } finally {
     inFlight.length = 0;
-  }
-}
-
-/** `names` in consecutive chunks of `size` (the last may be shorter). */
-export function* chunksOf<T>(names: readonly T[], size: number): Generator<T[]> {
-  for (let start = 0; start < names.length; start += size) yield names.slice(start, start + size);
-}
-
-/** Names per chunk sent to a worker: large enough that messaging costs little against the arithmetic. */
-export const WORKER_CHUNK_NAMES = 4096;
-
-/**
- * `classifyNames(bundle, names, top)` spread over `workers` threads (in this thread when one is
- * asked or the names fit in one chunk), in input order; the same predictions either way.
- */
-export async function classifyNamesInWorkers(
-  bundle: Pick<ClassifierBundle, 'model' | 'tokenizer' | 'labels'>,
-  names: readonly string[],
-  top: number,
-  options: PredictPoolOptions,
-): Promise<NamePrediction[]> {
-  const workers = Math.min(
-    options.workers ?? defaultWorkerCount(),
-    Math.ceil(names.length / WORKER_CHUNK_NAMES),
-  );
-  if (workers <= 1) return classifyNames(bundle, names, top);
-  const pool = await PredictWorkerPool.open({ ...options, workers });
-  try {
-    const out: NamePrediction[] = [];
-    for await (const chunk of classifyInOrder(pool, chunksOf(names, WORKER_CHUNK_NAMES), top))
-      out.push(...chunk);
-    return out;
-  } finally {
-    await pool.close();
   }
 }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,10 +10,10 @@ import { CharClassifier, NgramHead } from '@charrnn/layers';
 import { Tokenizer } from '@charrnn/tokenizer';
 import { saveClassifierBundle } from '@charrnn/trainer';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { charrnn, checkBuilt } from './helpers.js';
+import { appDir, bin, charrnn, checkBuilt } from './helpers.js';
 
 // `charrnn predict --input` on worker threads (src/predict_workers.ts): the same file whatever
-// the number of workers, rows in input order.
+// the number of workers, rows in input order, also when streamed from stdin to stdout.
 describe('charrnn predict --input --workers', () => {
   let work = '';
   let input = '';
@@ -79,13 +80,39 @@ describe('charrnn predict --input --workers', () => {
       ]);
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
-      expect(run.stdout).toBe(`wrote ${names.length} predictions to ${output}\n`);
+      // The ten empty lines have no label (their row says why).
+      expect(run.stdout).toBe(
+        `wrote ${names.length} predictions to ${output} (10 without a label: the third column says why)\n`,
+      );
       return readFileSync(output, 'utf8');
     });
     expect(outputs[1]).toBe(outputs[0]);
     const rows = (outputs[0] as string).trimEnd().split('\n');
     expect(rows.map((r) => r.split('\t')[0])).toEqual(names);
-    expect(new Set(rows.map((r) => r.split('\t')[1]))).toEqual(new Set(['Alpha', 'Beta', 'Gamma', 'Delta']));
+    expect(new Set(rows.filter((_, i) => names[i] !== '').map((r) => r.split('\t')[1]))).toEqual(
+      new Set(['Alpha', 'Beta', 'Gamma', 'Delta']),
+    );
+  });
+
+  it('streams stdin to stdout on two workers, the same rows as the file', () => {
+    const run = spawnSync(
+      process.execPath,
+      [
+        bin,
+        'predict',
+        '--model',
+        path.join(work, 'model'),
+        '--input',
+        '-',
+        '--output',
+        '-',
+        '--workers',
+        '2',
+      ],
+      { cwd: appDir, input: readFileSync(input), encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe(readFileSync(path.join(work, 'preds-1.tsv'), 'utf8'));
   });
 
   it('refuses a --workers that is not a positive integer', () => {

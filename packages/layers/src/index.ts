@@ -6,10 +6,11 @@ export { CharClassifier } from './model/classifier.js';
 export type {
   ClassifierArtifacts,
   FromArtifactsOptions,
-  IdBatch,
   LogitsOptions,
   ToArtifactsOptions,
 } from './model/classifier.js';
+/** The batch the classifier reads (declared in `@charrnn/core`). */
+export type { IdBatch } from '@charrnn/core';
 export type { CellType, ClassifierConfig } from './model/classifier_config.js';
 export { MAX_NGRAM, NgramHead } from './model/ngram_head.js';
 export type { NgramHeadJSON, NgramHeadWeights } from './model/ngram_head.js';

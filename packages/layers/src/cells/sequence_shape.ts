@@ -1,18 +1,13 @@
 import { InvalidArgumentError } from '@charrnn/core';
+import type { IdBatch } from '@charrnn/core';
 
 /**
  * How a flat `[batchSize * maxLen]` id array (or `[batchSize * maxLen, features]` matrix) is cut
- * into sequences: row `r`, step `t` is element `r * maxLen + t`. Sequences are right-padded;
- * steps `t >= lengths[r]` are padding.
+ * into sequences: an `IdBatch` (`@charrnn/core`) without its ids. Row `r`, step `t` is element
+ * `r * maxLen + t`; sequences are right-padded, steps `t >= lengths[r]` are padding. An
+ * `IdBatch` is one.
  */
-export interface SequenceShape {
-  /** Number of valid steps of each sequence, each in `[0, maxLen]`. */
-  lengths: Int32Array;
-  /** Number of sequences. */
-  batchSize: number;
-  /** Steps per sequence including padding. */
-  maxLen: number;
-}
+export type SequenceShape = Omit<IdBatch, 'ids'>;
 
 /** Throws InvalidArgumentError unless `shape` is consistent with itself. @internal */
 export function checkSequenceShape(shape: SequenceShape): void {

@@ -4,13 +4,17 @@ import { SimdKernels, simdKernels } from './simd_kernels.js';
 export interface AdamStep {
   /** Factor on the gradient (gradient clipping), usually 1. */
   scale: number;
+  /** Decay of the first moment (β1). */
   beta1: number;
+  /** Decay of the second moment (β2). */
   beta2: number;
+  /** Step size (positive; the update subtracts). */
   learningRate: number;
   /** `1 − β1^t` at step `t`. */
   correction1: number;
   /** `1 − β2^t` at step `t`. */
   correction2: number;
+  /** Added to the denominator `√v̂` (ε). */
   epsilon: number;
 }
 
@@ -64,20 +68,7 @@ export class AdamKernel {
     const { kernels } = this;
     kernels.view(this.w, n).set(w);
     kernels.view(this.g, n).set(g);
-    kernels.adam(
-      this.w,
-      this.g,
-      slot.m,
-      slot.v,
-      n,
-      hyper.scale,
-      hyper.beta1,
-      hyper.beta2,
-      hyper.learningRate,
-      hyper.correction1,
-      hyper.correction2,
-      hyper.epsilon,
-    );
+    kernels.adam(this.w, this.g, slot.m, slot.v, n, hyper);
     w.set(kernels.view(this.w, n));
   }
 }

@@ -1,6 +1,11 @@
+import type { AdamStep } from './adam_kernel.js';
 import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels_wasm.js';
 
-/** The exports of the kernels module (see `scripts/build-wasm.mjs`). */
+/**
+ * The exports of the kernels module (see `scripts/build-wasm.mjs`). WebAssembly functions take
+ * numbers only, so these are positional (byte offsets and sizes); the {@link SimdKernels} methods
+ * that wrap them per step stay positional too (no object per call in the step loops).
+ */
 interface KernelExports {
   memory: WebAssembly.Memory;
   gemm: (
@@ -334,7 +339,7 @@ export class SimdKernels {
    * `C = (accumulate ? C : 0) + A·B` for `A [m×k]`, `B [k×n]` (row stride `ldb`), `C [m×n]` (row
    * stride `ldc`), with A's element (i, p) at `a + i·rsA + p·csA`: a row-major A is
    * `rsA = width, csA = 1`; the transpose of a row-major `[k×m]` matrix is `rsA = 1, csA = m`.
-   * Offsets in floats.
+   * Offsets in floats. Positional like BLAS' sgemm and the kernel: called several times per step.
    */
   gemm(
     a: number,
@@ -445,22 +450,11 @@ export class SimdKernels {
   /**
    * One Adam update of `n` float32 weights in place (offsets in floats), in the order of tfjs'
    * `AdamOptimizer`: `g' = scale·g`, `m = β1·m + (1 − β1)·g'`, `v = β2·v + (1 − β2)·g'²`,
-   * `w = w + (m / c1) / (√(v / c2) + ε) · (−lr)` with `c1 = 1 − β1^t`, `c2 = 1 − β2^t`.
+   * `w = w + (m / c1) / (√(v / c2) + ε) · (−lr)` with `c1 = 1 − β1^t`, `c2 = 1 − β2^t`
+   * (`hyper.correction1`, `hyper.correction2`).
    */
-  adam(
-    w: number,
-    g: number,
-    m: number,
-    v: number,
-    n: number,
-    scale: number,
-    beta1: number,
-    beta2: number,
-    learningRate: number,
-    c1: number,
-    c2: number,
-    epsilon: number,
-  ): void {
+  adam(w: number, g: number, m: number, v: number, n: number, hyper: AdamStep): void {
+    const { scale, beta1, beta2, learningRate, correction1, correction2, epsilon } = hyper;
     this.exports.adam(
       w * 4,
       g * 4,
@@ -473,8 +467,8 @@ export class SimdKernels {
       1 - beta1,
       1 - beta2,
       -learningRate,
-      c1,
-      c2,
+      correction1,
+      correction2,
       epsilon,
     );
   }

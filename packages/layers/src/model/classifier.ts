@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, InvalidBundleError } from '@charrnn/core';
-import type { Rng } from '@charrnn/core';
+import type { IdBatch, Rng } from '@charrnn/core';
 import { averagedConfig, averagedWeights, sharedConfig } from './average_classifiers.js';
 import { checkClassifierConfig, gateCount, recurrentOutputSize } from './classifier_config.js';
 import { ClassifierInference } from './classifier_inference.js';
@@ -21,18 +21,6 @@ import { resolvePath } from '../backend_path.js';
 import { reverseIds, reverseSequences } from '../cells/reverse_sequences.js';
 import type { SequenceShape } from '../cells/sequence_shape.js';
 import { simpleRnn } from '../cells/simple_rnn/simple_rnn.js';
-
-/** A batch of right-padded token ids, as `Tokenizer.encodeBatch` and `collate` produce it. */
-export interface IdBatch {
-  /** `[batchSize * maxLen]`, row-major, PAD (0) after each sequence's end. */
-  ids: Int32Array;
-  /** Valid length of each sequence. */
-  lengths: Int32Array;
-  /** Number of sequences. */
-  batchSize: number;
-  /** Row width: the longest sequence's length. */
-  maxLen: number;
-}
 
 /** A model in the Layers format: topology JSON plus weights (what a `model.json` holds). */
 export interface ClassifierArtifacts {

@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { InvalidArgumentError, Rng } from '@charrnn/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CharClassifier } from './classifier.js';
-import type { IdBatch } from './classifier.js';
+import type { IdBatch } from '@charrnn/core';
 import type { ClassifierConfig } from './classifier_config.js';
 import { rnnClassifierGradients } from './rnn_classifier_gradients.js';
 import { setSimdKernels } from '../kernels/simd_kernels.js';

@@ -1,13 +1,6 @@
 import { resolvePath } from '../backend_path.js';
-import {
-  planRecurrentRun,
-  gatherRows,
-  scatterRows,
-  simdProduct,
-  simdProductTransposedB,
-  simdTransposedProduct,
-} from '../cells/recurrence_js.js';
-import { reorderRows } from '../cells/recurrent_options.js';
+import { gatherRows, planRecurrentRun, reorderRows, scatterRows } from '../cells/run_plan.js';
+import { simdProduct, simdProductTransposedB, simdTransposedProduct } from '../cells/products_js.js';
 import { checkSequenceShape } from '../cells/sequence_shape.js';
 import { simpleRnnSimdBackward, simpleRnnSimdForward } from '../cells/simple_rnn/simple_rnn_simd.js';
 import {
@@ -20,7 +13,8 @@ import { simdKernels } from '../kernels/simd_kernels.js';
 import { checkIds } from '../ops/embedding.js';
 import { crossEntropyTargets, crossEntropyValues } from '../ops/softmax_cross_entropy.js';
 import type { SoftmaxCrossEntropyOptions } from '../ops/softmax_cross_entropy.js';
-import type { CharClassifier, IdBatch } from './classifier.js';
+import type { IdBatch } from '@charrnn/core';
+import type { CharClassifier } from './classifier.js';
 
 /** The loss of a batch and the gradients of every trainable weight, in weight order. */
 export interface LossAndGradients {

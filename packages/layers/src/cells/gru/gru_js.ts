@@ -1,21 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customOp } from '../../ops/custom_op.js';
 import { keepForBackward } from '../../ops/keep_for_backward.js';
-import {
-  StepMatrix,
-  columnSums,
-  columns,
-  gatherRows,
-  inputProjection,
-  planRecurrentRun,
-  inputSideGradients,
-  sigmoid,
-  tanhJs,
-  weightGradient,
-} from '../recurrence_js.js';
-import { gruSimd } from './gru_simd.js';
+import { sigmoid, tanhJs } from '../activations_js.js';
+import { columns, columnSums, inputProjection, inputSideGradients, weightGradient } from '../products_js.js';
 import type { RecurrentRunOptions } from '../recurrent_options.js';
-import { gatherSequenceOutputs, reorderRows } from '../recurrent_options.js';
+import { gatherRows, gatherSequenceOutputs, planRecurrentRun, reorderRows } from '../run_plan.js';
+import { StepMatrix } from '../step_matrix.js';
+import { gruSimd } from './gru_simd.js';
 import type { SequenceShape } from '../sequence_shape.js';
 import { simdKernels } from '../../kernels/simd_kernels.js';
 
@@ -55,18 +46,18 @@ export function gruJs(
     const UData = U.dataSync() as Float32Array;
     const simd = simdKernels();
     if (simd !== undefined)
-      return gruSimd(
-        simd,
-        { xW, gradients: (dZx) => inputSideGradients(dZx, xData, WKept(), valid, N, onCpu) },
+      return gruSimd(simd, {
+        xW,
+        gradients: (dZx) => inputSideGradients(dZx, xData, WKept(), valid, N, onCpu),
         UData,
         bias,
-        b.shape,
+        biasShape: b.shape,
         plan,
         sequences,
         returnSequences,
         H,
         resetAfter,
-      );
+      });
     // resetAfter: one product h·U. Otherwise h·U_zr for the gates, then (r ⊙ h)·U_h.
     const Ufull = new StepMatrix(UData, H, G);
     const Uzr = new StepMatrix(columns(UData, H, G, 0, 2 * H), H, 2 * H);

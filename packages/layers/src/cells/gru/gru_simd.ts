@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CustomOpResult } from '../../ops/custom_op.js';
-import { addStepOutputGradient, lastStateGradient, simdOutputAndKeep } from '../recurrence_js.js';
-import type { RecurrentRunPlan } from '../recurrence_js.js';
+import type { RecurrentRunPlan } from '../run_plan.js';
+import { addStepOutputGradient, lastStateGradient, simdOutputAndKeep } from '../simd_state.js';
 import type { SequenceShape } from '../sequence_shape.js';
 import type { SimdKernels } from '../../kernels/simd_kernels.js';
 
@@ -15,12 +15,25 @@ interface SimdGruState {
   aux: number;
 }
 
-/** What {@link gruSimd} needs of its caller's input side. */
-export interface GruSimdInput {
+/** What {@link gruSimd} runs on: its caller's input side, the weights, the batch and its plan. */
+export interface GruSimdRun {
   /** `x·W` of the valid steps, `[M, 3H]`, compact rows. */
   xW: Float32Array;
   /** Gradients of `x` and `W` from the pre-activation gradients of the valid steps (`[M, 3H]`). */
   gradients: (dZx: Float32Array) => [tf.Tensor2D, tf.Tensor2D];
+  /** The recurrent kernel's values, `[H, 3H]`. */
+  UData: Float32Array;
+  /** The bias's values, `[3H]` (or `[2, 3H]` with `resetAfter`), and its shape. */
+  bias: Float32Array;
+  biasShape: readonly number[];
+  /** Length order, running rows per step, compact rows, recurrent dropout mask. */
+  plan: RecurrentRunPlan;
+  sequences: SequenceShape;
+  returnSequences: boolean;
+  /** Units. */
+  H: number;
+  /** Keras' `reset_after` variant (the reset gate applied after the candidate's product). */
+  resetAfter: boolean;
 }
 
 /**
@@ -32,22 +45,11 @@ export interface GruSimdInput {
  * `dh`, `hᵀ·dz` products accumulated into `dU`. Same function as `gruReference`.
  * @internal
  */
-export function gruSimd(
-  simd: SimdKernels,
-  input: GruSimdInput,
-  UData: Float32Array,
-  bias: Float32Array,
-  biasShape: readonly number[],
-  plan: RecurrentRunPlan,
-  sequences: SequenceShape,
-  returnSequences: boolean,
-  H: number,
-  resetAfter: boolean,
-): CustomOpResult<tf.Tensor2D> {
+export function gruSimd(simd: SimdKernels, run: GruSimdRun): CustomOpResult<tf.Tensor2D> {
+  const { plan, sequences, returnSequences, H } = run;
   const { batchSize: B, maxLen: T } = sequences;
-  const { order } = plan;
   const G = 3 * H;
-  const state = forward(simd, input.xW, UData, bias, plan, B, T, H, resetAfter);
+  const state = forward(simd, run);
   const { value, kept } = simdOutputAndKeep(
     simd,
     {
@@ -62,37 +64,18 @@ export function gruSimd(
   );
   const gradFunc = (dy: tf.Tensor2D): tf.Tensor[] => {
     const dyData = dy.dataSync() as Float32Array;
-    const dhInitial = lastStateGradient(dyData, order, B, H, returnSequences);
-    const { dZx, dU, db } = backward(
-      simd,
-      kept.restore(),
-      UData,
-      plan,
-      B,
-      T,
-      H,
-      resetAfter,
-      returnSequences,
-      dyData,
-      dhInitial,
-    );
+    const dhInitial = lastStateGradient(dyData, plan.order, B, H, returnSequences);
+    const { dZx, dU, db } = backward(simd, run, kept.restore(), dyData, dhInitial);
     kept.release();
-    return [...input.gradients(dZx), tf.tensor2d(dU, [H, G]), tf.tensor(db, [...biasShape])];
+    return [...run.gradients(dZx), tf.tensor2d(dU, [H, G]), tf.tensor(db, [...run.biasShape])];
   };
   return { value, gradFunc };
 }
 
-function forward(
-  simd: SimdKernels,
-  xW: Float32Array,
-  UData: Float32Array,
-  bias: Float32Array,
-  plan: RecurrentRunPlan,
-  B: number,
-  T: number,
-  H: number,
-  resetAfter: boolean,
-): SimdGruState {
+/** The forward loop: the state of every step into the arena (offsets returned). */
+function forward(simd: SimdKernels, run: GruSimdRun): SimdGruState {
+  const { xW, UData, bias, plan, H, resetAfter } = run;
+  const { batchSize: B, maxLen: T } = run.sequences;
   const { order, running, compact, dropMask } = plan;
   const G = 3 * H;
   const S = B * H;
@@ -136,19 +119,19 @@ function forward(
   return state;
 }
 
+/**
+ * Backpropagation through time on the state the forward left in the arena (`state`, restored),
+ * from the output gradient `dyData` and the gradient reaching the last states `dhInitial`.
+ */
 function backward(
   simd: SimdKernels,
+  run: GruSimdRun,
   state: SimdGruState,
-  UData: Float32Array,
-  plan: RecurrentRunPlan,
-  B: number,
-  T: number,
-  H: number,
-  resetAfter: boolean,
-  returnSequences: boolean,
   dyData: Float32Array,
   dhInitial: Float32Array,
 ): { dZx: Float32Array; dU: Float32Array; db: Float32Array } {
+  const { UData, plan, H, resetAfter, returnSequences } = run;
+  const { batchSize: B, maxLen: T } = run.sequences;
   const { order, running, compact, dropMask, M } = plan;
   const G = 3 * H;
   const S = B * H;

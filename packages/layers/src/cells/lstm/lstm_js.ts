@@ -8,19 +8,13 @@ import { simdKernels } from '../../kernels/simd_kernels.js';
 import type { SimdKernels } from '../../kernels/simd_kernels.js';
 import { denseInputSide, embeddedInputSide } from '../input_side_js.js';
 import type { InputSide } from '../input_side_js.js';
-import {
-  planRecurrentRun,
-  addStepOutputGradient,
-  lastStateGradient,
-  readProduct,
-  simdOutputAndKeep,
-  sigmoid,
-  tanhJs,
-  weightGradient,
-} from '../recurrence_js.js';
-import type { RecurrentRunPlan } from '../recurrence_js.js';
+import { sigmoid, tanhJs } from '../activations_js.js';
+import { weightGradient } from '../products_js.js';
 import type { RecurrentRunOptions } from '../recurrent_options.js';
-import { gatherSequenceOutputs, reorderRows } from '../recurrent_options.js';
+import { gatherSequenceOutputs, planRecurrentRun, reorderRows } from '../run_plan.js';
+import type { RecurrentRunPlan } from '../run_plan.js';
+import { addStepOutputGradient, lastStateGradient, simdOutputAndKeep } from '../simd_state.js';
+import { readProduct } from '../step_matrix.js';
 import type { SequenceShape } from '../sequence_shape.js';
 
 /**
@@ -109,6 +103,7 @@ function lstmJsWith(
       for (let k = 0; k < rows * H; k++) hIn[k] = (hPrev[k] as number) * (dropMask[k] as number);
       return hIn;
     };
+    const forwardRun: LstmForwardRun = { T, B, H, xW, rowOf, compact, order, rec, bias, c, h, acts, tanhC };
     // JS loops, or tf.matMul with U itself (wasm keeps its packed form).
     for (let t = 0; t < T; t++) {
       const rows = running[t] as number;
@@ -116,7 +111,7 @@ function lstmJsWith(
       const left = recurrentInput(t, rows);
       if (productInJs(rows, H, G)) matMulInto(left, UData(), rec, rows, H, G);
       else readProduct(left, rows, H, U, rec);
-      forwardStep(t, rows, T, B, H, xW, rowOf, compact, order, rec, bias, c, h, acts, tanhC);
+      forwardStep(t, rows, forwardRun);
     }
     const value = gatherSequenceOutputs(h, lengths, order, running, T, H, returnSequences);
 
@@ -130,31 +125,29 @@ function lstmJsWith(
       const dZ = new Float32Array(M * G); // every valid step's, compact row
       const hInAll = new Float32Array(M * H); // the recurrent product's input, compact row
       let UT: tf.Tensor2D | undefined;
+      const backwardRun: LstmBackwardRun = {
+        T,
+        B,
+        H,
+        returnSequences,
+        dyData,
+        order,
+        compact,
+        acts,
+        tanhC,
+        c,
+        dh,
+        dc,
+        dz,
+        dZ,
+        db,
+        hInAll,
+      };
       for (let t = T - 1; t >= 0; t--) {
         const rows = running[t] as number;
         if (rows === 0) continue;
         const left = recurrentInput(t, rows);
-        backwardStep(
-          t,
-          rows,
-          T,
-          B,
-          H,
-          returnSequences,
-          dyData,
-          order,
-          compact,
-          acts,
-          tanhC,
-          c,
-          left,
-          dh,
-          dc,
-          dz,
-          dZ,
-          db,
-          hInAll,
-        );
+        backwardStep(t, rows, left, backwardRun);
         // dh_{t-1} = (dz·Uᵀ) ⊙ mask. Rows past their last step keep dh and dc: state carried.
         if (productInJs(rows, G, H))
           matMulTransposedB(dz, (UValues ??= UKept().dataSync() as Float32Array), dh, rows, G, H);
@@ -171,29 +164,38 @@ function lstmJsWith(
 }
 
 /*
- * The element-wise loops are top-level functions of their arrays: inside the customOp closure
- * every array would be a context slot (the backward closure captures them), reloaded on each
- * access, which made these loops several times slower.
+ * The element-wise loops are top-level functions that take their arrays from a run object made
+ * once per loop and hold them in locals: inside the customOp closure every array would be a
+ * context slot (the backward closure captures them), reloaded on each access, which made these
+ * loops several times slower (docs/performance.md, "Closures and hot loops").
  */
 
+/** What the forward step loop of a JS LSTM run reads and writes (arrays in length order). */
+interface LstmForwardRun {
+  /** Steps, sequences, units. */
+  T: number;
+  B: number;
+  H: number;
+  /** Input-side products `x·W`, row `rowOf[m]` for valid step `m`. */
+  xW: Float32Array;
+  rowOf: Int32Array;
+  /** Compact row of flat step `r·T + t` (−1 on padding). */
+  compact: Int32Array;
+  /** Rows longest first. */
+  order: Int32Array;
+  /** This step's recurrent product `h·U`, `[rows, 4H]`. */
+  rec: Float32Array;
+  bias: Float32Array;
+  /** States `c[t]`, `h[t]` (t = 0..T), every step's gates and tanh(c). */
+  c: Float32Array;
+  h: Float32Array;
+  acts: Float32Array;
+  tanhC: Float32Array;
+}
+
 /** Gates and new state of the `rows` sequences running at step `t` (rows in length order). */
-function forwardStep(
-  t: number,
-  rows: number,
-  T: number,
-  B: number,
-  H: number,
-  xW: Float32Array,
-  rowOf: Int32Array,
-  compact: Int32Array,
-  order: Int32Array,
-  rec: Float32Array,
-  bias: Float32Array,
-  c: Float32Array,
-  h: Float32Array,
-  acts: Float32Array,
-  tanhC: Float32Array,
-): void {
+function forwardStep(t: number, rows: number, run: LstmForwardRun): void {
+  const { T, B, H, xW, rowOf, compact, order, rec, bias, c, h, acts, tanhC } = run;
   const G = 4 * H;
   const s = t * B * H;
   const sNext = s + B * H;
@@ -224,32 +226,40 @@ function forwardStep(
   }
 }
 
+/** What the backward step loop of a JS LSTM run reads and writes (arrays in length order). */
+interface LstmBackwardRun {
+  /** Steps, sequences, units. */
+  T: number;
+  B: number;
+  H: number;
+  /** Whether `dy` has a row per step (else it entered `dh` before the loop). */
+  returnSequences: boolean;
+  dyData: Float32Array;
+  order: Int32Array;
+  compact: Int32Array;
+  /** The forward's gates, tanh(c) and cell states. */
+  acts: Float32Array;
+  tanhC: Float32Array;
+  c: Float32Array;
+  /** Gradients reaching the state entering the current step (updated in place). */
+  dh: Float32Array;
+  dc: Float32Array;
+  /** This step's gate gradients `[rows, 4H]`; every valid step's (compact rows); the bias's. */
+  dz: Float32Array;
+  dZ: Float32Array;
+  db: Float32Array;
+  /** The recurrent product's input of every valid step (compact rows). */
+  hInAll: Float32Array;
+}
+
 /**
- * Backpropagation through step `t` for its `rows` running sequences: gate gradients into `dz`
- * (this step, `[rows, G]`), `dZ` (compact rows) and `db`; `dc` carried to the previous step;
- * the recurrent product's input copied to `hInAll`.
+ * Backpropagation through step `t` for its `rows` running sequences, whose recurrent product
+ * read `left`: gate gradients into `dz` (this step, `[rows, G]`), `dZ` (compact rows) and `db`;
+ * `dc` carried to the previous step; `left` copied to `hInAll`.
  */
-function backwardStep(
-  t: number,
-  rows: number,
-  T: number,
-  B: number,
-  H: number,
-  returnSequences: boolean,
-  dyData: Float32Array,
-  order: Int32Array,
-  compact: Int32Array,
-  acts: Float32Array,
-  tanhC: Float32Array,
-  c: Float32Array,
-  left: Float32Array,
-  dh: Float32Array,
-  dc: Float32Array,
-  dz: Float32Array,
-  dZ: Float32Array,
-  db: Float32Array,
-  hInAll: Float32Array,
-): void {
+function backwardStep(t: number, rows: number, left: Float32Array, run: LstmBackwardRun): void {
+  const { T, B, H, returnSequences, dyData, order, compact, acts, tanhC, c, dh, dc, dz, dZ, db, hInAll } =
+    run;
   const G = 4 * H;
   const s = t * B * H;
   for (let i = 0; i < rows; i++) {
@@ -299,6 +309,22 @@ interface SimdLstmState {
   tanhC: number;
 }
 
+/** What the SIMD loops of an LSTM run read: the batch's plan and sizes, the input side, the weights. */
+interface SimdLstmRun {
+  /** Length order, running rows per step, compact rows, recurrent dropout mask. */
+  plan: RecurrentRunPlan;
+  /** Steps, sequences, units. */
+  T: number;
+  B: number;
+  H: number;
+  /** Input-side products `x·W`, row `rowOf[m]` for valid step `m`. */
+  xW: Float32Array;
+  rowOf: Int32Array;
+  UData: Float32Array;
+  bias: Float32Array;
+  returnSequences: boolean;
+}
+
 /**
  * The LSTM through our SIMD kernels: the forward keeps every step's state in the kernels' arena
  * and holds it there for the backward, so in the usual case (nothing else uses the kernels in
@@ -316,10 +342,10 @@ function lstmSimd(
   H: number,
 ): CustomOpResult<tf.Tensor2D> {
   const { batchSize: B, maxLen: T } = sequences;
-  const { order, running, compact, dropMask } = plan;
   const G = 4 * H;
   const { values: xW, rowOf } = side;
-  const state = forwardSimd(simd, T, B, H, running, xW, rowOf, compact, order, UData, bias, dropMask);
+  const run: SimdLstmRun = { plan, T, B, H, xW, rowOf, UData, bias, returnSequences };
+  const state = forwardSimd(simd, run);
   const { value, kept } = simdOutputAndKeep(
     simd,
     {
@@ -335,26 +361,9 @@ function lstmSimd(
   );
   const gradFunc = (dy: tf.Tensor2D): tf.Tensor[] => {
     const dyData = dy.dataSync() as Float32Array;
-    const dh = lastStateGradient(dyData, order, B, H, returnSequences);
+    const dh = lastStateGradient(dyData, plan.order, B, H, returnSequences);
     const db = new Float32Array(G);
-    const { dValues, dU } = backwardSimd(
-      simd,
-      kept.restore(),
-      T,
-      B,
-      H,
-      running,
-      returnSequences,
-      dyData,
-      order,
-      compact,
-      rowOf,
-      xW.length / G,
-      UData,
-      dropMask,
-      dh,
-      db,
-    );
+    const { dValues, dU } = backwardSimd(simd, run, kept.restore(), dyData, dh, db);
     kept.release();
     return [...side.valueGradients(dValues), tf.tensor2d(dU, [H, G]), tf.tensor1d(db)];
   };
@@ -365,20 +374,9 @@ function lstmSimd(
  * The forward loop through our SIMD kernels: per step, the rows' `x·W` are copied next to each
  * other, `h·U` is added by the gemm, and the gate kernel writes the step's state into the arena.
  */
-function forwardSimd(
-  simd: SimdKernels,
-  T: number,
-  B: number,
-  H: number,
-  running: Int32Array,
-  xW: Float32Array,
-  rowOf: Int32Array,
-  compact: Int32Array,
-  order: Int32Array,
-  UData: Float32Array,
-  bias: Float32Array,
-  dropMask: Float32Array | undefined,
-): SimdLstmState {
+function forwardSimd(simd: SimdKernels, run: SimdLstmRun): SimdLstmState {
+  const { plan, T, B, H, xW, rowOf, UData, bias } = run;
+  const { running, compact, order, dropMask } = plan;
   const G = 4 * H;
   const S = B * H; // one step's state block
   simd.begin();
@@ -423,30 +421,25 @@ function forwardSimd(
 
 /**
  * Backpropagation through time through our SIMD kernels, on the state the forward left in the
- * arena (`state`: its offsets once restored): per step the gate kernel gives `dz` and the next
- * `dc`; `dz` is scatter-added onto the gradient of the input-side rows it came from (`dValues`,
- * rows as in `rowOf`), and the gemms add `h_inᵀ·dz` to `dU` and give the next `dh = dz·Uᵀ`.
+ * arena (`state`: its offsets once restored), from the output gradient `dyData` and the gradient
+ * reaching the last states `dhInitial`: per step the gate kernel gives `dz` and the next `dc`;
+ * `dz` is scatter-added onto the gradient of the input-side rows it came from (`dValues`, rows
+ * as in `rowOf`), and the gemms add `h_inᵀ·dz` to `dU` and give the next `dh = dz·Uᵀ`. Adds the
+ * bias gradient to `db`.
  */
 function backwardSimd(
   simd: SimdKernels,
+  run: SimdLstmRun,
   state: SimdLstmState,
-  T: number,
-  B: number,
-  H: number,
-  running: Int32Array,
-  returnSequences: boolean,
   dyData: Float32Array,
-  order: Int32Array,
-  compact: Int32Array,
-  rowOf: Int32Array,
-  valueRows: number,
-  UData: Float32Array,
-  dropMask: Float32Array | undefined,
   dhInitial: Float32Array,
   db: Float32Array,
 ): { dValues: Float32Array; dU: Float32Array } {
+  const { plan, T, B, H, xW, rowOf, UData, returnSequences } = run;
+  const { running, compact, order, dropMask } = plan;
   const G = 4 * H;
   const S = B * H;
+  const valueRows = xW.length / G;
   const { h, c, acts, tanhC } = state;
   const ut = simd.putTransposed(UData, H, G);
   const dh = simd.put(dhInitial);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CustomOpResult } from '../../ops/custom_op.js';
-import { addStepOutputGradient, lastStateGradient, simdOutputAndKeep } from '../recurrence_js.js';
-import type { RecurrentRunPlan } from '../recurrence_js.js';
+import { addStepOutputGradient, lastStateGradient, simdOutputAndKeep } from '../simd_state.js';
+import type { RecurrentRunPlan } from '../run_plan.js';
 import type { SequenceShape } from '../sequence_shape.js';
 import type { SimdKernels } from '../../kernels/simd_kernels.js';
 
