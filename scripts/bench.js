@@ -11,7 +11,7 @@
 // default (Node 20), "ours" is measured again in a child process with --experimental-wasm-relaxed-simd
 // (what Node 22+ and Chrome 114+ run by default); BENCH_RELAXED=0 skips that.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,7 +34,8 @@ const { Tokenizer } = await pkg('tokenizer');
 const { collate, defaultCorpus, encodeExamples, shuffleSampler } = await pkg('data');
 const { loadCorpus } = await pkg('data', 'node.js');
 const { CharClassifier, setSimdKernels, simdKernelVariant } = await pkg('layers');
-const { predict, train } = await pkg('trainer');
+const { predict, saveClassifierBundle, train } = await pkg('trainer');
+const { fileSystemHandler } = await pkg('core', 'node.js');
 
 tf.env().set('PROD', true);
 
@@ -330,6 +331,7 @@ async function issueTable(trainRow) {
     ours.batchAll_before.push(batchRate(before, testExamples.length));
     ours.batchAll.push(batchRate(model, testExamples.length));
   }
+  const cli = await cliPredict(model);
   model.dispose();
 
   // The tutorial recipe: tanh RNN (embed 128, hidden 128), SGD 0.01 momentum 0.9, clip 1, batch 1.
@@ -400,12 +402,64 @@ async function issueTable(trainRow) {
   );
   row('LSTM training, batch 64', trainRow.ours_train_names_per_s, torch.lstm?.train_names_per_s, 'names/s');
   row('GRU training, batch 64', trainRow.ours_gru_train_names_per_s, torch.gru?.train_names_per_s, 'names/s');
+  // End to end: PyTorch's time for the same names at its one-thread batch rate (no process start,
+  // no file reading: in its favour).
+  for (const run of cli.runs)
+    row(
+      `charrnn predict, ${cli.names.toLocaleString('en')} names, ${run.workers} worker${run.workers > 1 ? 's' : ''}, end to end`,
+      cli.names / run.seconds,
+      torch.lstm?.infer_names_per_s?.batch_64,
+      'names/s',
+    );
   console.log(
     `issue 19 table (wasm, ${simdKernelVariant()} kernels, one thread; PyTorch ${torch.version ?? 'absent'}, OpenBLAS, one thread; test set ${testExamples.length} names):`,
   );
   console.table(rows);
   if (torch.skipped !== undefined) console.log(`PyTorch columns skipped: ${torch.skipped}`);
-  return { rows, torch, ours };
+  return { rows, torch, ours, cli };
+}
+
+/**
+ * `charrnn predict --input names --output preds` end to end (process start, model load, reading
+ * and writing included) on BENCH_CLI_NAMES names (default 200,000; the issue's figure is
+ * 2,000,000) made of the training names repeated, with one worker and with one per core.
+ */
+async function cliPredict(model) {
+  const count = Number(process.env.BENCH_CLI_NAMES ?? 200_000);
+  const dir = path.join(os.tmpdir(), `charrnn-bench-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  await saveClassifierBundle(model, tokenizer, labels, fileSystemHandler(path.join(dir, 'model')));
+  const names = items.map((i) => i.name);
+  const lines = Array.from({ length: count }, (_, i) => names[i % names.length]);
+  writeFileSync(path.join(dir, 'names.txt'), `${lines.join('\n')}\n`);
+  const runs = [];
+  for (const workers of [...new Set([1, os.availableParallelism()])]) {
+    const start = performance.now();
+    const run = spawnSync(
+      process.execPath,
+      [
+        path.join(root, 'apps/trainer/bin/charrnn.js'),
+        'predict',
+        '--model',
+        path.join(dir, 'model'),
+        '--input',
+        path.join(dir, 'names.txt'),
+        '--output',
+        path.join(dir, 'preds.tsv'),
+        '--backend',
+        'wasm',
+        '--workers',
+        String(workers),
+      ],
+      { encoding: 'utf8' },
+    );
+    const seconds = (performance.now() - start) / 1000;
+    if (run.status !== 0)
+      console.log(`charrnn predict failed: ${(run.stderr ?? '').trim().split('\n').at(-1)}`);
+    else runs.push({ workers, seconds });
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return { names: count, runs };
 }
 
 /** PyTorch's figures from the shared baselines, or `skipped` with the reason. */
