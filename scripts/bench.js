@@ -34,7 +34,8 @@ const { Tokenizer } = await pkg('tokenizer');
 const { collate, defaultCorpus, encodeExamples, shuffleSampler } = await pkg('data');
 const { loadCorpus } = await pkg('data', 'node.js');
 const { CharClassifier, setSimdKernels, simdKernelVariant } = await pkg('layers');
-const { predict, saveClassifierBundle, train } = await pkg('trainer');
+const { saveClassifierBundle, train } = await pkg('trainer');
+const { predict } = await pkg('trainer', 'internal.js');
 const { fileSystemHandler } = await pkg('core', 'node.js');
 
 tf.env().set('PROD', true);
