@@ -62,6 +62,7 @@ export default defineConfig({
             'src/cells/gru/gru.test.ts',
             'src/cells/simd_state.test.ts',
             'src/model/classifier_cells.test.ts',
+            'src/model/classifier_inference.test.ts',
             'src/kernels/simd_*.test.ts',
             'src/kernels/adam_kernel.test.ts',
           ],
