@@ -197,11 +197,16 @@ describe('charrnn import --from layers', () => {
       const ids = [...name.normalize('NFD').replace(/\p{M}/gu, '')]
         .map((c) => "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ .,;'".indexOf(c))
         .filter((i) => i >= 0);
-      const p = tf.tidy(() =>
-        Array.from((theirs.predict(tf.tensor2d([ids], [1, ids.length], 'int32')) as tf.Tensor).dataSync()),
-      );
+      const p = tf.tidy(() => {
+        const probs = theirs.predict(
+          tf.tensor2d([ids], [1, ids.length], 'int32'),
+        ) as import('@tensorflow/tfjs-core').Tensor;
+        return probs;
+      });
+      const row = Array.from(p.dataSync());
+      p.dispose();
       for (const { label, probability } of ours[r]?.top ?? [])
-        maxDiff = Math.max(maxDiff, Math.abs(probability - (p[LABELS.indexOf(label)] as number)));
+        maxDiff = Math.max(maxDiff, Math.abs(probability - (row[LABELS.indexOf(label)] as number)));
     });
     console.log(`[import] tfjs-layers defaults via the CLI: max |Δp| = ${maxDiff.toExponential(2)}`);
     expect(maxDiff).toBeLessThanOrEqual(1e-5);
