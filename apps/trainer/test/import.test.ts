@@ -198,9 +198,7 @@ describe('charrnn import --from layers', () => {
         .map((c) => "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ .,;'".indexOf(c))
         .filter((i) => i >= 0);
       const p = tf.tidy(() => {
-        const probs = theirs.predict(
-          tf.tensor2d([ids], [1, ids.length], 'int32'),
-        ) as import('@tensorflow/tfjs-core').Tensor;
+        const probs = theirs.predict(tf.tensor2d([ids], [1, ids.length], 'int32')) as tf.Tensor;
         return probs;
       });
       const row = Array.from(p.dataSync());
