@@ -332,10 +332,13 @@ export class CharClassifier {
 
   /**
    * {@link CharClassifier.predictLogits} through the forward-only path ({@link ClassifierInference})
-   * where the backend takes the `'js'` path and the SIMD kernels exist; undefined elsewhere.
+   * where the backend takes the `'js'` path, the SIMD kernels exist and the gates are σ;
+   * undefined elsewhere.
    */
   private forwardOnly(batch: IdBatch): Float32Array | undefined {
-    if (resolvePath() !== 'js') return undefined;
+    // The SIMD kernels compute σ gates only: another recurrent activation takes the tensor path.
+    if (resolvePath() !== 'js' || (this.config.recurrentActivation ?? 'sigmoid') !== 'sigmoid')
+      return undefined;
     this.inference ??= new ClassifierInference(this.config);
     return this.inference.logits(
       batch.ids,
