@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { appDir, charrnn, checkBuilt } from './helpers.js';
+import type { Tensor } from '@tensorflow/tfjs-core';
 
 const FIXTURES = path.resolve(appDir, '..', '..', 'packages', 'interop', 'fixtures');
 const NAMES = (
@@ -201,9 +202,7 @@ describe('charrnn import --from layers', () => {
         .map((c) => "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ .,;'".indexOf(c))
         .filter((i) => i >= 0);
       const p = tf.tidy(() => {
-        const probs = theirs.predict(
-          tf.tensor2d([ids], [1, ids.length], 'int32'),
-        ) as import('@tensorflow/tfjs-core').Tensor;
+        const probs = theirs.predict(tf.tensor2d([ids], [1, ids.length], 'int32')) as Tensor;
         return probs;
       });
       const row = Array.from(p.dataSync());
