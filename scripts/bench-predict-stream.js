@@ -4,7 +4,7 @@
 // the peak flat in the input size, so the ratio of the two peaks should stay near 1.
 // Env: BENCH_PREDICT_NAMES=2000000 (0 skips), BENCH_PREDICT_BACKEND=wasm.
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,16 +23,22 @@ async function writeNames(file, names, count) {
   await once(out, 'finish');
 }
 
-/** Runs the built CLI's `main` in a child; returns its wall time and peak RSS (bytes). */
-function runCli(root, args) {
+/**
+ * Runs the built CLI's `main` in a child (a module file, so that worker threads the CLI starts do
+ * not inherit `--input-type`); returns its wall time and peak RSS (bytes).
+ */
+function runCli(root, work, args) {
   const cli = pathToFileURL(path.join(root, 'apps', 'trainer', 'dist', 'cli.js')).href;
-  const script =
-    `const { main } = await import(${JSON.stringify(cli)});` +
-    `const code = await main(${JSON.stringify(args)});` +
-    `process.stderr.write('\\nmaxrss_kib ' + process.resourceUsage().maxRSS + '\\n');` +
-    `process.exitCode = code;`;
+  const runner = path.join(work, 'run-cli.mjs');
+  writeFileSync(
+    runner,
+    `const { main } = await import(${JSON.stringify(cli)});\n` +
+      `const code = await main(${JSON.stringify(args)});\n` +
+      `process.stderr.write('\\nmaxrss_kib ' + process.resourceUsage().maxRSS + '\\n');\n` +
+      `process.exitCode = code;\n`,
+  );
   const started = performance.now();
-  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [runner], { encoding: 'utf8' });
   const seconds = (performance.now() - started) / 1000;
   if (run.status !== 0) throw new Error(`charrnn ${args.join(' ')} failed (${run.status}): ${run.stderr}`);
   const kib = Number(/maxrss_kib (\d+)/.exec(run.stderr)?.[1]);
@@ -57,7 +63,7 @@ export async function benchPredictStream(root, saveModel, names) {
       const input = path.join(work, `names-${size}.txt`);
       const output = path.join(work, `preds-${size}.tsv`);
       await writeNames(input, names, size);
-      const { seconds, peak_rss_bytes } = runCli(root, [
+      const { seconds, peak_rss_bytes } = runCli(root, work, [
         'predict',
         '--model',
         model,

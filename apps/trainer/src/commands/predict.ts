@@ -59,7 +59,7 @@ function shortened(name: string): string {
 }
 
 /** Lines per call of the model: enough to batch well, few enough to bound memory. */
-const NAMES_PER_PASS = 4096;
+const NAMES_PER_PASS = 1024;
 
 /** Where the worker threads of `--workers` get the model: its directory and this thread's backend. */
 interface WorkerSetup {
@@ -106,7 +106,7 @@ async function predictFile(
   async function* passes(): AsyncGenerator<NameLine[]> {
     const source = input === '-' ? process.stdin : input;
     let pending: NameLine[] = [];
-    for await (const lines of readNameLines(source, { chunkBytes: 64 * 1024 })) {
+    for await (const lines of readNameLines(source, { chunkBytes: 16 * 1024 })) {
       for (const line of lines) pending.push(line);
       while (pending.length >= NAMES_PER_PASS) {
         yield pending.slice(0, NAMES_PER_PASS);

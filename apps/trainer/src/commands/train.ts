@@ -111,13 +111,20 @@ async function resolveRun(flags: TrainFlags): Promise<{ config: TrainConfig; res
  * when Ctrl-C stopped it (the checkpoint is saved; `--resume` continues).
  */
 export async function runTrain(flags: TrainFlags): Promise<number> {
-  const { config, resumed } = await resolveRun(flags);
-  // One writer per run directory: a second train or a --resume of a live run is refused.
-  const lock = await lockRunDirectory(path.resolve(config.out));
+  // One writer per run directory: a second train or a --resume of a live run is refused (a
+  // resume before its checkpoint is even read: the live run may be rewriting it).
+  const resumeDir = typeof flags.resume === 'string' ? path.resolve(flags.resume) : undefined;
+  const early = resumeDir === undefined ? undefined : await lockRunDirectory(resumeDir);
   try {
-    return await trainLocked(config, resumed);
+    const { config, resumed } = await resolveRun(flags);
+    const lock = early ?? (await lockRunDirectory(path.resolve(config.out)));
+    try {
+      return await trainLocked(config, resumed);
+    } finally {
+      lock.release();
+    }
   } finally {
-    lock.release();
+    early?.release();
   }
 }
 
