@@ -40,6 +40,11 @@ const CONFIGS: { name: string; config: ClassifierConfig }[] = [
     config: { ...BASE, cell: 'rnn', hiddenSize: 6, layers: 3, bidirectional: 'concat' },
   },
   {
+    name: 'gru, one unit, 2 layers, bidirectional concat',
+    config: { ...BASE, cell: 'gru', hiddenSize: 1, layers: 2, bidirectional: 'concat' },
+  },
+  { name: 'lstm, 33 units', config: { ...BASE, cell: 'lstm', hiddenSize: 33 } },
+  {
     name: 'lstm, 2 layers, bidirectional concat, dropout (off in prediction)',
     config: {
       ...BASE,
