@@ -16,6 +16,7 @@ import { lstm } from '../cells/lstm/lstm.js';
 import { lstmEmbeddedJs } from '../cells/lstm/lstm_js.js';
 import { mergeDirections, multiplyByMask } from '../ops/merge_ops.js';
 import { NGRAM_BIAS, NGRAM_KERNEL, NgramHead } from './ngram_head.js';
+import type { RecurrentActivation } from '../cells/recurrent_activation.js';
 import type { RecurrentOptions } from '../cells/recurrent_options.js';
 import { resolvePath } from '../backend_path.js';
 import { reverseIds, reverseSequences } from '../cells/reverse_sequences.js';
@@ -168,7 +169,11 @@ export class CharClassifier {
     const table = weights[0] as tf.Variable<tf.Rank.R2>;
     // An LSTM reading the embedding directly (no input dropout) on the 'js' path looks its input
     // projection up per token (lstmEmbeddedJs): the same function, without the embedding tensor.
-    const fuseEmbedding = config.cell === 'lstm' && inputDropout === 0 && resolvePath() === 'js';
+    const fuseEmbedding =
+      config.cell === 'lstm' &&
+      (config.recurrentActivation ?? 'sigmoid') === 'sigmoid' &&
+      inputDropout === 0 &&
+      resolvePath() === 'js';
     if (fuseEmbedding) checkIds(ids, config.vocabSize);
     return tf.tidy(() => {
       let x = fuseEmbedding ? undefined : embeddingLookup(table, ids);
@@ -237,6 +242,12 @@ export class CharClassifier {
   }
 
   /** One direction of one recurrent layer. */
+  /** The configured gate activation, as cell options (none for the default sigmoid). */
+  private activation(): { recurrentActivation?: RecurrentActivation } {
+    const a = this.config.recurrentActivation;
+    return a === undefined || a === 'sigmoid' ? {} : { recurrentActivation: a };
+  }
+
   private cell(
     x: tf.Tensor2D,
     W: tf.Tensor2D,
@@ -247,9 +258,13 @@ export class CharClassifier {
   ): tf.Tensor2D {
     switch (this.config.cell) {
       case 'lstm':
-        return lstm(x, W, U, b as tf.Tensor1D, seq, options);
+        return lstm(x, W, U, b as tf.Tensor1D, seq, { ...options, ...this.activation() });
       case 'gru':
-        return gru(x, W, U, b, seq, { ...options, resetAfter: this.config.resetAfter === true });
+        return gru(x, W, U, b, seq, {
+          ...options,
+          ...this.activation(),
+          resetAfter: this.config.resetAfter === true,
+        });
       default:
         return simpleRnn(x, W, U, b as tf.Tensor1D, seq, options);
     }
