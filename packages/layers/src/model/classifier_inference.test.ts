@@ -197,6 +197,15 @@ describe.each(BACKENDS)('forward-only prediction on %s', (backend) => {
     model.dispose();
   });
 
+  it('leaves hard_sigmoid gates to the tensor path (the kernels compute the logistic sigmoid)', () => {
+    if (!ok) return;
+    for (const cell of ['lstm', 'gru'] as const) {
+      const model = randomModel({ ...BASE, cell, hiddenSize: 6, recurrentActivation: 'hard_sigmoid' }, 8);
+      expect(model.predictLogits(NAMES)).toEqual(tensorLogits(model, NAMES));
+      model.dispose();
+    }
+  });
+
   it('keeps many models apart (more than the arena holds at once) and creates no tensors', () => {
     if (!ok) return;
     const models = Array.from({ length: 11 }, (_, k) =>
