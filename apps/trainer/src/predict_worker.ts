@@ -1,6 +1,7 @@
 // The thread behind `PredictWorkerPool` (predict_workers.ts): loads the model bundle with its own
 // tfjs backend and SIMD kernels, then classifies the chunks of names it is sent, one at a time.
 import { parentPort, workerData } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
 import { classifyNames } from '@charrnn/trainer';
 import type { ClassifierBundle } from '@charrnn/trainer';
 import { loadClassifierFromDir } from './model_io.js';
@@ -9,6 +10,8 @@ import type { PredictTask, PredictWorkerData, WorkerReply } from './predict_work
 const port = parentPort;
 if (port === null) throw new Error('predict_worker.js runs as a worker thread');
 const { modelDir, backend } = workerData as PredictWorkerData;
+// As the CLI's main(): no tfjs banner on standard error.
+tf.env().set('PROD', true);
 
 const describe = (error: unknown): { name: string; message: string } =>
   error instanceof Error
