@@ -155,7 +155,10 @@ describe('charrnn import --from layers', () => {
     checkBuilt();
     const tf = await import('@tensorflow/tfjs-core');
     await import('@tensorflow/tfjs-backend-cpu');
-    await import('@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops');
+    // tfjs-layers calls chained ops (x.add(...)); tfjs-core's full entry registers them, a path
+    // the type declarations do not export, hence the string.
+    const chainedOps: string = '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
+    await import(chainedOps);
     const tfl = await import('@tensorflow/tfjs-layers');
     await tf.setBackend('cpu');
     const work = mkdtempSync(path.join(tmpdir(), 'charrnn-import-layers-'));
@@ -197,11 +200,16 @@ describe('charrnn import --from layers', () => {
       const ids = [...name.normalize('NFD').replace(/\p{M}/gu, '')]
         .map((c) => "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ .,;'".indexOf(c))
         .filter((i) => i >= 0);
-      const p = tf.tidy(() =>
-        Array.from((theirs.predict(tf.tensor2d([ids], [1, ids.length], 'int32')) as tf.Tensor).dataSync()),
-      );
+      const p = tf.tidy(() => {
+        const probs = theirs.predict(
+          tf.tensor2d([ids], [1, ids.length], 'int32'),
+        ) as import('@tensorflow/tfjs-core').Tensor;
+        return probs;
+      });
+      const row = Array.from(p.dataSync());
+      p.dispose();
       for (const { label, probability } of ours[r]?.top ?? [])
-        maxDiff = Math.max(maxDiff, Math.abs(probability - (p[LABELS.indexOf(label)] as number)));
+        maxDiff = Math.max(maxDiff, Math.abs(probability - (row[LABELS.indexOf(label)] as number)));
     });
     console.log(`[import] tfjs-layers defaults via the CLI: max |Δp| = ${maxDiff.toExponential(2)}`);
     expect(maxDiff).toBeLessThanOrEqual(1e-5);
