@@ -111,6 +111,7 @@ describe('charrnn predict --input --workers', () => {
       ],
       { cwd: appDir, input: readFileSync(input), encoding: 'utf8', timeout: 120_000 },
     );
+    expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toBe(readFileSync(path.join(work, 'preds-1.tsv'), 'utf8'));
   });

@@ -40,6 +40,11 @@ const CONFIGS: { name: string; config: ClassifierConfig }[] = [
     config: { ...BASE, cell: 'rnn', hiddenSize: 6, layers: 3, bidirectional: 'concat' },
   },
   {
+    name: 'gru, one unit, 2 layers, bidirectional concat',
+    config: { ...BASE, cell: 'gru', hiddenSize: 1, layers: 2, bidirectional: 'concat' },
+  },
+  { name: 'lstm, 33 units', config: { ...BASE, cell: 'lstm', hiddenSize: 33 } },
+  {
     name: 'lstm, 2 layers, bidirectional concat, dropout (off in prediction)',
     config: {
       ...BASE,
@@ -190,6 +195,15 @@ describe.each(BACKENDS)('forward-only prediction on %s', (backend) => {
     head.bias[1] = (head.bias[1] as number) + 0.5; // what logit adjustment does
     expect(maxScaledDiff(model.predictLogits(NAMES), tensorLogits(model, NAMES))).toBeLessThanOrEqual(1e-6);
     model.dispose();
+  });
+
+  it('leaves hard_sigmoid gates to the tensor path (the kernels compute the logistic sigmoid)', () => {
+    if (!ok) return;
+    for (const cell of ['lstm', 'gru'] as const) {
+      const model = randomModel({ ...BASE, cell, hiddenSize: 6, recurrentActivation: 'hard_sigmoid' }, 8);
+      expect(model.predictLogits(NAMES)).toEqual(tensorLogits(model, NAMES));
+      model.dispose();
+    }
   });
 
   it('keeps many models apart (more than the arena holds at once) and creates no tensors', () => {

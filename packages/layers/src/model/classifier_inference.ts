@@ -88,7 +88,8 @@ export class ClassifierInference {
 
   /**
    * Logits `[batchSize * numClasses]` in input row order, mixed with `head`'s scores when given;
-   * undefined where the SIMD kernels are unavailable (then the caller's tensor path applies).
+   * undefined where the SIMD kernels are unavailable or the gates are not the logistic sigmoid
+   * (then the caller's tensor path applies).
    * @throws InvalidArgumentError as `CharClassifier.logits` does for sizes, ids and lengths
    */
   logits(
@@ -100,7 +101,8 @@ export class ClassifierInference {
     head: NgramHead | undefined,
   ): Float32Array | undefined {
     const simd = inferenceSimdKernels();
-    if (simd === undefined) return undefined;
+    // The gate kernels compute the logistic sigmoid; hard_sigmoid models take the tensor path.
+    if (simd === undefined || (this.config.recurrentActivation ?? 'sigmoid') !== 'sigmoid') return undefined;
     if (ids.length !== batchSize * maxLen)
       throw new InvalidArgumentError(
         `ids has ${ids.length} entries, expected batchSize * maxLen = ${batchSize * maxLen}`,
