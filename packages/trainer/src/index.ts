@@ -21,6 +21,7 @@ export { applyLogitAdjustment, fitLogitAdjustment, logitAdjustmentShift } from '
 export type { LogitAdjustmentFit, LogitAdjustmentOptions } from './logit_adjustment.js';
 export { fitNgramHead } from './ngram_fit.js';
 export type { FitNgramOptions } from './ngram_fit.js';
+export { pruneNgramHead } from './ngram_prune.js';
 export { Optimizer } from './optimizer.js';
 export type { OptimizerConfig, OptimizerState } from './optimizer.js';
 export {
