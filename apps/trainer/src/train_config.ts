@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, InvalidConfigError } from '@charrnn/core';
 import { MAX_NGRAM, type CellType } from '@charrnn/layers';
-import { MONITOR_METRICS, type MonitorMetric } from '@charrnn/trainer';
+import { MONITOR_METRICS, TRAIN_LIMITS as L, type MonitorMetric } from '@charrnn/trainer';
 import { LineCounter, parseDocument, isMap, isScalar } from 'yaml';
 import { z } from 'zod';
 import { BACKEND_CHOICES, type BackendChoice } from './backend.js';
@@ -456,20 +456,29 @@ export function resolveTrainConfig(
     out,
     force: s.flag('force', d.force),
     cell,
-    layers: s.integer('layers', d.layers, 1, 64),
+    layers: s.integer('layers', d.layers, L.layers.min, L.layers.max),
     bidirectional,
-    dropout: s.number('dropout', d.dropout, 0, 0.95),
-    recurrent_dropout: s.number('recurrent_dropout', d.recurrent_dropout, 0, 0.95),
+    dropout: s.number('dropout', d.dropout, L.dropout.min, L.dropout.max),
+    recurrent_dropout: s.number(
+      'recurrent_dropout',
+      d.recurrent_dropout,
+      L.recurrent_dropout.min,
+      L.recurrent_dropout.max,
+    ),
     reset_after: resetAfter,
-    hidden: s.integer('hidden', d.hidden, 1, 4096),
-    embed: s.integer('embed', d.embed, 1, 4096),
-    epochs: epochsGiven ? s.integer('epochs', d.epochs, 1, 100_000) : itersGiven ? null : d.epochs,
+    hidden: s.integer('hidden', d.hidden, L.hidden.min, L.hidden.max),
+    embed: s.integer('embed', d.embed, L.embed.min, L.embed.max),
+    epochs: epochsGiven
+      ? s.integer('epochs', d.epochs, L.epochs.min, L.epochs.max)
+      : itersGiven
+        ? null
+        : d.epochs,
     iters: itersGiven ? s.integer('iters', 1, 1, 1e9) : null,
-    batch: s.integer('batch', d.batch, 1, 65_536),
+    batch: s.integer('batch', d.batch, L.batch.min, L.batch.max),
     optimizer,
-    lr: s.number('lr', DEFAULT_LR[optimizer], 0, 10, true),
+    lr: s.number('lr', DEFAULT_LR[optimizer], L.lr.min, L.lr.max, L.lr.exclusiveMin),
     momentum: s.number('momentum', d.momentum, 0, 0.9999),
-    clip: s.number('clip', d.clip, 0, 1e6),
+    clip: s.number('clip', d.clip, L.clip.min, L.clip.max),
     sampler: s.choice('sampler', d.sampler, ['tutorial', 'shuffle', 'bucket', 'balanced'] as const),
     alphabet: s.choice('alphabet', d.alphabet, ['tutorial', 'unicode'] as const),
     seed: s.integer('seed', d.seed, 0, 2 ** 32 - 1 - 16),

@@ -22,6 +22,8 @@ export type { LogitAdjustmentFit, LogitAdjustmentOptions } from './logit_adjustm
 export { fitNgramHead } from './ngram_fit.js';
 export type { FitNgramOptions } from './ngram_fit.js';
 export { pruneNgramHead } from './ngram_prune.js';
+export { checkSetting, TRAIN_LIMITS } from './train_limits.js';
+export type { LimitedSetting, SettingLimit } from './train_limits.js';
 export { Optimizer } from './optimizer.js';
 export type { OptimizerConfig, OptimizerState } from './optimizer.js';
 export {
