@@ -30,6 +30,23 @@ export function configureWasm(): void {
   wasmConfigured = true;
 }
 
+/** What the prediction picker offers: a backend, or `auto` (chosen by {@link predictionBackend}). */
+export type PredictionChoice = BackendName | 'auto';
+
+/**
+ * Models up to this many weights predict on wasm under `auto`. Measured in headless Chromium
+ * (SwiftShader WebGL) with the shipped BiGRU (about 0.2 M weights): wasm answers a keystroke in
+ * 1–3 ms, WebGL in 100–200 ms once warm, plus a shader compile of 0.2–0.9 s for each new name
+ * length; one name is far too little work to pay for a GPU round trip.
+ */
+export const WASM_PREDICTION_MAX_WEIGHTS = 5_000_000;
+
+/** The backend `auto` predicts on for a model of `weights` weights. */
+export function predictionBackend(choice: PredictionChoice, weights: number): BackendName {
+  if (choice !== 'auto') return choice;
+  return weights <= WASM_PREDICTION_MAX_WEIGHTS ? 'wasm' : 'webgl';
+}
+
 /** True when `name` is one of {@link BACKENDS}. */
 export function isBackendName(name: string): name is BackendName {
   return (BACKENDS as readonly string[]).includes(name);

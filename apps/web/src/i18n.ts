@@ -61,7 +61,7 @@ const EN = {
   typeForMemory: 'Type a name to look inside the memory.',
   forgetTitle: 'Why the plain RNN forgets',
   forgetNote:
-    'How much each letter still moves the final guess: the size of the gradient of the final prediction with respect to that letter’s input. In a plain RNN the gradient is multiplied by the recurrent weights and tanh′ at every step back, so it shrinks fast (it vanishes): early letters barely count. The LSTM’s cell state, guarded by its forget, input and output gates, carries it across many steps.',
+    'How much each letter still moves the final guess: the size of the gradient of the final prediction with respect to that letter’s input. In a plain RNN the gradient is multiplied by the recurrent weights and tanh′ at every step back, so it shrinks fast (it vanishes): early letters barely count. The LSTM’s cell state, guarded by its forget, input and output gates, carries it across many steps. Try a long name, such as Abramowitz-Kowalczykowski.',
   forgetCurrent: 'the model above',
   forgetRnn: 'plain (tutorial) RNN, 64 units',
   forgetLstm: 'LSTM, 64 units',
@@ -148,7 +148,7 @@ const FR: Record<MessageKey, string> = {
   typeForMemory: 'Tapez un nom pour regarder dans la mémoire.',
   forgetTitle: 'Pourquoi le RNN simple oublie',
   forgetNote:
-    'Combien chaque lettre pèse encore sur l’hypothèse finale : la taille du gradient de la prédiction finale par rapport à l’entrée de cette lettre. Dans un RNN simple, le gradient est multiplié par les poids récurrents et par tanh′ à chaque pas en arrière : il s’évanouit vite, les premières lettres ne comptent presque plus. L’état de cellule du LSTM, gardé par ses portes d’oubli, d’entrée et de sortie, le transporte sur de nombreux pas.',
+    'Combien chaque lettre pèse encore sur l’hypothèse finale : la taille du gradient de la prédiction finale par rapport à l’entrée de cette lettre. Dans un RNN simple, le gradient est multiplié par les poids récurrents et par tanh′ à chaque pas en arrière : il s’évanouit vite, les premières lettres ne comptent presque plus. L’état de cellule du LSTM, gardé par ses portes d’oubli, d’entrée et de sortie, le transporte sur de nombreux pas. Essayez un nom long, comme Abramowitz-Kowalczykowski.',
   forgetCurrent: 'le modèle ci-dessus',
   forgetRnn: 'RNN simple (du tutoriel), 64 unités',
   forgetLstm: 'LSTM, 64 unités',

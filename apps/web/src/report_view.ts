@@ -78,8 +78,16 @@ export function renderReport(container: HTMLElement, report: ClassificationRepor
     el('div', {
       className: 'report-grid',
       children: [
-        el('div', { className: 'scroll', children: [matrix] }),
-        el('div', { className: 'scroll', children: [perClass] }),
+        el('div', {
+          className: 'scroll',
+          attrs: { tabindex: '0', role: 'region', 'aria-label': 'confusion matrix (rows: true label)' },
+          children: [matrix],
+        }),
+        el('div', {
+          className: 'scroll',
+          attrs: { tabindex: '0', role: 'region', 'aria-label': 'precision, recall and F1 per label' },
+          children: [perClass],
+        }),
       ],
     }),
   );

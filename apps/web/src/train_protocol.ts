@@ -30,8 +30,13 @@ export interface StopRequest {
 /** Messages the worker accepts. */
 export type WorkerRequest = TrainRequest | StopRequest;
 
+/** The phases of a run, in order. */
+export type TrainPhase = 'recurrent' | 'ngram' | 'evaluation' | 'save';
+
 /** Worker → page. */
 export type WorkerEvent =
+  | { type: 'phase'; phase: TrainPhase; skipped?: boolean }
+  | { type: 'ngram-progress'; epoch: number; epochs: number }
   | { type: 'backend'; name: string; attempts: BackendAttempt[] }
   | { type: 'data'; source: string; train: number; val: number; labels: string[]; totalSteps: number }
   | { type: 'step'; step: number; totalSteps: number; loss: number; namesPerSecond: number }

@@ -58,6 +58,7 @@ async function run(request: TrainRequest): Promise<void> {
     numClasses: labels.length,
   };
   const model = CharClassifier.create(config, new Rng(request.seed));
+  post({ type: 'phase', phase: 'recurrent' });
   controller = new AbortController();
   if (stopRequested) controller.abort();
   try {
@@ -94,13 +95,23 @@ async function run(request: TrainRequest): Promise<void> {
         }
       },
     });
-    if (request.ngram) {
+    // A stopped run keeps the recurrent model as it is: the n-gram fit (seconds) is skipped.
+    const fitHead = request.ngram && result.stopped !== 'aborted';
+    post({ type: 'phase', phase: 'ngram', skipped: !fitHead });
+    if (fitHead) {
       const started = performance.now();
-      const head = fitNgramHead(trainExamples, labels.length, { rng: new Rng(request.seed) });
+      const epochs = 20;
+      const head = fitNgramHead(trainExamples, labels.length, {
+        rng: new Rng(request.seed),
+        epochs,
+        onEpoch: (epoch) => post({ type: 'ngram-progress', epoch, epochs }),
+      });
       model.setNgramHead(head);
       post({ type: 'ngram', grams: head.size, seconds: (performance.now() - started) / 1000 });
     }
+    post({ type: 'phase', phase: 'evaluation', skipped: valExamples.length === 0 });
     const report = valExamples.length > 0 ? evaluate(model, valExamples, labels) : null;
+    post({ type: 'phase', phase: 'save' });
     const [handler] = tf.io.getSaveHandlers(request.saveTo);
     if (handler === undefined) throw new Error(`cannot save to ${request.saveTo}`);
     await saveClassifierBundle(model, tokenizer, labels, handler, {
