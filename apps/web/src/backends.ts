@@ -6,10 +6,15 @@ import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?u
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import { selectBackend, type BackendSelection } from '@charrnn/core';
 
-/** Backends the demo offers, in the order it falls back through them. */
-export const BACKENDS = ['webgl', 'wasm', 'cpu'] as const;
+/** Backends the demo offers, in the order it falls back through them (webgpu only when asked). */
+export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 /** One of {@link BACKENDS}. */
 export type BackendName = (typeof BACKENDS)[number];
+
+/** True when this browser exposes WebGPU (`navigator.gpu`; Chromium needs a secure context). */
+export function hasWebGpu(): boolean {
+  return typeof navigator !== 'undefined' && 'gpu' in navigator;
+}
 
 let wasmConfigured = false;
 
@@ -58,5 +63,9 @@ export function isBackendName(name: string): name is BackendName {
  */
 export async function activateBackend(preferred: BackendName): Promise<BackendSelection> {
   configureWasm();
-  return selectBackend([preferred, ...BACKENDS.filter((b) => b !== preferred)], { tf });
+  // The WebGPU backend (a large module) is loaded only when asked for; Vite splits it out.
+  if (preferred === 'webgpu' && tf.findBackendFactory('webgpu') == null && hasWebGpu())
+    await import('@tensorflow/tfjs-backend-webgpu');
+  const fallbacks = BACKENDS.filter((b) => b !== preferred && b !== 'webgpu');
+  return selectBackend([preferred, ...fallbacks], { tf });
 }

@@ -4,6 +4,7 @@ import type { Tokenizer } from '@charrnn/tokenizer';
 import { classifyNames, type ClassifierBundle, type NamePrediction } from '@charrnn/trainer';
 import {
   activateBackend,
+  hasWebGpu,
   isBackendName,
   predictionBackend,
   type BackendName,
@@ -133,11 +134,12 @@ function recurrentWeights(source: ModelSource): number {
  * Activates the backend `choice` resolves to for the current model, rebuilding the model on it
  * when it changes.
  */
-async function applyBackend(choice: PredictionChoice): Promise<void> {
+async function applyBackend(choice: PredictionChoice, rebuild = false): Promise<void> {
   state.choice = choice;
   const requested = predictionBackend(choice, state.source === null ? 0 : recurrentWeights(state.source));
-  if (state.selection !== null && state.selection.name === requested && state.bundle !== null) {
-    showBackend(requested, state.selection);
+  const same = state.selection !== null && state.selection.name === requested;
+  if (same && !rebuild && state.bundle !== null) {
+    showBackend(requested, state.selection as BackendSelection);
     return;
   }
   ui.name.disabled = true;
@@ -145,8 +147,8 @@ async function applyBackend(choice: PredictionChoice): Promise<void> {
   try {
     state.bundle?.model.dispose();
     state.bundle = null;
-    state.selection = await activateBackend(requested);
-    showBackend(requested, state.selection);
+    if (!same) state.selection = await activateBackend(requested);
+    showBackend(requested, state.selection as BackendSelection);
     if (state.source !== null) state.bundle = await instantiate(state.source);
     refresh();
   } finally {
@@ -318,10 +320,10 @@ async function useModel(source: ModelSource): Promise<void> {
   state.source = source;
   try {
     // The backend first (wasm for a small model under auto), then the model is built on it once.
-    await applyBackend(state.choice);
+    await applyBackend(state.choice, true);
   } catch (error) {
     state.source = previous;
-    if (previous !== null) await applyBackend(state.choice);
+    if (previous !== null) await applyBackend(state.choice, true);
     throw error;
   }
   const bundle = state.bundle;
@@ -482,6 +484,8 @@ async function start(): Promise<void> {
       return button;
     }),
   );
+  if (hasWebGpu())
+    ui.backend.append(el('option', { text: 'webgpu (experimental)', attrs: { value: 'webgpu' } }));
   ui.backend.addEventListener('change', () => {
     const requested = ui.backend.value;
     const choice = requested === 'auto' || isBackendName(requested) ? requested : 'auto';

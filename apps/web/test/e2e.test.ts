@@ -293,6 +293,56 @@ describe.skipIf(missing !== null)('web demo (headless Chromium)', () => {
     }
   });
 
+  it('predicts on WebGPU (SwiftShader adapter) like on wasm, when the browser has it', async () => {
+    // Headless Chromium exposes WebGPU on a secure context (http://127.0.0.1) with this flag.
+    const gpu = await launchChromium(['--enable-unsafe-webgpu']);
+    try {
+      const webgpu = await openPage(gpu, `${server.url}?backend=webgpu`);
+      expect(
+        await webgpu.$$eval('#backend option', (o) => o.map((x) => (x as HTMLOptionElement).value)),
+      ).toContain('webgpu');
+      expect(await webgpu.textContent('#backend-active')).toBe('active backend: webgpu');
+      const names = ['Schmidt', 'Kowalski', 'Nakamura', 'Rossi', 'Nguyen', 'Papadopoulos', 'Dubois'];
+      const probabilities = async (): Promise<number[][]> => {
+        const out: number[][] = [];
+        for (const name of names) {
+          await webgpu.fill('#name', name);
+          await webgpu.waitForFunction(
+            (n) => document.querySelector('#bars')?.getAttribute('data-name') === n,
+            name,
+          );
+          out.push(
+            await webgpu.$$eval('#bars .bar', (rows) =>
+              rows
+                .map(
+                  (r) =>
+                    [r.getAttribute('data-label') ?? '', Number(r.getAttribute('data-probability'))] as const,
+                )
+                .sort((a, b) => a[0].localeCompare(b[0]))
+                .map((r) => r[1]),
+            ),
+          );
+        }
+        return out;
+      };
+      const onGpu = await probabilities();
+      const gpuTop = await webgpu.evaluate((n) => window.charrnnDemo?.top1(n), names);
+      const gpuBench = await webgpu.evaluate(() => window.charrnnDemo?.benchmarkPredict('Nakamura', 50));
+      metrics['predict_median_ms_webgpu'] = gpuBench?.medianMs;
+      await chooseBackend(webgpu, 'wasm');
+      const onWasm = await probabilities();
+      expect(gpuTop).toEqual(await webgpu.evaluate((n) => window.charrnnDemo?.top1(n), names));
+      let worst = 0;
+      onGpu.forEach((row, i) =>
+        row.forEach((p, c) => (worst = Math.max(worst, Math.abs(p - (onWasm[i]?.[c] ?? NaN))))),
+      );
+      metrics['webgpu_vs_wasm_max_probability_difference'] = worst;
+      expect(worst).toBeLessThan(1e-3);
+    } finally {
+      await gpu.close();
+    }
+  });
+
   it('shows a probability for every language as a name is typed', async () => {
     await page.fill('#name', '');
     await page.type('#name', 'Schmidt');
@@ -516,7 +566,7 @@ describe.skipIf(missing !== null)('web demo (headless Chromium)', () => {
   it('shows every phase and stops a training run within one step', async () => {
     await page.fill('#epochs', '50');
     await startTraining(page);
-    expect(await page.getAttribute('#phases li[data-phase="recurrent"]', 'data-state')).toBe('active');
+    await page.waitForSelector('#phases li[data-phase="recurrent"][data-state="active"]');
     await page.waitForFunction(() => Number(document.body.dataset['lossPoints'] ?? 0) >= 2, null, {
       timeout: 30_000,
     });
