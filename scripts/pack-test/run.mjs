@@ -42,7 +42,7 @@ if (process.env.CHARRNN_SKIP_PACK_TEST === '1') {
 const { performance, setTimeout, clearTimeout, queueMicrotask, TextEncoder, TextDecoder, fetch } = globalThis;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const fixtures = join(root, 'scripts', 'pack-test', 'fixtures');
-const PACKAGES = ['core', 'tokenizer', 'data', 'layers', 'trainer'];
+const PACKAGES = ['core', 'tokenizer', 'data', 'layers', 'trainer', 'interop'];
 const BACKENDS = ['cpu', 'wasm'];
 const TFJS = [
   '@tensorflow/tfjs-core@4.22.0',
@@ -323,7 +323,14 @@ await check('esbuild browser bundle of every main entry (no node: imports)', asy
 const [major, minor] = process.versions.node.split('.').map(Number);
 if ((major === 20 && minor >= 19) || (major === 22 && minor >= 12) || major >= 23) {
   await check('require() of every entry from CommonJS (require(esm))', () => {
-    const entries = PACKAGES.map((p) => `@charrnn/${p}`).concat(['@charrnn/core/node', '@charrnn/data/node']);
+    const entries = PACKAGES.map((p) => `@charrnn/${p}`).concat([
+      '@charrnn/core/node',
+      '@charrnn/data/node',
+      '@charrnn/layers/internal',
+      '@charrnn/trainer/node',
+      '@charrnn/trainer/internal',
+      '@charrnn/interop/node',
+    ]);
     const code = `for (const e of ${JSON.stringify(entries)}) { const m = require(e); if (Object.keys(m).length === 0) throw new Error(e); }`;
     run(process.execPath, ['--no-warnings', '-e', code], { cwd: project });
     return `${entries.length} entries`;
@@ -389,7 +396,7 @@ for (const backend of BACKENDS) {
     const out = runScript('examples/train-classifier.mjs', exampleSource('train-classifier.mjs'), backend, [
       'names',
       'runs/default',
-      '300',
+      '30',
     ]);
     const accuracy = Number(/validation accuracy ([\d.]+)/.exec(out)?.[1]);
     if (!(accuracy >= 0.8))

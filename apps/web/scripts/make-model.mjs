@@ -25,14 +25,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { Rng, zipLoadHandler, zipSaveHandler } from '@charrnn/core';
 import { fileSystemHandler, writeFileAtomic } from '@charrnn/core/node';
 import { defaultCorpus, encodeExamples, stratifiedSplit } from '@charrnn/data';
-import {
-  applyLogitAdjustment,
-  classifyNames,
-  fitNgramHead,
-  loadClassifierBundle,
-  pruneNgramHead,
-  saveClassifierBundle,
-} from '@charrnn/trainer';
+import { classifyNames, loadClassifierBundle, pruneNgramHead, saveClassifierBundle } from '@charrnn/trainer';
+import { applyLogitAdjustment, fitNgramHead } from '@charrnn/trainer/internal';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');

@@ -68,6 +68,8 @@ export class TrainPanel {
   private readonly curvesNote = byId('curves-note');
   private readonly curves: TrainingCurves;
   private worker: Worker | null = null;
+  /** Stop was pressed during the current run. */
+  private stopping = false;
   private droppedItems: LabeledName[] | null = null;
 
   constructor(private readonly host: TrainPanelHost) {
@@ -77,6 +79,7 @@ export class TrainPanel {
     this.start.addEventListener('click', () => void this.requestStart());
     this.stop.addEventListener('click', () => {
       this.worker?.postMessage({ type: 'stop' });
+      this.stopping = true;
       this.status.textContent = 'stopping after the current step…';
     });
     byId<HTMLInputElement>('data-files').addEventListener('change', (event) => {
@@ -231,6 +234,8 @@ export class TrainPanel {
     this.stop.disabled = false;
     this.status.textContent = 'starting the worker…';
     document.body.dataset['training'] = 'running';
+    delete document.body.dataset['resumedFrom'];
+    this.stopping = false;
     const began = performance.now();
     let phase: TrainPhase | null = null;
     let phaseBegan = began;
@@ -238,6 +243,8 @@ export class TrainPanel {
     let backendName = '';
     let totalSteps = 0;
     let lastStep = 0;
+    /** The step the run started from (0, or where a resumed run continues). */
+    let firstStep: number | null = null;
     let recurrentAccuracy: number | null = null;
     const elapsed = (): string => t('elapsed', { s: seconds((performance.now() - began) / 1000) });
     const finish = (): void => {
@@ -267,15 +274,22 @@ export class TrainPanel {
           break;
         case 'phase':
           enter(event.phase, event.skipped === true);
+          if (event.phase === 'ngram' && event.skipped !== true) {
+            // The fit reads every name's n-grams for 20 passes: about 0.5 ms a name here.
+            const estimate = ((event.names ?? 0) * 0.5) / 1000;
+            this.status.textContent = `${this.stopping ? 'recurrent training stopped; ' : ''}${t('phaseNgram')} on ${event.names ?? 0} names · ${elapsed()} · ${t('eta', { s: seconds(estimate) })}`;
+            if (this.stopping) document.body.dataset['training'] = 'finishing';
+          }
           if (event.phase === 'evaluation' && !skipped.has('evaluation'))
             this.status.textContent = `${t('phaseEvaluation')} · ${elapsed()}`;
           if (event.phase === 'save') this.status.textContent = `${t('phaseSave')} · ${elapsed()}`;
           break;
         case 'step': {
+          firstStep ??= event.step - 1;
           lastStep = event.step;
           this.curves.addLoss(event.step, event.loss);
           const spent = (performance.now() - phaseBegan) / 1000;
-          const left = (spent / Math.max(1, event.step)) * (totalSteps - event.step);
+          const left = (spent / Math.max(1, event.step - firstStep)) * (totalSteps - event.step);
           this.status.textContent = `${t('phaseRecurrent')}: step ${event.step}/${totalSteps} · loss ${event.loss.toFixed(3)} · ${Math.round(event.namesPerSecond).toLocaleString('en-US')} names/s on ${backendName} · ${elapsed()} · ${t('eta', { s: seconds(left) })}`;
           document.body.dataset['lossPoints'] = String(this.curves.lossPoints);
           break;
@@ -286,12 +300,10 @@ export class TrainPanel {
             this.curves.addAccuracy(event.step, event.valAccuracy);
           }
           break;
-        case 'ngram-progress': {
-          const spent = (performance.now() - phaseBegan) / 1000;
-          const left = (spent / event.epoch) * (event.epochs - event.epoch);
-          this.status.textContent = `${t('phaseNgram')}: pass ${event.epoch}/${event.epochs} · ${elapsed()} · ${t('eta', { s: seconds(left) })}`;
+        case 'resumed':
+          this.status.textContent = `continuing the stopped run with these settings from step ${event.step}/${event.totalSteps}…`;
+          document.body.dataset['resumedFrom'] = String(event.step);
           break;
-        }
         case 'ngram':
           this.status.textContent = `n-gram model: ${event.grams.toLocaleString('en-US')} n-grams fitted in ${event.seconds.toFixed(1)} s`;
           break;

@@ -35,10 +35,12 @@ export type TrainPhase = 'recurrent' | 'ngram' | 'evaluation' | 'save';
 
 /** Worker → page. */
 export type WorkerEvent =
-  | { type: 'phase'; phase: TrainPhase; skipped?: boolean }
-  | { type: 'ngram-progress'; epoch: number; epochs: number }
+  /** A phase begins (or is skipped); `names`: how many names the n-gram fit reads. */
+  | { type: 'phase'; phase: TrainPhase; skipped?: boolean; names?: number }
   | { type: 'backend'; name: string; attempts: BackendAttempt[] }
   | { type: 'data'; source: string; train: number; val: number; labels: string[]; totalSteps: number }
+  /** The run continues the stopped run with the same settings and names (its IndexedDB checkpoint). */
+  | { type: 'resumed'; step: number; totalSteps: number }
   | { type: 'step'; step: number; totalSteps: number; loss: number; namesPerSecond: number }
   | {
       type: 'epoch';

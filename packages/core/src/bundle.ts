@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, InvalidBundleError, IoError, isCharRnnError } from './errors.js';
 import type { ErrorContext } from './errors.js';
 import { formatValue } from './format_value.js';
+import { labelProblem } from './label_text.js';
 import { CORE_VERSION } from './version.js';
 import { dequantizeWeights, quantizeWeights, type WeightStoragePolicy } from './weight_quantization.js';
 import { isArrayBuffer, joinWeightData, weightSpecsByteLength } from './weight_specs.js';
@@ -80,11 +81,24 @@ function validateMetadata(raw: unknown, where: ErrorContext): BundleMetadata {
   if (raw['tokenizer'] === undefined || raw['tokenizer'] === null)
     throw new InvalidBundleError('tokenizer is missing', { ...where, field: `${META}.tokenizer` });
   const labels = raw['labels'];
-  if (!Array.isArray(labels) || labels.length === 0 || !labels.every((l) => typeof l === 'string')) {
+  // An index loop, not every(): every() skips the holes of a sparse array.
+  const allStrings = (list: unknown[]): boolean => {
+    for (let i = 0; i < list.length; i++) if (typeof list[i] !== 'string') return false;
+    return true;
+  };
+  if (!Array.isArray(labels) || labels.length === 0 || !allStrings(labels)) {
     throw new InvalidBundleError('labels must be a non-empty array of strings', {
       ...where,
       field: `${META}.labels`,
     });
+  }
+  for (const [i, label] of (labels as string[]).entries()) {
+    const problem = labelProblem(label);
+    if (problem !== undefined)
+      throw new InvalidBundleError(`${problem} in label ${i + 1} (${formatValue(label)})`, {
+        ...where,
+        field: `${META}.labels[${i}]`,
+      });
   }
   if (new Set(labels).size !== labels.length)
     throw new InvalidBundleError('labels must be unique', { ...where, field: `${META}.labels` });
@@ -205,7 +219,8 @@ function sourceOf(handler: tf.io.IOHandler): ErrorContext {
  * non-negative integer shapes (float32 ones may carry tfjs's `quantization`, float16 or
  * uint8/uint16 with `scale` and `min`: they are decoded to float32 here); `weightData` (one buffer or shards, joined here) has exactly the
  * bytes the specs describe; `userDefinedMetadata.charrnn` exists with `formatVersion` 1, an ISO
- * `createdAt`, a `tokenizer`, unique string `labels` and a `model` object. When the handler has a
+ * `createdAt`, a `tokenizer`, unique string `labels` (each valid by `labelProblem`: no control
+ * character, tab or line break) and a `model` object. When the handler has a
  * string `path` (`fileSystemHandler`'s model.json, `tf.io.http`'s URL), errors name it as the file.
  * Declared weight shapes are checked with overflow guards before anything is allocated.
  *

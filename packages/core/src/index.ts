@@ -1,5 +1,6 @@
 export * from './errors.js';
 export { formatValue } from './format_value.js';
+export type { IdBatch } from './id_batch.js';
 export * from './rng.js';
 export * from './metrics.js';
 export * from './backend.js';
@@ -19,4 +20,5 @@ export {
   zipLoadHandler,
   zipSaveHandler,
 } from './zip_bundle.js';
+export { controlCharacterIn, labelProblem } from './label_text.js';
 export { CORE_VERSION } from './version.js';
