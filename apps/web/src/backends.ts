@@ -69,3 +69,6 @@ export async function activateBackend(preferred: BackendName): Promise<BackendSe
   const fallbacks = BACKENDS.filter((b) => b !== preferred && b !== 'webgpu');
   return selectBackend([preferred, ...fallbacks], { tf });
 }
+
+// Before anything can make tfjs pick a backend on its own (it would start wasm with default paths).
+configureWasm();

@@ -30,7 +30,7 @@ import { prefixProbabilities } from './prefix_predictions.js';
 import { renderPrefixes } from './prefix_view.js';
 import { describeReading, renderBars } from './predict_view.js';
 import { traceName, traceWeights, untraceableReason, type TraceWeights } from './recurrent_trace.js';
-import { TrainPanel } from './train_panel.js';
+import { TrainPanel, type TrainPanelHost } from './train_panel.js';
 import './style.css';
 
 /** A comparison model for "why the RNN forgets": only its float64 weights are kept. */
@@ -381,6 +381,16 @@ function benchmarkPredict(
   return { backend: tf.getBackend(), medianMs: times[Math.floor(times.length / 2)] ?? NaN, meanMs, top };
 }
 
+/** Each name's probabilities in label order with the current model (used by the e2e tests). */
+function probabilities(names: string[]): number[][] {
+  const bundle = state.bundle;
+  if (bundle === null) throw new Error('no model loaded');
+  return classifyNames(bundle, names, bundle.labels.length).map((p) => {
+    const byLabel = new Map(p.top.map((t) => [t.label, t.probability]));
+    return bundle.labels.map((label) => byLabel.get(label) ?? NaN);
+  });
+}
+
 /** Top-1 label of each name with the current model (used by the e2e tests). */
 function top1(names: string[]): string[] {
   const bundle = state.bundle;
@@ -445,13 +455,15 @@ function applyLang(lang: Lang): void {
   ui.lang.value = lang;
   translate(document);
   if (state.source !== null && state.bundle !== null) describeModel(state.source, state.bundle);
-  trainPanel.retranslate();
+  trainPanel?.retranslate();
   refresh();
 }
 
 // ---------------------------------------------------------------- start
 
-const trainPanel = new TrainPanel({
+/** Built once a backend is active (its cell check creates tensors, which would start tfjs's own pick). */
+let trainPanel: TrainPanel | null = null;
+const trainPanelHost: TrainPanelHost = {
   showError,
   clearError,
   predictionBackend: () => state.selection?.name ?? 'wasm',
@@ -461,7 +473,7 @@ const trainPanel = new TrainPanel({
       .then((source) => (source === null ? undefined : useModel(source)))
       .catch(showError);
   },
-});
+};
 
 async function start(): Promise<void> {
   const params = new URLSearchParams(location.search);
@@ -516,12 +528,15 @@ async function start(): Promise<void> {
     () => void loadBundleFiles(Array.from(ui.bundleFiles.files ?? [])),
   );
   wireDrop(ui.bundleDrop, (files) => void loadBundleFiles(files));
-  wireDrop(byId('data-drop'), (files) => void trainPanel.loadDataFiles(files));
 
   const asked = params.get('backend') ?? 'auto';
   state.choice = asked === 'auto' || isBackendName(asked) ? asked : 'auto';
   ui.backend.value = state.choice;
   await useModel(await shippedModel());
+  const panel = new TrainPanel(trainPanelHost);
+  trainPanel = panel;
+  panel.retranslate();
+  wireDrop(byId('data-drop'), (files) => void panel.loadDataFiles(files));
   ui.useTrained.disabled = (await storedTrainedModel().catch(() => null)) === null;
   ui.name.disabled = false;
   ui.name.focus();
@@ -535,6 +550,7 @@ declare global {
     charrnnDemo?: {
       benchmarkPredict: typeof benchmarkPredict;
       top1: typeof top1;
+      probabilities: typeof probabilities;
       lastReading: () => NameReading | null;
       keystrokes: () => typeof keystrokes;
       longTasks: () => typeof longTasks;
@@ -544,6 +560,7 @@ declare global {
 window.charrnnDemo = {
   benchmarkPredict,
   top1,
+  probabilities,
   lastReading: () => lastReading,
   keystrokes: () => keystrokes,
   longTasks: () => longTasks,

@@ -234,6 +234,7 @@ export class TrainPanel {
     this.stop.disabled = false;
     this.status.textContent = 'starting the worker…';
     document.body.dataset['training'] = 'running';
+    document.body.dataset['lossPoints'] = '0';
     delete document.body.dataset['resumedFrom'];
     this.stopping = false;
     const began = performance.now();

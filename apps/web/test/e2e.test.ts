@@ -303,34 +303,13 @@ describe.skipIf(missing !== null)('web demo (headless Chromium)', () => {
       ).toContain('webgpu');
       expect(await webgpu.textContent('#backend-active')).toBe('active backend: webgpu');
       const names = ['Schmidt', 'Kowalski', 'Nakamura', 'Rossi', 'Nguyen', 'Papadopoulos', 'Dubois'];
-      const probabilities = async (): Promise<number[][]> => {
-        const out: number[][] = [];
-        for (const name of names) {
-          await webgpu.fill('#name', name);
-          await webgpu.waitForFunction(
-            (n) => document.querySelector('#bars')?.getAttribute('data-name') === n,
-            name,
-          );
-          out.push(
-            await webgpu.$$eval('#bars .bar', (rows) =>
-              rows
-                .map(
-                  (r) =>
-                    [r.getAttribute('data-label') ?? '', Number(r.getAttribute('data-probability'))] as const,
-                )
-                .sort((a, b) => a[0].localeCompare(b[0]))
-                .map((r) => r[1]),
-            ),
-          );
-        }
-        return out;
-      };
-      const onGpu = await probabilities();
+      const onGpu = (await webgpu.evaluate((n) => window.charrnnDemo?.probabilities(n), names)) ?? [];
       const gpuTop = await webgpu.evaluate((n) => window.charrnnDemo?.top1(n), names);
-      const gpuBench = await webgpu.evaluate(() => window.charrnnDemo?.benchmarkPredict('Nakamura', 50));
+      const gpuBench = await webgpu.evaluate(() => window.charrnnDemo?.benchmarkPredict('Nakamura', 20));
       metrics['predict_median_ms_webgpu'] = gpuBench?.medianMs;
       await chooseBackend(webgpu, 'wasm');
-      const onWasm = await probabilities();
+      const onWasm = (await webgpu.evaluate((n) => window.charrnnDemo?.probabilities(n), names)) ?? [];
+      expect(onGpu).toHaveLength(names.length);
       expect(gpuTop).toEqual(await webgpu.evaluate((n) => window.charrnnDemo?.top1(n), names));
       let worst = 0;
       onGpu.forEach((row, i) =>
@@ -570,7 +549,9 @@ describe.skipIf(missing !== null)('web demo (headless Chromium)', () => {
     await page.waitForFunction(() => Number(document.body.dataset['lossPoints'] ?? 0) >= 2, null, {
       timeout: 30_000,
     });
-    expect(await page.textContent('#train-status')).toMatch(/elapsed .* left/);
+    await page.waitForFunction(() =>
+      /elapsed .* left/.test(document.querySelector('#train-status')?.textContent ?? ''),
+    );
     await page.fill('#name', 'Nakamura');
     expect(await axeProblems(page, 'training')).toEqual([]);
     const clicked = Date.now();
