@@ -29,7 +29,13 @@ import { readName, type NameReading } from './name_input.js';
 import { prefixProbabilities } from './prefix_predictions.js';
 import { renderPrefixes } from './prefix_view.js';
 import { describeReading, renderBars } from './predict_view.js';
-import { traceName, traceWeights, untraceableReason, type TraceWeights } from './recurrent_trace.js';
+import {
+  traceName,
+  traceWeights,
+  untraceableReason,
+  type NameTrace,
+  type TraceWeights,
+} from './recurrent_trace.js';
 import { TrainPanel, type TrainPanelHost } from './train_panel.js';
 import './style.css';
 
@@ -49,6 +55,8 @@ interface State {
   bundle: ClassifierBundle | null;
   comparisons: ComparisonModel[] | null;
   comparisonProblem: string | null;
+  /** Why the requested backend was not kept although it started (it got the numbers wrong). */
+  refusal: string | null;
 }
 const state: State = {
   choice: 'auto',
@@ -57,6 +65,7 @@ const state: State = {
   bundle: null,
   comparisons: null,
   comparisonProblem: null,
+  refusal: null,
 };
 
 const ui = {
@@ -110,7 +119,7 @@ function showBackend(requested: BackendName, selection: BackendSelection): void 
   ui.backendActive.dataset['backend'] = selection.name;
   const notes: string[] = [];
   const failed = selection.attempts.filter((a) => !a.ok && a.name === requested);
-  if (selection.name !== requested)
+  if (selection.name !== requested && state.refusal === null)
     notes.push(
       `${requested} is not available in this browser (${failed[0]?.reason ?? 'unavailable'}); fell back to ${selection.name}.`,
     );
@@ -118,9 +127,39 @@ function showBackend(requested: BackendName, selection: BackendSelection): void 
     notes.push(
       'Predictions run on wasm: for a model this small it answers a keystroke in a millisecond or two, while WebGL takes 100 ms or more per keystroke and compiles its shaders again for each new name length (measured). Pick webgl to compare.',
     );
+  if (state.refusal !== null) notes.push(state.refusal);
   ui.backendNote.textContent = notes.join(' ');
   ui.backendNote.hidden = notes.length === 0;
   console.info(describeSelection(selection));
+}
+
+/** Largest |probability difference| a backend may show against the float64 reference. */
+const BACKEND_TOLERANCE = 1e-3;
+/** Names a backend's predictions are checked on. */
+const PROBE_NAMES = ['Schmidt', 'Nakamura', 'Abramowitz'];
+
+/**
+ * Largest difference between the model's probabilities on the active backend and the float64
+ * recomputation (`recurrent_trace.ts`) on {@link PROBE_NAMES}, or `null` when the model cannot
+ * be traced.
+ */
+function referenceDifference(bundle: ClassifierBundle): number | null {
+  const weights = traceWeights(bundle.model);
+  if (weights === null) return null;
+  let worst = 0;
+  for (const name of PROBE_NAMES) {
+    const ids = bundle.tokenizer.encode(name);
+    if (ids.length === 0) continue;
+    const own = bundle.model.predictProba({
+      ids,
+      lengths: Int32Array.of(ids.length),
+      batchSize: 1,
+      maxLen: ids.length,
+    });
+    const reference = traceName(weights, ids).probabilities;
+    own.forEach((p, c) => (worst = Math.max(worst, Math.abs(p - (reference[c] ?? NaN)))));
+  }
+  return worst;
 }
 
 /** Weights of the recurrent network in a bundle's manifest (the n-gram head runs in plain JS). */
@@ -148,8 +187,18 @@ async function applyBackend(choice: PredictionChoice, rebuild = false): Promise<
     state.bundle?.model.dispose();
     state.bundle = null;
     if (!same) state.selection = await activateBackend(requested);
-    showBackend(requested, state.selection as BackendSelection);
+    state.refusal = null;
     if (state.source !== null) state.bundle = await instantiate(state.source);
+    // A backend is trusted only once it reproduces the float64 reference on a few names.
+    const difference = state.bundle === null ? null : referenceDifference(state.bundle);
+    if (difference !== null && difference > BACKEND_TOLERANCE && state.selection?.name !== 'wasm') {
+      state.refusal = `${state.selection?.name ?? requested} is available, but its predictions differ from the float64 reference by up to ${difference.toFixed(3)} (a backend bug); predictions stay on wasm.`;
+      document.body.dataset['refusedBackend'] = `${state.selection?.name ?? requested} ${difference}`;
+      state.bundle?.model.dispose();
+      state.selection = await activateBackend('wasm');
+      state.bundle = state.source === null ? null : await instantiate(state.source);
+    }
+    showBackend(requested, state.selection as BackendSelection);
     refresh();
   } finally {
     ui.name.disabled = false;
@@ -163,7 +212,6 @@ let lastReading: NameReading | null = null;
 let lastPrediction: NamePrediction | null = null;
 /** Milliseconds from each input event to its prediction on screen (bars, summary, per-letter guesses). */
 const keystrokes: { ms: number; backend: string; length: number }[] = [];
-let deferred = 0;
 
 function describeSummary(bundle: ClassifierBundle, reading: NameReading, prediction: NamePrediction): string {
   const [first, second] = prediction.top;
@@ -193,19 +241,23 @@ function describeSummary(bundle: ClassifierBundle, reading: NameReading, predict
   return t('confident', { label: first.label, p: percent(first.probability) });
 }
 
-/** The views that take longer (memory, influence): drawn after the prediction is on screen. */
-function renderDeepViews(): void {
+/** The current model's trace of the last name, shared by the memory and influence views. */
+let lastTrace: { reading: NameReading; trace: NameTrace | null; problem: string | null } | null = null;
+
+/** The memory view (first of the slower views). */
+function renderMemoryView(): void {
   const bundle = state.bundle;
   const reading = lastReading;
   ui.memoryNote.textContent = `${t('memoryNote')} ${bundle?.model.ngramHead === undefined ? t('memoryNoteLast') : t('memoryNoteHead')}`;
   if (bundle === null || reading === null || reading.ids.length === 0) {
+    lastTrace = null;
     renderMemory(ui.memory, ui.memoryTip, null, [], null);
-    renderForgetting(ui.forgetting, []);
     return;
   }
   const reason = untraceableReason(bundle.model);
   const weights = traceWeights(bundle.model);
   const trace = weights === null ? null : traceName(weights, reading.ids);
+  lastTrace = { reading, trace, problem: reason };
   renderMemory(
     ui.memory,
     ui.memoryTip,
@@ -227,13 +279,24 @@ function renderDeepViews(): void {
       }),
     );
   }
+}
+
+/** "Why the plain RNN forgets" (second of the slower views): the current model and the two comparisons. */
+function renderForgettingView(): void {
+  const bundle = state.bundle;
+  const current = lastTrace;
+  if (bundle === null || current === null || current.reading !== lastReading) {
+    renderForgetting(ui.forgetting, []);
+    return;
+  }
+  const { reading, trace, problem } = current;
   const rows: InfluenceRow[] = [
     {
       title: `${t('forgetCurrent')} (${String(bundle.model.config.cell)}${bundle.model.config.bidirectional === undefined ? '' : ', bidirectional'})`,
       trace,
       labels: bundle.labels,
       symbols: reading.symbols,
-      ...(reason === null ? {} : { problem: reason }),
+      ...(problem === null ? {} : { problem }),
     },
   ];
   if (state.comparisons === null)
@@ -261,9 +324,25 @@ function renderDeepViews(): void {
   renderForgetting(ui.forgetting, rows);
 }
 
+/** Both slower views at once (after a model or language change). */
+function renderDeepViews(): void {
+  renderMemoryView();
+  renderForgettingView();
+}
+
+/**
+ * Typing pause before the slower views are redrawn, and they are drawn in two separate tasks, so
+ * that no keystroke holds the main thread long (the prediction itself is drawn at once).
+ */
+const DEEP_VIEWS_DELAY_MS = 90;
+let deepTimer: ReturnType<typeof setTimeout> | undefined;
+
 function scheduleDeepViews(): void {
-  cancelAnimationFrame(deferred);
-  deferred = requestAnimationFrame(() => setTimeout(renderDeepViews, 0));
+  clearTimeout(deepTimer);
+  deepTimer = setTimeout(() => {
+    renderMemoryView();
+    deepTimer = setTimeout(renderForgettingView, 0);
+  }, DEEP_VIEWS_DELAY_MS);
 }
 
 /** Predicts the typed name and draws the fast views; the memory views follow in a later task. */

@@ -293,7 +293,7 @@ describe.skipIf(missing !== null)('web demo (headless Chromium)', () => {
     }
   });
 
-  it('predicts on WebGPU (SwiftShader adapter) like on wasm, when the browser has it', async () => {
+  it('predicts on WebGPU (SwiftShader adapter) only where it reproduces the float64 reference', async () => {
     // Headless Chromium exposes WebGPU on a secure context (http://127.0.0.1) with this flag.
     const gpu = await launchChromium(['--enable-unsafe-webgpu']);
     try {
@@ -301,22 +301,33 @@ describe.skipIf(missing !== null)('web demo (headless Chromium)', () => {
       expect(
         await webgpu.$$eval('#backend option', (o) => o.map((x) => (x as HTMLOptionElement).value)),
       ).toContain('webgpu');
-      expect(await webgpu.textContent('#backend-active')).toBe('active backend: webgpu');
       const names = ['Schmidt', 'Kowalski', 'Nakamura', 'Rossi', 'Nguyen', 'Papadopoulos', 'Dubois'];
-      const onGpu = (await webgpu.evaluate((n) => window.charrnnDemo?.probabilities(n), names)) ?? [];
-      const gpuTop = await webgpu.evaluate((n) => window.charrnnDemo?.top1(n), names);
-      const gpuBench = await webgpu.evaluate(() => window.charrnnDemo?.benchmarkPredict('Nakamura', 20));
-      metrics['predict_median_ms_webgpu'] = gpuBench?.medianMs;
-      await chooseBackend(webgpu, 'wasm');
-      const onWasm = (await webgpu.evaluate((n) => window.charrnnDemo?.probabilities(n), names)) ?? [];
-      expect(onGpu).toHaveLength(names.length);
-      expect(gpuTop).toEqual(await webgpu.evaluate((n) => window.charrnnDemo?.top1(n), names));
-      let worst = 0;
-      onGpu.forEach((row, i) =>
-        row.forEach((p, c) => (worst = Math.max(worst, Math.abs(p - (onWasm[i]?.[c] ?? NaN))))),
-      );
-      metrics['webgpu_vs_wasm_max_probability_difference'] = worst;
-      expect(worst).toBeLessThan(1e-3);
+      const active = await webgpu.getAttribute('#backend-active', 'data-backend');
+      const refused = await webgpu.getAttribute('body', 'data-refused-backend');
+      metrics['webgpu'] = active === 'webgpu' ? 'active' : `refused: ${refused ?? 'unavailable'}`;
+      console.log(`webgpu in headless Chromium (SwiftShader adapter): ${String(metrics['webgpu'])}`);
+      if (active === 'webgpu') {
+        const onGpu = (await webgpu.evaluate((n) => window.charrnnDemo?.probabilities(n), names)) ?? [];
+        const gpuBench = await webgpu.evaluate(() => window.charrnnDemo?.benchmarkPredict('Nakamura', 20));
+        metrics['predict_median_ms_webgpu'] = gpuBench?.medianMs;
+        await chooseBackend(webgpu, 'wasm');
+        const onWasm = (await webgpu.evaluate((n) => window.charrnnDemo?.probabilities(n), names)) ?? [];
+        let worst = 0;
+        onGpu.forEach((row, i) =>
+          row.forEach((p, c) => (worst = Math.max(worst, Math.abs(p - (onWasm[i]?.[c] ?? NaN))))),
+        );
+        expect(worst).toBeLessThan(1e-3);
+      } else {
+        // The adapter started but got the numbers wrong: the page says so and predicts on wasm.
+        expect(active).toBe('wasm');
+        expect(refused).toMatch(/^webgpu \d/);
+        expect(Number(refused?.split(' ')[1])).toBeGreaterThan(1e-3);
+        expect(await webgpu.textContent('#backend-note')).toContain(
+          'webgpu is available, but its predictions differ from the float64 reference',
+        );
+        await webgpu.fill('#name', 'Schmidt');
+        expect(await webgpu.getAttribute('#bars .bar.top', 'data-label')).toBe('German');
+      }
     } finally {
       await gpu.close();
     }
@@ -600,12 +611,13 @@ describe.skipIf(missing !== null)('web demo (headless Chromium)', () => {
   });
 
   it('keeps the page responsive while training: no main-thread task over 100 ms as a name is typed', async () => {
+    // Training runs in the worker on wasm (the form's default); predictions on wasm (auto).
     await page.check('input[name="data"][value="embedded"]');
     await page.fill('#epochs', '1');
     await page.fill('#batch', '64');
     await page.fill('#hidden', '32');
     await page.selectOption('#cell', 'gru');
-    await page.selectOption('#train-backend', 'webgl');
+    await page.selectOption('#train-backend', 'wasm');
     await page.click('#use-shipped');
     await page.waitForFunction(() =>
       document.querySelector('#model-info')?.textContent?.includes('shipped model'),
