@@ -45,6 +45,18 @@ export class TrainingCurves {
     );
   }
 
+  private pending = 0;
+
+  /** Redraws both charts at the next animation frame (progress events can come faster). */
+  private redraw(): void {
+    if (this.pending !== 0) return;
+    this.pending = requestAnimationFrame(() => {
+      this.pending = 0;
+      this.lossPlot.setData(this.loss);
+      this.accuracyPlot.setData(this.accuracy as uPlot.AlignedData);
+    });
+  }
+
   /** Number of loss points drawn so far. */
   get lossPoints(): number {
     return this.loss[0].length;
@@ -60,7 +72,7 @@ export class TrainingCurves {
   addLoss(step: number, loss: number): void {
     this.loss[0].push(step);
     this.loss[1].push(loss);
-    this.lossPlot.setData(this.loss);
+    this.redraw();
   }
 
   /** The recurrent network's validation accuracy after an epoch. */
@@ -68,7 +80,7 @@ export class TrainingCurves {
     this.accuracy[0].push(step);
     this.accuracy[1].push(accuracy);
     this.accuracy[2].push(null);
-    this.accuracyPlot.setData(this.accuracy as uPlot.AlignedData);
+    this.redraw();
   }
 
   /** The saved model's validation accuracy (with its n-gram head, when it has one), at the last step. */
@@ -76,6 +88,6 @@ export class TrainingCurves {
     this.accuracy[0].push(step + 1e-9);
     this.accuracy[1].push(null);
     this.accuracy[2].push(accuracy);
-    this.accuracyPlot.setData(this.accuracy as uPlot.AlignedData);
+    this.redraw();
   }
 }

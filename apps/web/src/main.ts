@@ -252,6 +252,7 @@ function renderMemoryView(): void {
   if (bundle === null || reading === null || reading.ids.length === 0) {
     lastTrace = null;
     renderMemory(ui.memory, ui.memoryTip, null, [], null);
+    ui.memory.dataset['name'] = '';
     return;
   }
   const reason = untraceableReason(bundle.model);
@@ -330,6 +331,15 @@ function renderDeepViews(): void {
   renderForgettingView();
 }
 
+/** How long each slower view took to compute and draw (ms), for the e2e's report. */
+const viewTimes: { view: string; ms: number }[] = [];
+
+function timed(view: string, draw: () => void): void {
+  const start = performance.now();
+  draw();
+  viewTimes.push({ view, ms: performance.now() - start });
+}
+
 /**
  * Typing pause before the slower views are redrawn, and they are drawn in two separate tasks, so
  * that no keystroke holds the main thread long (the prediction itself is drawn at once).
@@ -340,8 +350,8 @@ let deepTimer: ReturnType<typeof setTimeout> | undefined;
 function scheduleDeepViews(): void {
   clearTimeout(deepTimer);
   deepTimer = setTimeout(() => {
-    renderMemoryView();
-    deepTimer = setTimeout(renderForgettingView, 0);
+    timed('memory', renderMemoryView);
+    deepTimer = setTimeout(() => timed('forgetting', renderForgettingView), 0);
   }, DEEP_VIEWS_DELAY_MS);
 }
 
@@ -633,6 +643,7 @@ declare global {
       lastReading: () => NameReading | null;
       keystrokes: () => typeof keystrokes;
       longTasks: () => typeof longTasks;
+      viewTimes: () => typeof viewTimes;
     };
   }
 }
@@ -643,6 +654,7 @@ window.charrnnDemo = {
   lastReading: () => lastReading,
   keystrokes: () => keystrokes,
   longTasks: () => longTasks,
+  viewTimes: () => viewTimes,
 };
 
 start().catch((error: unknown) => {

@@ -348,8 +348,8 @@ describe.skipIf(missing !== null)('web demo (headless Chromium)', () => {
     expect(bars.length).toBe(37);
     expect(bars.reduce((s, b) => s + b.p, 0)).toBeCloseTo(1, 4);
     expect(bars[0]?.label).toBe('German');
+    await page.waitForSelector('#memory[data-name="Schmidt"] .memory-check');
     expect(await page.$$eval('#memory canvas', (c) => c.length)).toBeGreaterThan(0);
-    await page.waitForSelector('.memory-check');
     const check = Number(await page.getAttribute('.memory-check', 'data-max-error'));
     expect(check).toBeLessThan(1e-5);
     // The guess after each letter, and both directions of the bidirectional GRU.
@@ -634,6 +634,17 @@ describe.skipIf(missing !== null)('web demo (headless Chromium)', () => {
       (t) => t.start >= since,
     );
     metrics['long_tasks_ms_while_training'] = tasks.map((t) => Math.round(t.duration));
+    metrics['view_ms_while_training'] = ((await page.evaluate(() => window.charrnnDemo?.viewTimes())) ?? [])
+      .slice(-4)
+      .map((v) => `${v.view} ${v.ms.toFixed(0)}`);
+    metrics['keystroke_ms_while_training'] = (
+      (await page.evaluate(() => window.charrnnDemo?.keystrokes())) ?? []
+    )
+      .slice(-13)
+      .map((k) => Number(k.ms.toFixed(1)));
+    console.log(
+      `while training: views ${JSON.stringify(metrics['view_ms_while_training'])}, keystrokes ${JSON.stringify(metrics['keystroke_ms_while_training'])}`,
+    );
     console.log(
       `main-thread long tasks while typing during training: ${JSON.stringify(metrics['long_tasks_ms_while_training'])}`,
     );
@@ -676,6 +687,7 @@ describe.skipIf(missing !== null)('web demo (headless Chromium)', () => {
         cell,
       );
       await page.fill('#name', 'Schmidt');
+      await page.waitForSelector(`#memory[data-name="Schmidt"][data-cell="${cell}"] .memory-check`);
       const titles = await page.$$eval('#memory canvas', (canvases) =>
         canvases.map((c) => c.getAttribute('aria-label') ?? ''),
       );
