@@ -265,7 +265,11 @@ function renderMemoryView(): void {
     trace,
     reading.symbols,
     reason === null ? null : t('noMemory', { reason }),
+    // Each heatmap is drawn in its own task: no keystroke waits for all of them.
+    (draw) => void setTimeout(draw, 0),
   );
+  ui.memory.dataset['name'] = reading.name;
+  ui.memory.dataset['cell'] = String(bundle.model.config.cell);
   if (trace !== null && lastPrediction !== null) {
     const byLabel = new Map(lastPrediction.top.map((p) => [p.label, p.probability]));
     let maxError = 0;

@@ -61,6 +61,7 @@ export function renderMemory(
   trace: NameTrace | null,
   symbols: readonly string[],
   problem: string | null,
+  defer: (draw: () => void) => void = (draw) => draw(),
 ): void {
   if (trace === null) {
     container.replaceChildren(el('p', { className: 'muted', text: problem ?? t('typeForMemory') }));
@@ -77,14 +78,17 @@ export function renderMemory(
       const order = unitOrder(direction.h);
       const figures = panelsOf(direction).map((panel) => {
         const canvas = el('canvas', { className: 'heatmap', attrs: { role: 'img', tabindex: '0' } });
-        const layout: HeatmapLayout = drawStepHeatmap(canvas, {
-          columns,
-          values: panel.values,
-          scale: panel.scale,
-          maxWidth: columnWidth,
-          ...(panel.range === undefined ? {} : { range: panel.range }),
-          order,
-          ...(panel.means === undefined ? {} : { means: panel.means }),
+        let layout: HeatmapLayout | null = null;
+        defer(() => {
+          layout = drawStepHeatmap(canvas, {
+            columns,
+            values: panel.values,
+            scale: panel.scale,
+            maxWidth: columnWidth,
+            ...(panel.range === undefined ? {} : { range: panel.range }),
+            order,
+            ...(panel.means === undefined ? {} : { means: panel.means }),
+          });
         });
         const strongest = strongestLast(panel.values);
         canvas.setAttribute(
@@ -99,7 +103,8 @@ export function renderMemory(
         );
         const show = (event: PointerEvent): void => {
           const box = canvas.getBoundingClientRect();
-          const hit = cellAt(layout, event.clientX - box.left, event.clientY - box.top);
+          const hit =
+            layout === null ? null : cellAt(layout, event.clientX - box.left, event.clientY - box.top);
           if (hit === null) return;
           tip.textContent = `${panel.title} · ${t('hover', {
             unit: hit.unit,
