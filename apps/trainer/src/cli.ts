@@ -181,6 +181,7 @@ export function buildProgram(
       '--output <file>',
       'TSV to write, one row per input line in order: name<TAB>label, or name<TAB><TAB>reason for a name the model cannot read (- for stdout)',
     )
+    .option('--workers <n>', 'worker threads for --input (default: the number of cores)')
     .addOption(backend())
     .action(async (names: string[], options: RawPredictOptions) => {
       await handlers.predict(names, options);
@@ -189,10 +190,10 @@ export function buildProgram(
   program
     .command('export')
     .description(
-      'write a model bundle for use outside charrnn: a tfjs-layers model with predict.mjs, or a PyTorch model',
+      'write a model bundle for use outside charrnn: a tfjs-layers model with predict.mjs, ONNX, or PyTorch',
     )
     .option('--model <dir>', 'model bundle directory (a train --out)')
-    .option('--format <name>', 'output format: layers|pytorch', 'layers')
+    .option('--format <name>', 'output format: layers|onnx|pytorch', 'layers')
     .option('--out <dir>', 'directory to write')
     .option('--force', 'overwrite a model already in --out')
     .option(

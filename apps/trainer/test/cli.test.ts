@@ -281,8 +281,8 @@ describe('charrnn CLI', () => {
     expect(exportRun.stderr).toBe('');
     expect(exportRun.status).toBe(0);
     expect(charrnn(['export', '--model', out, '--out', exported]).status).toBe(2); // exists, no --force
-    expect(charrnn(['export', '--model', out, '--format', 'onnx', '--out', exported]).stderr.trim()).toBe(
-      "charrnn: InvalidArgumentError: field --format: expected one of layers, pytorch, got 'onnx'",
+    expect(charrnn(['export', '--model', out, '--format', 'keras', '--out', exported]).stderr.trim()).toBe(
+      "charrnn: InvalidArgumentError: field --format: expected one of layers, onnx, pytorch, got 'keras'",
     );
 
     const names = ['Rabinski', 'Dorov', 'Lopez', 'Ko'];

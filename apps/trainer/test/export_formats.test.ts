@@ -171,7 +171,35 @@ describe('charrnn export --format layers|pytorch on the default recipe (n-gram h
     expect(maxDiff).toBeLessThanOrEqual(1e-5);
   });
 
-  it('layers: refuses a reset-after GRU, pointing at --format pytorch', async () => {
+  it("onnx: ONNX Runtime (onnxruntime-web, wasm) gives charrnn predict's probabilities on the full model", async () => {
+    const out = path.join(work, 'onnx');
+    const run = charrnn(['export', '--model', bundle, '--format', 'onnx', '--out', out]);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const ort = await import('onnxruntime-web');
+    ort.env.wasm.numThreads = 1;
+    const tokenizer = Tokenizer.fromJSON(JSON.parse(readFileSync(path.join(out, 'tokenizer.json'), 'utf8')));
+    const labels = JSON.parse(readFileSync(path.join(out, 'labels.json'), 'utf8')) as string[];
+    const batch = tokenizer.encodeBatch(NAMES);
+    const session = await ort.InferenceSession.create(readFileSync(path.join(out, 'model.onnx')));
+    const ids = new ort.Tensor('int64', BigInt64Array.from(Array.from(batch.ids, BigInt)), [
+      batch.batchSize,
+      batch.maxLen,
+    ]);
+    const probabilities = (await session.run({ ids }))['probabilities']?.data as Float32Array;
+    await session.release();
+    let maxDiff = 0;
+    (ours as Map<string, number>[]).forEach((mine, r) => {
+      const row = Array.from(probabilities.subarray(r * labels.length, (r + 1) * labels.length));
+      expect(labels[row.indexOf(Math.max(...row))]).toBe([...mine.keys()][0]);
+      for (const [label, p] of mine)
+        maxDiff = Math.max(maxDiff, Math.abs(p - (row[labels.indexOf(label)] as number)));
+    });
+    console.log(`[export] onnx (default recipe, n-gram head): max |Δp| = ${maxDiff.toExponential(2)}`);
+    expect(maxDiff).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('layers: refuses a reset-after GRU, pointing at --format onnx and pytorch', async () => {
     await tf.setBackend('cpu');
     const tokenizer = Tokenizer.tutorial();
     const model = CharClassifier.create(
@@ -191,7 +219,7 @@ describe('charrnn export --format layers|pytorch on the default recipe (n-gram h
     const run = charrnn(['export', '--model', dir, '--out', path.join(work, 'gru-layers')]);
     expect(run.status).toBe(2);
     expect(run.stderr.trim()).toBe(
-      'charrnn: InvalidArgumentError: field --format: a GRU with reset_after=true cannot be exported as a tfjs-layers model (tfjs-layers 4.22 lacks it); use --format pytorch',
+      'charrnn: InvalidArgumentError: field --format: a GRU with reset_after=true cannot be exported as a tfjs-layers model (tfjs-layers 4.22 lacks it); use --format onnx or --format pytorch',
     );
     expect(existsSync(path.join(work, 'gru-layers', 'model.json'))).toBe(false);
   });

@@ -368,10 +368,13 @@ function refresh(): void {
   const reading = text.trim().length === 0 ? null : readName(text, bundle.tokenizer);
   lastReading = reading;
   ui.reading.textContent = describeReading(reading);
-  const prediction =
+  const classified =
     reading === null || reading.ids.length === 0
       ? null
       : (classifyNames(bundle, [reading.name], bundle.labels.length)[0] ?? null);
+  // A name the model cannot read (no character of its alphabet) gets no bars; the line under the
+  // input already says which characters it does not know.
+  const prediction = classified === null || classified.unreadable !== undefined ? null : classified;
   lastPrediction = prediction;
   const predictMs = performance.now() - start;
   renderBars(ui.bars, prediction, bundle.labels);

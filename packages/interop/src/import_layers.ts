@@ -169,20 +169,26 @@ export function importLayersModel(
   }
 
   // Weights by name, float32 only, cell segments dropped.
-  const specs = artifacts.weightSpecs ?? [];
+  const specs: unknown = artifacts.weightSpecs ?? [];
   const data = artifacts.weightData;
+  if (!Array.isArray(specs)) return fail('weightSpecs', 'must be an array');
   if (!(data instanceof ArrayBuffer)) return fail('weightData', 'must be one ArrayBuffer');
   const weights = new Map<string, { shape: number[]; values: Float32Array }>();
   let offset = 0;
-  for (const [i, spec] of specs.entries()) {
-    if (spec.dtype !== undefined && spec.dtype !== 'float32')
-      fail(`weightSpecs[${i}].dtype`, `must be float32, got ${JSON.stringify(spec.dtype)}`);
-    const count = spec.shape.reduce((n, d) => n * d, 1);
-    if (!Number.isSafeInteger(count) || count < 0 || offset + count * 4 > data.byteLength)
+  for (const [i, spec] of (specs as unknown[]).entries()) {
+    if (!isRecord(spec) || typeof spec['name'] !== 'string')
+      return fail(`weightSpecs[${i}]`, 'must be {name, shape, dtype}');
+    const shape = spec['shape'];
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      return fail(`weightSpecs[${i}].shape`, 'must be an array of non-negative integers');
+    if (spec['dtype'] !== undefined && spec['dtype'] !== 'float32')
+      fail(`weightSpecs[${i}].dtype`, `must be float32, got ${JSON.stringify(spec['dtype'])}`);
+    const count = (shape as number[]).reduce((n, d) => n * d, 1);
+    if (!Number.isSafeInteger(count) || offset + count * 4 > data.byteLength)
       fail(`weightSpecs[${i}]`, `weightData holds ${data.byteLength} bytes, too few for the weights listed`);
-    const name = spec.name.replace(/\/[A-Za-z0-9_]*_cell(_\d+)?\//, '/');
+    const name = spec['name'].replace(/\/[A-Za-z0-9_]*_cell(_\d+)?\//, '/');
     weights.set(name, {
-      shape: [...spec.shape],
+      shape: [...(shape as number[])],
       values: new Float32Array(data.slice(offset, offset + count * 4)),
     });
     offset += count * 4;
@@ -234,7 +240,11 @@ export function importLayersModel(
   let model: CharClassifier;
   try {
     model = CharClassifier.fromArtifacts({
-      modelTopology: { class_name: 'Sequential', config: { name: 'sequential', layers: chain } },
+      modelTopology: {
+        class_name: 'Sequential',
+        config: { name: 'sequential', layers: chain },
+        keras_version: topology['keras_version'] ?? (artifacts.modelTopology as Json)['keras_version'],
+      },
       weightSpecs: newSpecs,
       weightData: joined.buffer,
     });

@@ -154,3 +154,61 @@ describe('state-dict readers on damaged inputs', () => {
     expect(outcomes.total).toBe(fcParams().numRuns);
   });
 });
+
+describe('importLayersModel on damaged model.json artifacts', () => {
+  it('damaged topology JSON or weights import or throw a typed error naming the file', async () => {
+    const tf = await import('@tensorflow/tfjs-core');
+    await import('@tensorflow/tfjs-backend-cpu');
+    await tf.setBackend('cpu');
+    tf.env().set('IS_TEST', true);
+    const { CharClassifier } = await import('@charrnn/layers');
+    const { Rng } = await import('@charrnn/core');
+    const { importLayersModel } = await import('./import_layers.js');
+    const { tutorialVocabulary } = await import('./torch_vocabulary.js');
+    const model = CharClassifier.create(
+      { cell: 'lstm', vocabSize: 59, embedDim: 3, hiddenSize: 2, numClasses: 3, bidirectional: 'concat' },
+      new Rng(1),
+    );
+    const artifacts = model.toArtifacts();
+    model.dispose();
+    const json = new TextEncoder().encode(
+      JSON.stringify({ modelTopology: artifacts.modelTopology, weightSpecs: artifacts.weightSpecs }),
+    );
+    const weights = new Uint8Array(artifacts.weightData);
+    const outcomes = new Outcomes('importLayersModel(damaged model.json / weights)');
+    fc.assert(
+      fc.property(fc.array(damage, { minLength: 1, maxLength: 3 }), fc.boolean(), (damages, inJson) => {
+        let parsed: { modelTopology: unknown; weightSpecs: unknown };
+        try {
+          parsed = JSON.parse(
+            new TextDecoder().decode(inJson ? damaged(json, damages) : json),
+          ) as typeof parsed;
+        } catch {
+          outcomes.record(); // not JSON: a loader refuses it before the importer sees it
+          return;
+        }
+        const data = inJson ? weights : damaged(weights, damages);
+        try {
+          const imported = importLayersModel(
+            {
+              modelTopology: parsed?.modelTopology as object,
+              weightSpecs: parsed?.weightSpecs as never,
+              weightData: data.slice().buffer,
+            },
+            { vocabulary: tutorialVocabulary, file: 'm/model.json' },
+          );
+          imported.model.dispose();
+          outcomes.record();
+        } catch (error) {
+          outcomes.record(error);
+          expect(error).toBeInstanceOf(InvalidBundleError);
+          expect((error as InvalidBundleError).file).toBe('m/model.json');
+          expect((error as InvalidBundleError).field).toBeTruthy();
+        }
+      }),
+      fcParams(),
+    );
+    outcomes.report();
+    expect(outcomes.ok).toBeGreaterThan(0);
+  });
+});

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError } from '@charrnn/core';
 import { fileSystemHandler, writeFileAtomic } from '@charrnn/core/node';
-import { exportTorchClassifier, layersExportFiles } from '@charrnn/interop';
+import { exportOnnxClassifier, exportTorchClassifier, layersExportFiles } from '@charrnn/interop';
 import { loadClassifierFromDir } from '../model_io.js';
 import { parseChoice } from '../options.js';
 
@@ -16,7 +16,7 @@ export interface RawExportOptions {
   withoutNgram?: boolean;
 }
 
-const FORMATS = ['layers', 'pytorch'] as const;
+const FORMATS = ['layers', 'onnx', 'pytorch'] as const;
 
 /** Checks the flags of `charrnn export` before anything is loaded. */
 export function checkExportFlags(raw: RawExportOptions): {
@@ -44,13 +44,14 @@ async function writeFiles(dir: string, files: Record<string, Uint8Array>): Promi
  *   `tf.loadLayersModel` loads, plus `tokenizer.json`, `labels.json`, a runnable `predict.mjs`
  *   and a README; an n-gram head goes to `ngram.json` + `ngram.bin`, which `predict.mjs` mixes in
  *   (`--without-ngram` leaves it out). A reset-after GRU is refused (tfjs-layers lacks it).
+ * - `--format onnx`: `model.onnx` (the n-gram head included), `tokenizer.json`, `labels.json`.
  * - `--format pytorch`: `model.safetensors` (PyTorch names), `model.py`, `config.json`,
  *   `labels.json`.
  */
 export async function runExport(raw: RawExportOptions): Promise<void> {
   const { model, out: outFlag, format } = checkExportFlags(raw);
   const out = path.resolve(outFlag);
-  const marker = format === 'layers' ? 'model.json' : 'model.safetensors';
+  const marker = { layers: 'model.json', onnx: 'model.onnx', pytorch: 'model.safetensors' }[format];
   if (existsSync(path.join(out, marker)) && raw.force !== true)
     throw new InvalidArgumentError(`${out} already holds a ${marker}; pass --force to overwrite`, {
       field: '--out',
@@ -67,9 +68,22 @@ export async function runExport(raw: RawExportOptions): Promise<void> {
       );
       return;
     }
+    if (format === 'onnx') {
+      const text = (value: unknown): Uint8Array =>
+        new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
+      await writeFiles(out, {
+        'model.onnx': exportOnnxClassifier(loaded.model, loaded.tokenizer, loaded.labels),
+        'tokenizer.json': text(loaded.tokenizer.toJSON()),
+        'labels.json': text(loaded.labels),
+      });
+      process.stdout.write(
+        `exported ${config.cell} classifier (${loaded.labels.length} labels${head === undefined ? '' : ', n-gram head'}) to ${out}/model.onnx (input ids: int64 [batch, length], right-padded with 0; outputs logits, probabilities)\n`,
+      );
+      return;
+    }
     if (config.cell === 'gru' && config.resetAfter === true)
       throw new InvalidArgumentError(
-        'a GRU with reset_after=true cannot be exported as a tfjs-layers model (tfjs-layers 4.22 lacks it); use --format pytorch',
+        'a GRU with reset_after=true cannot be exported as a tfjs-layers model (tfjs-layers 4.22 lacks it); use --format onnx or --format pytorch',
         { field: '--format' },
       );
     const withNgram = raw.withoutNgram !== true;

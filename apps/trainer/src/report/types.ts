@@ -1,7 +1,7 @@
-import type { NgramReport, ReportSection } from '@charrnn/trainer/internal';
+import type { NgramReport, ReportSection } from '@charrnn/trainer';
 
 // The split figures and the n-gram head as `trainClassifier` measures them (`RunMetrics`).
-export type { NgramReport, ReportSection, ScoreSummary } from '@charrnn/trainer/internal';
+export type { NgramReport, ReportSection, ScoreSummary } from '@charrnn/trainer';
 
 /** One line of the training history: train loss and, when a val split exists, val metrics. */
 export interface EpochRecord {

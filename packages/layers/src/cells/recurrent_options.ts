@@ -1,6 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '@charrnn/core';
 import type { OpPath } from '../backend_path.js';
+import { checkRecurrentActivation } from './recurrent_activation.js';
+import type { RecurrentActivation } from './recurrent_activation.js';
 import { checkSequenceShape } from './sequence_shape.js';
 import type { SequenceShape } from './sequence_shape.js';
 
@@ -20,12 +22,19 @@ export interface RecurrentOptions {
    * mask at every step, shared by all gates: variational dropout). Omit at inference.
    */
   recurrentDropoutMask?: Float32Array;
+  /**
+   * LSTM and GRU: the gate activation (default `'sigmoid'`); `'hard_sigmoid'` runs on the
+   * `'ops'` path. See {@link RecurrentActivation}.
+   */
+  recurrentActivation?: RecurrentActivation;
 }
 
 /** {@link RecurrentOptions} after checking, as the implementations take them. @internal */
 export interface RecurrentRunOptions {
   returnSequences: boolean;
   recurrentDropoutMask?: Float32Array;
+  /** LSTM and GRU gate activation; absent = `'sigmoid'`. */
+  recurrentActivation?: RecurrentActivation;
 }
 
 /**
@@ -81,5 +90,6 @@ export function checkRecurrentArgs(
   return {
     returnSequences: options.returnSequences === true,
     ...(mask === undefined ? {} : { recurrentDropoutMask: mask }),
+    recurrentActivation: checkRecurrentActivation(options.recurrentActivation, 'recurrentActivation'),
   };
 }
