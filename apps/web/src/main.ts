@@ -211,7 +211,7 @@ async function applyBackend(choice: PredictionChoice, rebuild = false): Promise<
 let lastReading: NameReading | null = null;
 let lastPrediction: NamePrediction | null = null;
 /** Milliseconds from each input event to its prediction on screen (bars, summary, per-letter guesses). */
-const keystrokes: { ms: number; backend: string; length: number }[] = [];
+const keystrokes: { ms: number; paintedMs: number; backend: string; length: number }[] = [];
 
 function describeSummary(bundle: ClassifierBundle, reading: NameReading, prediction: NamePrediction): string {
   const [first, second] = prediction.top;
@@ -390,8 +390,12 @@ function refresh(): void {
   const ms = performance.now() - start;
   ui.latency.textContent =
     prediction === null ? '' : t('predictedIn', { ms: predictMs.toFixed(2), backend: tf.getBackend() });
-  if (prediction !== null)
-    keystrokes.push({ ms, backend: tf.getBackend(), length: reading?.ids.length ?? 0 });
+  if (prediction !== null) {
+    const entry = { ms, paintedMs: NaN, backend: tf.getBackend(), length: reading?.ids.length ?? 0 };
+    keystrokes.push(entry);
+    // The frame that shows it: rendering starts once this callback runs.
+    requestAnimationFrame(() => (entry.paintedMs = performance.now() - start));
+  }
   scheduleDeepViews();
 }
 

@@ -214,12 +214,15 @@ describe.skipIf(missing !== null)('web demo (headless Chromium)', () => {
     await fresh.type('#name', 'N');
     await fresh.waitForFunction(() => document.querySelector('#bars')?.getAttribute('data-name') === 'N');
     const wall = Date.now() - started;
+    await fresh.waitForFunction(() => Number.isFinite(window.charrnnDemo?.keystrokes()[0]?.paintedMs));
     const [first] = (await fresh.evaluate(() => window.charrnnDemo?.keystrokes())) ?? [];
     metrics['first_prediction_ms_in_page'] = first?.ms;
+    metrics['first_prediction_ms_to_frame'] = first?.paintedMs;
+    // Wall clock through the test driver (CDP round trips included): printed, not asserted.
     metrics['first_prediction_ms_wall'] = wall;
     expect(first?.backend).toBe('wasm');
-    expect(first?.ms).toBeLessThanOrEqual(300);
-    expect(wall).toBeLessThanOrEqual(300);
+    // From the first keystroke after "ready" to the frame that shows its prediction.
+    expect(first?.paintedMs).toBeLessThanOrEqual(300);
     for (const backend of ['wasm', 'webgl']) {
       await chooseBackend(fresh, backend);
       await fresh.fill('#name', '');
