@@ -75,7 +75,7 @@ export default defineConfig({
         test: {
           name: 'web',
           root: `${root}apps/web`,
-          include: ['test/**/*.test.ts'],
+          include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, InvalidConfigError } from '@charrnn/core';
+import { checkSetting } from '@charrnn/trainer';
 
 /**
  * Where a value came from, for error messages: a flag (`'--lr'`), or a key of a config file
@@ -14,11 +15,9 @@ function invalid(where: Where, message: string): Error {
 
 /** Parses a value as an integer in [min, max], naming the flag or config key in the error. */
 export function parseInteger(where: Where, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isInteger(value))
-    throw invalid(where, `expected an integer, got '${raw}'`);
-  if (value < min || value > max) throw invalid(where, `must be between ${min} and ${max}, got ${value}`);
-  return value;
+  const checked = checkSetting(raw, { min, max, integer: true });
+  if ('problem' in checked) throw invalid(where, checked.problem);
+  return checked.value;
 }
 
 /** Parses a value as a finite number in [min, max] (bounds inclusive unless `exclusiveMin`). */
@@ -29,15 +28,14 @@ export function parseNumber(
   max: number,
   options: { exclusiveMin?: boolean } = {},
 ): number {
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value)) throw invalid(where, `expected a number, got '${raw}'`);
-  const belowMin = options.exclusiveMin === true ? value <= min : value < min;
-  if (belowMin || value > max) {
-    const range =
-      options.exclusiveMin === true ? `greater than ${min} and at most ${max}` : `between ${min} and ${max}`;
-    throw invalid(where, `must be ${range}, got ${value}`);
-  }
-  return value;
+  const checked = checkSetting(raw, {
+    min,
+    max,
+    integer: false,
+    exclusiveMin: options.exclusiveMin === true,
+  });
+  if ('problem' in checked) throw invalid(where, checked.problem);
+  return checked.value;
 }
 
 /** Checks that `raw` is one of `choices`. */

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@charrnn/core';
 import { MAX_NGRAM } from '@charrnn/layers';
-import { DEFAULT_RECIPE, TUTORIAL_RECIPE, type Recipe } from '@charrnn/trainer';
+import { DEFAULT_RECIPE, TRAIN_LIMITS as L, TUTORIAL_RECIPE, type Recipe } from '@charrnn/trainer';
 import { MONITOR_METRICS } from '@charrnn/trainer/internal';
 import { BACKEND_CHOICES } from './backend.js';
 import type { ConfigFile } from './config_file.js';
@@ -174,20 +174,29 @@ export function resolveTrainConfig(
     force: s.flag('force', d.force),
     allow_large: s.flag('allow_large', d.allow_large),
     cell,
-    layers: s.integer('layers', d.layers, 1, 64),
+    layers: s.integer('layers', d.layers, L.layers.min, L.layers.max),
     bidirectional,
-    dropout: s.number('dropout', d.dropout, 0, 0.95),
-    recurrent_dropout: s.number('recurrent_dropout', d.recurrent_dropout, 0, 0.95),
+    dropout: s.number('dropout', d.dropout, L.dropout.min, L.dropout.max),
+    recurrent_dropout: s.number(
+      'recurrent_dropout',
+      d.recurrent_dropout,
+      L.recurrent_dropout.min,
+      L.recurrent_dropout.max,
+    ),
     reset_after: resetAfter,
-    hidden: s.integer('hidden', d.hidden, 1, 4096),
-    embed: s.integer('embed', d.embed, 1, 4096),
-    epochs: epochsGiven ? s.integer('epochs', d.epochs, 1, 100_000) : itersGiven ? null : d.epochs,
+    hidden: s.integer('hidden', d.hidden, L.hidden.min, L.hidden.max),
+    embed: s.integer('embed', d.embed, L.embed.min, L.embed.max),
+    epochs: epochsGiven
+      ? s.integer('epochs', d.epochs, L.epochs.min, L.epochs.max)
+      : itersGiven
+        ? null
+        : d.epochs,
     iters: itersGiven ? s.integer('iters', 1, 1, 1e9) : null,
-    batch: s.integer('batch', d.batch, 1, 65_536),
+    batch: s.integer('batch', d.batch, L.batch.min, L.batch.max),
     optimizer,
-    lr: s.number('lr', DEFAULT_LR[optimizer], 0, 10, true),
+    lr: s.number('lr', DEFAULT_LR[optimizer], L.lr.min, L.lr.max, L.lr.exclusiveMin),
     momentum: s.number('momentum', d.momentum, 0, 0.9999),
-    clip: s.number('clip', d.clip, 0, 1e6),
+    clip: s.number('clip', d.clip, L.clip.min, L.clip.max),
     sampler: s.choice('sampler', d.sampler, ['tutorial', 'shuffle', 'bucket', 'balanced'] as const),
     alphabet: s.choice('alphabet', d.alphabet, ['tutorial', 'unicode'] as const),
     seed: s.integer('seed', d.seed, 0, 2 ** 32 - 1 - 16),

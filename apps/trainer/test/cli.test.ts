@@ -4,6 +4,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { loadBundle, saveBundle, zipSaveHandler } from '@charrnn/core';
 import { fileSystemHandler } from '@charrnn/core/node';
 import { Tokenizer } from '@charrnn/tokenizer';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -68,7 +69,7 @@ describe('charrnn CLI', () => {
     );
   });
 
-  it('trains, saves, predicts and evaluates end to end', () => {
+  it('trains, saves, predicts and evaluates end to end', async () => {
     const out = path.join(work, 'run');
     const train = charrnn([
       'train',
@@ -155,6 +156,32 @@ describe('charrnn CLI', () => {
     expect(
       preds.every((p) => p.top.length === 2 && (p.top[0]?.probability ?? 0) >= (p.top[1]?.probability ?? 1)),
     ).toBe(true);
+
+    // The same bundle as one zip with float16 weights (the web demo's download) predicts the same.
+    tf.setBackend('cpu');
+    const zipPath = path.join(work, 'model.zip');
+    await saveBundle(
+      await loadBundle(fileSystemHandler(out)),
+      zipSaveHandler((zip) => writeFileSync(zipPath, zip)),
+      { weightStorage: 'float16' },
+    );
+    const fromZip = charrnn([
+      'predict',
+      '--model',
+      zipPath,
+      '--json',
+      '--backend',
+      'cpu',
+      'Rabinski',
+      'Dorov',
+      'Lopez',
+    ]);
+    expect(fromZip.stderr).toBe('');
+    expect((JSON.parse(fromZip.stdout) as typeof preds).map((p) => p.top[0]?.label)).toEqual([
+      'Alpha',
+      'Beta',
+      'Gamma',
+    ]);
 
     writeFileSync(path.join(work, 'names.txt'), 'Lopez\nRabinski\n\nDorov\n');
     const batch = charrnn([

@@ -6,10 +6,15 @@ import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?u
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import { selectBackend, type BackendSelection } from '@charrnn/core';
 
-/** Backends the demo offers, in the order it falls back through them. */
-export const BACKENDS = ['webgl', 'wasm', 'cpu'] as const;
+/** Backends the demo offers, in the order it falls back through them (webgpu only when asked). */
+export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 /** One of {@link BACKENDS}. */
 export type BackendName = (typeof BACKENDS)[number];
+
+/** True when this browser exposes WebGPU (`navigator.gpu`; Chromium needs a secure context). */
+export function hasWebGpu(): boolean {
+  return typeof navigator !== 'undefined' && 'gpu' in navigator;
+}
 
 let wasmConfigured = false;
 
@@ -30,6 +35,23 @@ export function configureWasm(): void {
   wasmConfigured = true;
 }
 
+/** What the prediction picker offers: a backend, or `auto` (chosen by {@link predictionBackend}). */
+export type PredictionChoice = BackendName | 'auto';
+
+/**
+ * Models up to this many weights predict on wasm under `auto`. Measured in headless Chromium
+ * (SwiftShader WebGL) with the shipped BiGRU (about 0.2 M weights): wasm answers a keystroke in
+ * 1–3 ms, WebGL in 100–200 ms once warm, plus a shader compile of 0.2–0.9 s for each new name
+ * length; one name is far too little work to pay for a GPU round trip.
+ */
+export const WASM_PREDICTION_MAX_WEIGHTS = 5_000_000;
+
+/** The backend `auto` predicts on for a model of `weights` weights. */
+export function predictionBackend(choice: PredictionChoice, weights: number): BackendName {
+  if (choice !== 'auto') return choice;
+  return weights <= WASM_PREDICTION_MAX_WEIGHTS ? 'wasm' : 'webgl';
+}
+
 /** True when `name` is one of {@link BACKENDS}. */
 export function isBackendName(name: string): name is BackendName {
   return (BACKENDS as readonly string[]).includes(name);
@@ -41,5 +63,12 @@ export function isBackendName(name: string): name is BackendName {
  */
 export async function activateBackend(preferred: BackendName): Promise<BackendSelection> {
   configureWasm();
-  return selectBackend([preferred, ...BACKENDS.filter((b) => b !== preferred)], { tf });
+  // The WebGPU backend (a large module) is loaded only when asked for; Vite splits it out.
+  if (preferred === 'webgpu' && tf.findBackendFactory('webgpu') == null && hasWebGpu())
+    await import('@tensorflow/tfjs-backend-webgpu');
+  const fallbacks = BACKENDS.filter((b) => b !== preferred && b !== 'webgpu');
+  return selectBackend([preferred, ...fallbacks], { tf });
 }
+
+// Before anything can make tfjs pick a backend on its own (it would start wasm with default paths).
+configureWasm();

@@ -10,7 +10,8 @@ export class TrainingCurves {
   private readonly lossPlot: uPlot;
   private readonly accuracyPlot: uPlot;
   private readonly loss: [number[], number[]] = [[], []];
-  private readonly accuracy: [number[], number[]] = [[], []];
+  /** Step, the recurrent network's validation accuracy per epoch, the saved model's (one point). */
+  private readonly accuracy: [number[], (number | null)[], (number | null)[]] = [[], [], []];
 
   constructor(lossTarget: HTMLElement, accuracyTarget: HTMLElement) {
     const width = Math.max(280, Math.min(520, lossTarget.clientWidth || 420));
@@ -24,14 +25,36 @@ export class TrainingCurves {
       axes: [{ label: 'step' }, {}],
     });
     this.lossPlot = new uPlot(base('training loss', 'loss', '#c0392b'), this.loss, lossTarget);
+    const accuracyBase = base('validation accuracy', 'val accuracy', '#2471a3');
     this.accuracyPlot = new uPlot(
       {
-        ...base('validation accuracy', 'val accuracy', '#2471a3'),
+        ...accuracyBase,
         scales: { x: { time: false }, y: { range: [0, 1] } },
+        series: [
+          ...(accuracyBase.series ?? []),
+          {
+            label: 'saved model',
+            stroke: '#1e7b34',
+            width: 0,
+            points: { show: true, size: 10, fill: '#1e7b34' },
+          },
+        ],
       },
-      this.accuracy,
+      this.accuracy as uPlot.AlignedData,
       accuracyTarget,
     );
+  }
+
+  private pending = 0;
+
+  /** Redraws both charts at the next animation frame (progress events can come faster). */
+  private redraw(): void {
+    if (this.pending !== 0) return;
+    this.pending = requestAnimationFrame(() => {
+      this.pending = 0;
+      this.lossPlot.setData(this.loss);
+      this.accuracyPlot.setData(this.accuracy as uPlot.AlignedData);
+    });
   }
 
   /** Number of loss points drawn so far. */
@@ -41,23 +64,30 @@ export class TrainingCurves {
 
   /** Clears both charts for a new run. */
   reset(): void {
-    for (const series of [this.loss, this.accuracy]) {
-      series[0].length = 0;
-      series[1].length = 0;
-    }
+    for (const series of [this.loss, this.accuracy]) for (const column of series) column.length = 0;
     this.lossPlot.setData(this.loss);
-    this.accuracyPlot.setData(this.accuracy);
+    this.accuracyPlot.setData(this.accuracy as uPlot.AlignedData);
   }
 
   addLoss(step: number, loss: number): void {
     this.loss[0].push(step);
     this.loss[1].push(loss);
-    this.lossPlot.setData(this.loss);
+    this.redraw();
   }
 
+  /** The recurrent network's validation accuracy after an epoch. */
   addAccuracy(step: number, accuracy: number): void {
     this.accuracy[0].push(step);
     this.accuracy[1].push(accuracy);
-    this.accuracyPlot.setData(this.accuracy);
+    this.accuracy[2].push(null);
+    this.redraw();
+  }
+
+  /** The saved model's validation accuracy (with its n-gram head, when it has one), at the last step. */
+  addSavedAccuracy(step: number, accuracy: number): void {
+    this.accuracy[0].push(step + 1e-9);
+    this.accuracy[1].push(null);
+    this.accuracy[2].push(accuracy);
+    this.redraw();
   }
 }

@@ -1,101 +1,137 @@
-import type { ClassifierBundle, NamePrediction } from '@charrnn/trainer';
-import { drawStepHeatmap } from './heatmap.js';
+import { cellAt, drawStepHeatmap, unitOrder, type HeatmapLayout, type Scale } from './heatmap.js';
 import { el } from './dom.js';
-import { traceMemory, untraceableReason } from './memory_trace.js';
-import type { NameReading } from './name_input.js';
+import { t, type MessageKey } from './i18n.js';
+import type { DirectionTrace, NameTrace } from './recurrent_trace.js';
 
 interface Panel {
   title: string;
-  values: Float32Array[];
-  scale: 'diverging' | 'sequential';
+  /** `[step][unit]`, in reading order of the direction. */
+  values: Float64Array[];
+  scale: Scale;
   range?: number;
-  note: string;
+  note?: string;
+  means?: number[];
 }
 
-/** The tutorial's explanation of each gate. */
-const GATES: Record<string, { title: string; note: string }> = {
-  f: { title: 'forget gate f_t', note: 'How much of the previous cell state c_{t−1} is kept.' },
-  i: { title: 'input gate i_t', note: 'How much of the new candidate is written into the cell state.' },
-  o: { title: 'output gate o_t', note: 'How much of tanh(c_t) is let out as h_t.' },
-  z: { title: 'update gate z_t', note: 'How much of h_{t−1} is kept rather than replaced by the candidate.' },
-  r: { title: 'reset gate r_t', note: 'How much of h_{t−1} the candidate may look at.' },
-};
+const mean = (v: Float64Array): number => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
+
+function panelsOf(direction: DirectionTrace): Panel[] {
+  const panels: Panel[] = [{ title: t('hiddenTitle'), values: direction.h, scale: 'diverging' }];
+  if (direction.c !== undefined) {
+    const cMax = direction.c.reduce((m, col) => col.reduce((mm, v) => Math.max(mm, Math.abs(v)), m), 0);
+    panels.push({
+      title: `${t('cellTitle')} ±${cMax.toFixed(2)}`,
+      values: direction.c,
+      scale: 'diverging',
+      range: cMax,
+    });
+  }
+  for (const [gate, values] of Object.entries(direction.gates)) {
+    const [title, note] = t(`gate_${gate}` as MessageKey).split(/ ?: /, 2) as [string, string | undefined];
+    panels.push({
+      title,
+      values,
+      scale: 'sequential',
+      ...(note === undefined ? {} : { note }),
+      means: values.map(mean),
+    });
+  }
+  return panels;
+}
+
+/** Largest |value| of the last column: the unit and value, for the text alternative. */
+function strongestLast(values: Float64Array[]): { unit: number; value: number } {
+  const last = values[values.length - 1] ?? new Float64Array(0);
+  let unit = 0;
+  last.forEach((v, u) => {
+    if (Math.abs(v) > Math.abs(last[unit] ?? 0)) unit = u;
+  });
+  return { unit, value: last[unit] ?? 0 };
+}
 
 /**
- * "Inside the memory": heatmaps of the hidden state after each character (and, for an LSTM, the
- * cell state and the input, forget and output gates), for the name being typed.
+ * "Inside the memory": for each direction of the recurrent layer, heatmaps of the hidden state
+ * (and the LSTM's cell state) after each character, units ordered so patterns show, the gates
+ * with their mean per step as bars. Hovering (or tapping) a cell writes its value into `tip`.
+ * Each canvas has a text alternative (`role="img"` and a label).
  */
 export function renderMemory(
   container: HTMLElement,
-  bundle: ClassifierBundle,
-  reading: NameReading | null,
-  prediction: NamePrediction | null = null,
+  tip: HTMLElement,
+  trace: NameTrace | null,
+  symbols: readonly string[],
+  problem: string | null,
+  defer: (draw: () => void) => void = (draw) => draw(),
 ): void {
-  if (reading === null || reading.ids.length === 0) {
-    container.replaceChildren(
-      el('p', { className: 'muted', text: 'Type a name to look inside the memory.' }),
-    );
-    return;
-  }
-  const reason = untraceableReason(bundle.model);
-  // The model's own probabilities in output order, from the prediction the bars already show.
-  let reference: Float32Array | undefined;
-  if (prediction !== null && prediction.top.length === bundle.labels.length) {
-    const byLabel = new Map(prediction.top.map((t) => [t.label, t.probability]));
-    reference = Float32Array.from(bundle.labels, (label) => byLabel.get(label) ?? NaN);
-  }
-  const trace = reason === null ? traceMemory(bundle.model, reading.ids, reference) : null;
   if (trace === null) {
-    container.replaceChildren(
-      el('p', { className: 'muted', text: `No memory view for this model: ${reason ?? 'unknown cell'}.` }),
-    );
+    container.replaceChildren(el('p', { className: 'muted', text: problem ?? t('typeForMemory') }));
+    tip.textContent = '';
     return;
   }
-  const columns = reading.symbols;
-  const panels: Panel[] = [
-    {
-      title: `hidden state h_t (${trace.h[0]?.length ?? 0} units, −1 blue … +1 red)`,
-      values: trace.h,
-      scale: 'diverging',
-      note: 'What the network carries from one character to the next; the last column is all the classifier sees.',
-    },
-  ];
-  if (trace.c !== undefined) {
-    const cMax = trace.c.reduce((m, col) => col.reduce((mm, v) => Math.max(mm, Math.abs(v)), m), 0);
-    panels.push({
-      title: `cell state c_t (±${cMax.toFixed(2)})`,
-      values: trace.c,
-      scale: 'diverging',
-      range: cMax,
-      note: 'The long-term memory: changed only through the gates.',
-    });
-  }
-  for (const [gate, values] of Object.entries(trace.gates ?? {})) {
-    const about = GATES[gate];
-    if (about !== undefined)
-      panels.push({
-        title: `${about.title} (0 white … 1 blue)`,
-        values,
-        scale: 'sequential',
-        note: about.note,
-      });
-  }
+  const width = Math.max(200, container.clientWidth || 320);
+  const twoColumns = trace.directions.length === 2 && width >= 760;
+  const columnWidth = twoColumns ? Math.floor((width - 16) / 2) : width;
   container.replaceChildren(
-    ...panels.map((panel) => {
-      const canvas = el('canvas', { className: 'heatmap', attrs: { 'aria-label': panel.title } });
-      drawStepHeatmap(canvas, {
-        title: panel.title,
-        columns,
-        values: panel.values,
-        scale: panel.scale,
-        ...(panel.range === undefined ? {} : { range: panel.range }),
+    ...trace.directions.map((direction) => {
+      const columns = direction.positions.map((p) => symbols[p] ?? '?');
+      // One unit order for the direction (from h), so a unit is on the same row in every panel.
+      const order = unitOrder(direction.h);
+      const figures = panelsOf(direction).map((panel) => {
+        const canvas = el('canvas', { className: 'heatmap', attrs: { role: 'img', tabindex: '0' } });
+        let layout: HeatmapLayout | null = null;
+        defer(() => {
+          layout = drawStepHeatmap(canvas, {
+            columns,
+            values: panel.values,
+            scale: panel.scale,
+            maxWidth: columnWidth,
+            ...(panel.range === undefined ? {} : { range: panel.range }),
+            order,
+            ...(panel.means === undefined ? {} : { means: panel.means }),
+          });
+        });
+        const strongest = strongestLast(panel.values);
+        canvas.setAttribute(
+          'aria-label',
+          t('heatmapAlt', {
+            title: panel.title,
+            units: panel.values[0]?.length ?? 0,
+            steps: columns.length,
+            unit: strongest.unit,
+            value: strongest.value.toFixed(2),
+          }),
+        );
+        const show = (event: PointerEvent): void => {
+          const box = canvas.getBoundingClientRect();
+          const hit =
+            layout === null ? null : cellAt(layout, event.clientX - box.left, event.clientY - box.top);
+          if (hit === null) return;
+          tip.textContent = `${panel.title} · ${t('hover', {
+            unit: hit.unit,
+            char: columns[hit.column] ?? '',
+            step: hit.column + 1,
+            value: ((panel.values[hit.column] as Float64Array)[hit.unit] ?? 0).toFixed(3),
+          })}`;
+        };
+        canvas.addEventListener('pointermove', show);
+        canvas.addEventListener('pointerdown', show);
+        const caption: (HTMLElement | null)[] = [el('strong', { text: panel.title })];
+        if (panel.note !== undefined) caption.push(el('span', { text: ` — ${panel.note}` }));
+        if (panel.means !== undefined)
+          caption.push(
+            el('span', {
+              className: 'means',
+              text: ` ${t('gateMeans')}: ${panel.means.map((m, k) => `${columns[k] ?? ''} ${m.toFixed(2)}`).join(', ')}`,
+            }),
+          );
+        return el('figure', { children: [el('figcaption', { children: caption }), canvas] });
       });
-      return el('figure', { children: [canvas, el('figcaption', { text: panel.note })] });
-    }),
-    el('p', {
-      className: 'muted memory-check',
-      attrs: { 'data-max-error': trace.maxProbabilityError.toExponential(2) },
-      text: `Recomputed from the exported weights in JS; agrees with the model's probabilities to ${trace.maxProbabilityError.toExponential(1)}.`,
+      return el('div', {
+        className: 'direction',
+        attrs: { 'data-direction': direction.direction },
+        children: [el('h3', { text: t(direction.direction) }), ...figures],
+      });
     }),
   );
+  container.classList.toggle('two-columns', twoColumns);
 }

@@ -2,6 +2,7 @@ import type { NamePrediction } from '@charrnn/trainer';
 import { el, percent } from './dom.js';
 import type { NameReading } from './name_input.js';
 import { MAX_NAME_LENGTH } from './name_input.js';
+import { t } from './i18n.js';
 
 /**
  * Draws one bar per label, most likely first. Labels come from model files and may hold any
@@ -32,13 +33,12 @@ export function renderBars(
 
 /** The line under the input: how the model reads the name, and what it had to drop. */
 export function describeReading(reading: NameReading | null): string {
-  if (reading === null || reading.name.length === 0) return 'Type a surname to see what the model thinks.';
+  if (reading === null || reading.name.length === 0) return t('typeAName');
   const parts: string[] = [];
-  if (reading.normalized !== reading.name) parts.push(`read as “${reading.normalized}”`);
-  else parts.push(`read as typed`);
-  if (reading.unknown.length > 0)
-    parts.push(`not in the model's alphabet (dropped or unknown): ${reading.unknown.join(' ')}`);
-  if (reading.truncated) parts.push(`cut to the first ${MAX_NAME_LENGTH} characters`);
-  if (reading.ids.length === 0) parts.push('nothing left for the model to read');
+  if (reading.normalized !== reading.name) parts.push(t('readAs', { name: reading.normalized }));
+  else parts.push(t('readAsTyped'));
+  if (reading.unknown.length > 0) parts.push(t('notInAlphabet', { chars: reading.unknown.join(' ') }));
+  if (reading.truncated) parts.push(t('cutTo', { n: MAX_NAME_LENGTH }));
+  if (reading.ids.length === 0) parts.push(t('nothingLeft'));
   return parts.join(' · ');
 }

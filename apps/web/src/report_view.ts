@@ -2,6 +2,26 @@ import type { ClassificationReport } from '@charrnn/core';
 import { colorOf } from './heatmap.js';
 import { el, percent } from './dom.js';
 
+/** WCAG relative luminance of an sRGB channel value 0–255. */
+function channel(v: number): number {
+  const c = v / 255;
+  return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+}
+
+/**
+ * Black or white, whichever contrasts more with the sequential colour of `share` (at least
+ * 4.5:1 everywhere on that scale, as WCAG AA asks of small text).
+ */
+export function readableTextOn(share: number): string {
+  const [r, g, b] = (colorOf(share, 'sequential').match(/\d+/g) ?? ['255', '255', '255']).map(Number) as [
+    number,
+    number,
+    number,
+  ];
+  const luminance = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  return 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05 ? '#fff' : '#000';
+}
+
 /**
  * Confusion matrix as a heatmap (rows: true label, columns: predicted; each row coloured by
  * its share, so small classes stay readable) and the per-class precision/recall/F1 table.
@@ -35,7 +55,7 @@ export function renderReport(container: HTMLElement, report: ClassificationRepor
           });
           const share = total > 0 ? count / total : 0;
           cell.style.background = colorOf(share, 'sequential');
-          if (share > 0.55) cell.style.color = '#fff';
+          cell.style.color = readableTextOn(share);
           return cell;
         }),
       ],
@@ -78,8 +98,16 @@ export function renderReport(container: HTMLElement, report: ClassificationRepor
     el('div', {
       className: 'report-grid',
       children: [
-        el('div', { className: 'scroll', children: [matrix] }),
-        el('div', { className: 'scroll', children: [perClass] }),
+        el('div', {
+          className: 'scroll',
+          attrs: { tabindex: '0', role: 'region', 'aria-label': 'confusion matrix (rows: true label)' },
+          children: [matrix],
+        }),
+        el('div', {
+          className: 'scroll',
+          attrs: { tabindex: '0', role: 'region', 'aria-label': 'precision, recall and F1 per label' },
+          children: [perClass],
+        }),
       ],
     }),
   );

@@ -30,8 +30,13 @@ export interface StopRequest {
 /** Messages the worker accepts. */
 export type WorkerRequest = TrainRequest | StopRequest;
 
+/** The phases of a run, in order. */
+export type TrainPhase = 'recurrent' | 'ngram' | 'evaluation' | 'save';
+
 /** Worker → page. */
 export type WorkerEvent =
+  /** A phase begins (or is skipped); `names`: how many names the n-gram fit reads. */
+  | { type: 'phase'; phase: TrainPhase; skipped?: boolean; names?: number }
   | { type: 'backend'; name: string; attempts: BackendAttempt[] }
   | { type: 'data'; source: string; train: number; val: number; labels: string[]; totalSteps: number }
   /** The run continues the stopped run with the same settings and names (its IndexedDB checkpoint). */

@@ -81,6 +81,8 @@ async function run(request: TrainRequest): Promise<void> {
 
   controller = new AbortController();
   if (stopRequested) controller.abort();
+  post({ type: 'phase', phase: 'recurrent' });
+  let ngramFitted = false;
   try {
     const totalSteps = Math.ceil(split.train.length / request.batchSize) * request.epochs;
     const result = await trainClassifier({ train: split.train, val }, recipe, {
@@ -126,6 +128,17 @@ async function run(request: TrainRequest): Promise<void> {
               namesPerSecond: event.namesPerSecond,
             });
             break;
+          case 'phase':
+            // The recipe's phases after training, on the page's four: the logit adjustment is
+            // part of the n-gram step (it folds into the head's bias), ensembles do not occur here.
+            if (event.phase === 'ngram-fit') {
+              ngramFitted = true;
+              post({ type: 'phase', phase: 'ngram', names: split.train.length });
+            } else if (event.phase === 'evaluate') {
+              if (!ngramFitted) post({ type: 'phase', phase: 'ngram', skipped: true });
+              post({ type: 'phase', phase: 'evaluation', skipped: val.length === 0 });
+            }
+            break;
           case 'ngram-fit':
             post({ type: 'ngram', grams: event.report.grams, seconds: event.report.fit_seconds });
             break;
@@ -135,6 +148,7 @@ async function run(request: TrainRequest): Promise<void> {
       },
     });
     const { bundle, metrics } = result;
+    post({ type: 'phase', phase: 'save' });
     try {
       const [handler] = tf.io.getSaveHandlers(request.saveTo);
       if (handler === undefined) throw new Error(`cannot save to ${request.saveTo}`);

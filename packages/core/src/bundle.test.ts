@@ -171,9 +171,9 @@ describe('loadBundle', () => {
       'field weightSpecs[1].name: duplicate weight name "dense/kernel"',
     ],
     [
-      'quantized weight',
+      'quantized weight without its scale',
       (a) => ((a.weightSpecs as { quantization?: unknown }[])[0]!.quantization = { dtype: 'uint8' }),
-      'field weightSpecs[0].quantization: quantized weights are not supported',
+      'field weightSpecs[0].quantization.scale: scale must be a finite number, got undefined',
     ],
     ['missing weightData', (a) => delete a.weightData, 'field weightData: weightData is missing'],
     [

@@ -4,6 +4,7 @@ import type { ErrorContext } from './errors.js';
 import { formatValue } from './format_value.js';
 import { labelProblem } from './label_text.js';
 import { CORE_VERSION } from './version.js';
+import { dequantizeWeights, quantizeWeights, type WeightStoragePolicy } from './weight_quantization.js';
 import { isArrayBuffer, joinWeightData, weightSpecsByteLength } from './weight_specs.js';
 
 /** Version of the bundle layout written by {@link saveBundle}; {@link loadBundle} reads exactly this one. */
@@ -41,7 +42,11 @@ export interface ModelBundle {
   modelTopology: object;
   /** Weight names, shapes and dtypes, in the order their bytes appear in `weightData`. */
   weightSpecs: tf.io.WeightsManifestEntry[];
-  /** All weight values concatenated (little-endian float32/int32), as described by `weightSpecs`. */
+  /**
+   * All weight values concatenated (little-endian float32/int32), as described by `weightSpecs`.
+   * Always plain: {@link loadBundle} decodes quantized weights, {@link saveBundle} quantizes on
+   * request ({@link SaveBundleOptions.weightStorage}).
+   */
   weightData: ArrayBuffer;
   /** charrnn's own metadata. */
   metadata: BundleMetadata;
@@ -163,7 +168,11 @@ function bundleFromArtifacts(artifacts: tf.io.ModelArtifacts, where: ErrorContex
  * await saveBundle({ ...model.toArtifacts(), metadata }, fileSystemHandler('runs/best'));
  * ```
  */
-export async function saveBundle(bundle: ModelBundle, handler: tf.io.IOHandler): Promise<tf.io.SaveResult> {
+export async function saveBundle(
+  bundle: ModelBundle,
+  handler: tf.io.IOHandler,
+  options: SaveBundleOptions = {},
+): Promise<tf.io.SaveResult> {
   if (typeof handler.save !== 'function')
     throw new InvalidArgumentError('IO handler has no save method', { field: 'handler' });
   const artifacts: tf.io.ModelArtifacts = {
@@ -176,7 +185,20 @@ export async function saveBundle(bundle: ModelBundle, handler: tf.io.IOHandler):
     userDefinedMetadata: { [BUNDLE_METADATA_KEY]: bundle.metadata as unknown as object },
   };
   bundleFromArtifacts(artifacts);
+  const storage = options.weightStorage ?? 'float32';
+  if (storage !== 'float32')
+    Object.assign(artifacts, quantizeWeights(bundle.weightSpecs, bundle.weightData, storage));
   return handler.save(artifacts);
+}
+
+/** Options of {@link saveBundle}. */
+export interface SaveBundleOptions {
+  /**
+   * How the float32 weights are stored (default `float32`): `float16` halves the weights file,
+   * `uint8` quarters it; one storage for all, or a function of the weight's name. tfjs's own
+   * weight quantization in the manifest, decoded by {@link loadBundle} and `tf.loadLayersModel`.
+   */
+  weightStorage?: WeightStoragePolicy;
 }
 
 /**
@@ -194,7 +216,8 @@ function sourceOf(handler: tf.io.IOHandler): ErrorContext {
  *
  * Checks, each failure naming its field: `format` is `layers-model` when present;
  * `modelTopology` is a JSON object; `weightSpecs` is an array of float32/int32 entries with
- * non-negative integer shapes; `weightData` (one buffer or shards, joined here) has exactly the
+ * non-negative integer shapes (float32 ones may carry tfjs's `quantization`, float16 or
+ * uint8/uint16 with `scale` and `min`: they are decoded to float32 here); `weightData` (one buffer or shards, joined here) has exactly the
  * bytes the specs describe; `userDefinedMetadata.charrnn` exists with `formatVersion` 1, an ISO
  * `createdAt`, a `tokenizer`, unique string `labels` (each valid by `labelProblem`: no control
  * character, tab or line break) and a `model` object. When the handler has a
@@ -224,5 +247,6 @@ export async function loadBundle(handler: tf.io.IOHandler): Promise<ModelBundle>
   }
   const where = sourceOf(handler);
   if (!isRecord(artifacts)) throw new InvalidBundleError('IO handler returned no model artifacts', where);
-  return bundleFromArtifacts(artifacts, where);
+  const bundle = bundleFromArtifacts(artifacts, where);
+  return { ...bundle, ...dequantizeWeights(bundle.weightSpecs, bundle.weightData) };
 }

@@ -9,6 +9,42 @@ const BYTES_PER_ELEMENT: ReadonlyMap<unknown, number> = new Map([
   ['int32', 4],
 ]);
 
+/** Bytes per stored value of each quantization dtype tfjs decodes. */
+const QUANTIZED_BYTES: ReadonlyMap<unknown, number> = new Map([
+  ['float16', 2],
+  ['uint8', 1],
+  ['uint16', 2],
+]);
+
+/**
+ * Checks a manifest entry's `quantization` (tfjs's weight quantization: `float16`, or `uint8` /
+ * `uint16` with a finite `scale` and `min`) for a float32 weight; returns its bytes per value.
+ */
+function quantizedBytes(quantization: unknown, dtype: unknown, context: ErrorContext): number {
+  if (!isRecord(quantization)) throw new InvalidBundleError('quantization must be an object', context);
+  const bytes = QUANTIZED_BYTES.get(quantization['dtype']);
+  if (bytes === undefined)
+    throw new InvalidBundleError(
+      `unsupported quantization dtype ${formatValue(quantization['dtype'])} (expected float16, uint8 or uint16)`,
+      { ...context, field: `${context.field ?? 'quantization'}.dtype` },
+    );
+  if (dtype !== 'float32')
+    throw new InvalidBundleError(
+      `only float32 weights may be quantized, this one is ${formatValue(dtype)}`,
+      context,
+    );
+  if (quantization['dtype'] !== 'float16')
+    for (const key of ['scale', 'min'] as const) {
+      const value = quantization[key];
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        throw new InvalidBundleError(`${key} must be a finite number, got ${formatValue(value)}`, {
+          ...context,
+          field: `${context.field ?? 'quantization'}.${key}`,
+        });
+    }
+  return bytes;
+}
+
 /**
  * Weights larger than this (2 GiB, more than Node's `readFile` or a browser tab can hold in one
  * buffer; charrnn models weigh kilobytes) are rejected as corrupt before anything is allocated.
@@ -49,18 +85,18 @@ export function weightSpecsByteLength(specs: unknown, field: string, context: Er
         field: `${at}.name`,
       });
     names.add(name);
-    if (spec['quantization'] !== undefined)
-      throw new InvalidBundleError('quantized weights are not supported', {
-        ...context,
-        field: `${at}.quantization`,
-      });
-    const bytesPerElement = BYTES_PER_ELEMENT.get(dtype);
+    let bytesPerElement = BYTES_PER_ELEMENT.get(dtype);
     if (bytesPerElement === undefined) {
       throw new InvalidBundleError(`unsupported dtype ${formatValue(dtype)} (expected float32 or int32)`, {
         ...context,
         field: `${at}.dtype`,
       });
     }
+    if (spec['quantization'] !== undefined)
+      bytesPerElement = quantizedBytes(spec['quantization'], dtype, {
+        ...context,
+        field: `${at}.quantization`,
+      });
     if (!Array.isArray(shape))
       throw new InvalidBundleError('shape must be an array of non-negative integers', {
         ...context,

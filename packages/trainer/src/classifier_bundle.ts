@@ -1,5 +1,11 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { InvalidBundleError, loadBundle, saveBundle, type BundleMetadata } from '@charrnn/core';
+import {
+  InvalidBundleError,
+  loadBundle,
+  saveBundle,
+  type BundleMetadata,
+  type WeightStoragePolicy,
+} from '@charrnn/core';
 import { CharClassifier } from '@charrnn/layers';
 import { Tokenizer } from '@charrnn/tokenizer';
 
@@ -21,6 +27,11 @@ export interface SaveClassifierOptions {
   training?: Record<string, unknown>;
   /** Metrics to keep with the model. */
   metrics?: Record<string, unknown>;
+  /**
+   * How the weights are stored (default `float32`): `float16`, `uint8`, or a function of the
+   * weight's name (the n-gram head's are `ngram/kernel` and `ngram/bias`). See `saveBundle`.
+   */
+  weightStorage?: WeightStoragePolicy;
 }
 
 /**
@@ -110,6 +121,7 @@ async function saveParts(
       },
     },
     handler,
+    options.weightStorage === undefined ? {} : { weightStorage: options.weightStorage },
   );
 }
 

@@ -64,3 +64,6 @@ export type {
   MonitorState,
   ReduceOnPlateau,
 } from './schedule.js';
+export { pruneNgramHead } from './ngram_prune.js';
+export { checkSetting, TRAIN_LIMITS } from './train_limits.js';
+export type { LimitedSetting, SettingLimit } from './train_limits.js';
