@@ -15,7 +15,7 @@ import {
 } from './recurrence_js.js';
 import { gruSimd } from './gru_simd.js';
 import type { RecurrentRunOptions } from './recurrent_options.js';
-import { gatherSequenceOutputs, reorderRows } from './recurrent_options.js';
+import { finalStateRows, gatherSequenceOutputs, reorderRows } from './recurrent_options.js';
 import type { SequenceShape } from './sequence_shape.js';
 import { simdKernels } from './wasm/simd_kernels.js';
 
@@ -63,7 +63,7 @@ export function gruJs(
         b.shape,
         plan,
         sequences,
-        returnSequences,
+        options,
         H,
         resetAfter,
       );
@@ -74,8 +74,10 @@ export function gruJs(
     const RS = resetAfter ? G : 2 * H; // row stride of `rec`
     const rb = (k: number): number => (resetAfter ? (bias[G + k] as number) : 0);
 
-    // h[t] (t = 0..T): the state entering step t, rows in `order`; h[0] = 0.
+    // h[t] (t = 0..T): the state entering step t, rows in `order`; h[0] = 0 unless given.
     const h = new Float32Array((T + 1) * B * H);
+    if (options.initialState !== undefined)
+      h.set(reorderRows(options.initialState[0] as Float32Array, order, H));
     const acts = new Float32Array(T * B * G); // z, r, h̃ of every step
     // resetAfter: h·U_h + rb_h; otherwise r ⊙ h (the candidate product's input), every step.
     const aux = new Float32Array(T * B * H);
@@ -132,6 +134,7 @@ export function gruJs(
     // Their tensors (if any) are made again on the backward's first use.
     for (const m of [Ufull, Uzr, Uh]) m.dispose();
     const value = gatherSequenceOutputs(h, lengths, order, running, T, H, returnSequences);
+    options.onFinalState?.([finalStateRows(h, lengths, order, H)]);
 
     const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
       const dyData = dy.dataSync() as Float32Array;

@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { CustomOpResult } from './custom_op.js';
 import { addStepOutputGradient, lastStateGradient, simdOutputAndKeep } from './recurrence_js.js';
 import type { RecurrentRunPlan } from './recurrence_js.js';
+import { finalStateRows, reorderRows } from './recurrent_options.js';
+import type { RecurrentRunOptions } from './recurrent_options.js';
 import type { SequenceShape } from './sequence_shape.js';
 import type { SimdKernels } from './wasm/simd_kernels.js';
 
@@ -40,14 +42,17 @@ export function gruSimd(
   biasShape: readonly number[],
   plan: RecurrentRunPlan,
   sequences: SequenceShape,
-  returnSequences: boolean,
+  options: RecurrentRunOptions,
   H: number,
   resetAfter: boolean,
 ): CustomOpResult<tf.Tensor2D> {
-  const { batchSize: B, maxLen: T } = sequences;
+  const { lengths, batchSize: B, maxLen: T } = sequences;
+  const { returnSequences, initialState } = options;
   const { order } = plan;
   const G = 3 * H;
-  const state = forward(simd, input.xW, UData, bias, plan, B, T, H, resetAfter);
+  const h0 = initialState === undefined ? undefined : reorderRows(initialState[0] as Float32Array, order, H);
+  const state = forward(simd, input.xW, UData, bias, plan, B, T, H, resetAfter, h0);
+  options.onFinalState?.([finalStateRows(simd.view(state.h, (T + 1) * B * H), lengths, order, H)]);
   const { value, kept } = simdOutputAndKeep(
     simd,
     {
@@ -92,6 +97,7 @@ function forward(
   T: number,
   H: number,
   resetAfter: boolean,
+  h0: Float32Array | undefined,
 ): SimdGruState {
   const { order, running, compact, dropMask } = plan;
   const G = 3 * H;
@@ -109,7 +115,8 @@ function forward(
     acts: simd.alloc(T * B * G),
     aux: simd.alloc(T * S),
   };
-  simd.view(state.h, S).fill(0);
+  if (h0 === undefined) simd.view(state.h, S).fill(0);
+  else simd.view(state.h, S).set(h0);
   for (let t = 0; t < T; t++) {
     const rows = running[t] as number;
     if (rows === 0) break;

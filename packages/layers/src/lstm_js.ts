@@ -20,7 +20,7 @@ import {
 } from './recurrence_js.js';
 import type { RecurrentRunPlan } from './recurrence_js.js';
 import type { RecurrentRunOptions } from './recurrent_options.js';
-import { gatherSequenceOutputs, reorderRows } from './recurrent_options.js';
+import { finalStateRows, gatherSequenceOutputs, reorderRows } from './recurrent_options.js';
 import type { SequenceShape } from './sequence_shape.js';
 
 /**
@@ -90,15 +90,19 @@ function lstmJsWith(
     const bias = b.dataSync() as Float32Array;
     const simd = simdKernels();
     if (simd !== undefined)
-      return lstmSimd(simd, side, U.dataSync() as Float32Array, bias, plan, sequences, returnSequences, H);
+      return lstmSimd(simd, side, U.dataSync() as Float32Array, bias, plan, sequences, options, H);
     // U's values are read only when a product runs in JS (a 256 KiB copy for 128 units).
     const UKept = keepForBackward(U);
     let UValues: Float32Array | undefined;
     const UData = (): Float32Array => (UValues ??= U.dataSync() as Float32Array);
 
-    // h[t], c[t] (t = 0..T): the state entering step t, rows in `order`; h[0] = c[0] = 0.
+    // h[t], c[t] (t = 0..T): the state entering step t, rows in `order`; h[0] = c[0] = 0 unless given.
     const h = new Float32Array((T + 1) * B * H);
     const c = new Float32Array((T + 1) * B * H);
+    if (options.initialState !== undefined) {
+      h.set(reorderRows(options.initialState[0] as Float32Array, order, H));
+      c.set(reorderRows(options.initialState[1] as Float32Array, order, H));
+    }
     const acts = new Float32Array(T * B * G); // i, f, g, o of every step
     const tanhC = new Float32Array(T * B * H);
     const hIn = new Float32Array(B * H); // h ⊙ recurrent dropout mask
@@ -119,6 +123,7 @@ function lstmJsWith(
       forwardStep(t, rows, T, B, H, xW, rowOf, compact, order, rec, bias, c, h, acts, tanhC);
     }
     const value = gatherSequenceOutputs(h, lengths, order, running, T, H, returnSequences);
+    options.onFinalState?.([finalStateRows(h, lengths, order, H), finalStateRows(c, lengths, order, H)]);
 
     const gradFunc = (dy: tf.Tensor2D): tf.Tensor[] => {
       const dyData = dy.dataSync() as Float32Array;
@@ -312,14 +317,34 @@ function lstmSimd(
   bias: Float32Array,
   plan: RecurrentRunPlan,
   sequences: SequenceShape,
-  returnSequences: boolean,
+  options: RecurrentRunOptions,
   H: number,
 ): CustomOpResult<tf.Tensor2D> {
-  const { batchSize: B, maxLen: T } = sequences;
+  const { lengths, batchSize: B, maxLen: T } = sequences;
+  const { returnSequences, initialState } = options;
   const { order, running, compact, dropMask } = plan;
   const G = 4 * H;
   const { values: xW, rowOf } = side;
-  const state = forwardSimd(simd, T, B, H, running, xW, rowOf, compact, order, UData, bias, dropMask);
+  const initial = initialState === undefined ? undefined : initialState.map((s) => reorderRows(s, order, H));
+  const state = forwardSimd(
+    simd,
+    T,
+    B,
+    H,
+    running,
+    xW,
+    rowOf,
+    compact,
+    order,
+    UData,
+    bias,
+    dropMask,
+    initial,
+  );
+  options.onFinalState?.([
+    finalStateRows(simd.view(state.h, (T + 1) * B * H), lengths, order, H),
+    finalStateRows(simd.view(state.c, (T + 1) * B * H), lengths, order, H),
+  ]);
   const { value, kept } = simdOutputAndKeep(
     simd,
     {
@@ -378,6 +403,7 @@ function forwardSimd(
   UData: Float32Array,
   bias: Float32Array,
   dropMask: Float32Array | undefined,
+  initial: Float32Array[] | undefined,
 ): SimdLstmState {
   const G = 4 * H;
   const S = B * H; // one step's state block
@@ -394,8 +420,13 @@ function forwardSimd(
     tanhC: simd.alloc(T * S),
   };
   // Only h[0], c[0] and the rows each step writes are ever read.
-  simd.view(state.h, S).fill(0);
-  simd.view(state.c, S).fill(0);
+  if (initial === undefined) {
+    simd.view(state.h, S).fill(0);
+    simd.view(state.c, S).fill(0);
+  } else {
+    simd.view(state.h, S).set(initial[0] as Float32Array);
+    simd.view(state.c, S).set(initial[1] as Float32Array);
+  }
   for (let t = 0; t < T; t++) {
     const rows = running[t] as number;
     if (rows === 0) break;

@@ -20,12 +20,26 @@ export interface RecurrentOptions {
    * mask at every step, shared by all gates: variational dropout). Omit at inference.
    */
   recurrentDropoutMask?: Float32Array;
+  /**
+   * The state entering step 0 instead of zeros: `[h0]` (SimpleRNN, GRU) or `[h0, c0]` (LSTM), each
+   * `[batchSize * units]`, row `r` for sequence `r`. A constant: no gradient flows into it
+   * (truncated backpropagation through time, as when a text model carries its state across
+   * consecutive windows).
+   */
+  initialState?: readonly Float32Array[];
+  /**
+   * Called once by the forward pass with each sequence's state after its last valid step, laid
+   * out as {@link RecurrentOptions.initialState} (new arrays; on GPU backends this reads back).
+   */
+  onFinalState?: (state: Float32Array[]) => void;
 }
 
 /** {@link RecurrentOptions} after checking, as the implementations take them. @internal */
 export interface RecurrentRunOptions {
   returnSequences: boolean;
   recurrentDropoutMask?: Float32Array;
+  initialState?: readonly Float32Array[];
+  onFinalState?: (state: Float32Array[]) => void;
 }
 
 /**
@@ -78,10 +92,40 @@ export function checkRecurrentArgs(
     'recurrentDropoutMask',
     `recurrentDropoutMask has ${mask?.length} entries, expected batchSize * units = ${batchSize * units}`,
   );
+  const initial = options.initialState;
+  const stateCount = gates === 4 ? 2 : 1;
+  expect(
+    initial === undefined ||
+      (initial.length === stateCount && initial.every((s) => s.length === batchSize * units)),
+    'initialState',
+    `initialState must be ${stateCount} array(s) of batchSize * units = ${batchSize * units} entries`,
+  );
   return {
     returnSequences: options.returnSequences === true,
     ...(mask === undefined ? {} : { recurrentDropoutMask: mask }),
+    ...(initial === undefined ? {} : { initialState: initial }),
+    ...(options.onFinalState === undefined ? {} : { onFinalState: options.onFinalState }),
   };
+}
+
+/**
+ * The state after each sequence's last step, rows in sequence order, from states `s[t]`
+ * (t = 0..T, each `[B, H]`, rows in `order`).
+ * @internal
+ */
+export function finalStateRows(
+  s: Float32Array,
+  lengths: Int32Array,
+  order: Int32Array,
+  H: number,
+): Float32Array {
+  const B = order.length;
+  const last = new Float32Array(B * H);
+  for (let i = 0; i < B; i++) {
+    const from = (lengths[order[i] as number] as number) * B * H + i * H;
+    last.set(s.subarray(from, from + H), (order[i] as number) * H);
+  }
+  return last;
 }
 
 /** Rows of a `[rows, width]` matrix put in `order` (row `i` of the result is row `order[i]`). @internal */
