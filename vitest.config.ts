@@ -42,6 +42,7 @@ export default defineConfig({
             'src/lstm.test.ts',
             'src/lstm_embedded.test.ts',
             'src/initial_state.test.ts',
+            'src/model/language_model.test.ts',
             'src/gru.test.ts',
             'src/simple_rnn.test.ts',
             'src/simple_rnn_sequences.test.ts',

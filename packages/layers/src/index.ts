@@ -27,3 +27,13 @@ export { simpleRnn } from './simple_rnn.js';
 export { simpleRnnReference } from './simple_rnn_reference.js';
 export { softmaxCrossEntropy } from './softmax_cross_entropy.js';
 export type { SoftmaxCrossEntropyOptions } from './softmax_cross_entropy.js';
+export { LanguageModel } from './model/language_model.js';
+export type {
+  LanguageModelArtifacts,
+  LanguageModelBatch,
+  LanguageModelForwardOptions,
+  LanguageModelState,
+} from './model/language_model.js';
+export type { LanguageModelConfig } from './model/language_model_config.js';
+export { LanguageModelStepper } from './model/language_model_step.js';
+export type { StepperOptions } from './model/language_model_step.js';
