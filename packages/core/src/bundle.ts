@@ -24,7 +24,10 @@ export interface BundleMetadata {
   createdAt: string;
   /** The tokenizer's JSON form (`Tokenizer.toJSON()` of `@charrnn/tokenizer`). */
   tokenizer: unknown;
-  /** Class names, index = class id = output unit. */
+  /**
+   * Class names, index = class id = output unit; a generator's label names (empty for an
+   * unconditional generator, whose `model.task` is `'generate'`).
+   */
   labels: string[];
   /** Model configuration (cell type, sizes...). */
   model: Record<string, unknown>;
@@ -75,7 +78,13 @@ function validateMetadata(raw: unknown, where: ErrorContext): BundleMetadata {
   if (raw['tokenizer'] === undefined || raw['tokenizer'] === null)
     throw new InvalidBundleError('tokenizer is missing', { ...where, field: `${META}.tokenizer` });
   const labels = raw['labels'];
-  if (!Array.isArray(labels) || labels.length === 0 || !labels.every((l) => typeof l === 'string')) {
+  // A generator (language model) without label conditioning has no labels.
+  const generator = isRecord(raw['model']) && raw['model']['task'] === 'generate';
+  if (
+    !Array.isArray(labels) ||
+    (labels.length === 0 && !generator) ||
+    !labels.every((l) => typeof l === 'string')
+  ) {
     throw new InvalidBundleError('labels must be a non-empty array of strings', {
       ...where,
       field: `${META}.labels`,

@@ -40,3 +40,34 @@ export type {
 } from './schedule.js';
 export { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 export type { ArraySpec, CheckpointJson, EncodedCheckpoint, TrainCheckpoint } from './checkpoint.js';
+export {
+  DEFAULT_GENERATOR_RECIPE,
+  TEXT_GENERATOR_RECIPE,
+  checkGeneratorRecipe,
+} from './generate/generator_recipe.js';
+export type { GeneratorRecipe } from './generate/generator_recipe.js';
+export { boundaryId } from './generate/language_model_data.js';
+export type { GeneratorData } from './generate/language_model_data.js';
+export { memoryLanguageModelStore, trainLanguageModel } from './generate/train_language_model.js';
+export type {
+  GeneratorEpochRecord,
+  GeneratorMetrics,
+  GeneratorTrainEvent,
+  LanguageModelCheckpoint,
+  LanguageModelCheckpointStore,
+  SavedLanguageModelCheckpoint,
+  TrainedLanguageModel,
+  TrainLanguageModelOptions,
+} from './generate/train_language_model.js';
+export {
+  bundleKind,
+  loadGeneratorBundle,
+  ModelKindError,
+  saveGeneratorBundle,
+} from './generate/generator_bundle.js';
+export type { GeneratorBundle, SaveGeneratorOptions } from './generate/generator_bundle.js';
+export { NoveltyFilter } from './generate/novelty_filter.js';
+export type { NoveltyFilterJSON } from './generate/novelty_filter.js';
+export { sample, sampleStream } from './generate/sample.js';
+export type { GeneratedSequence, SampleOptions } from './generate/sample.js';
+export type { SamplingRule } from './generate/sampling_distribution.js';
