@@ -71,3 +71,9 @@ export type { NoveltyFilterJSON } from './generate/novelty_filter.js';
 export { sample, sampleStream } from './generate/sample.js';
 export type { GeneratedSequence, SampleOptions } from './generate/sample.js';
 export type { SamplingRule } from './generate/sampling_distribution.js';
+export {
+  decodeLanguageModelCheckpoint,
+  encodeLanguageModelCheckpoint,
+} from './generate/language_model_checkpoint.js';
+export type { EncodedLanguageModelCheckpoint } from './generate/language_model_checkpoint.js';
+export { generatorBpc } from './generate/evaluate_bpc.js';

@@ -38,6 +38,7 @@ import {
   type TrainRunOptions,
 } from '@charrnn/trainer';
 import { chooseBackend, describeBackend } from '../backend.js';
+import { GENERATOR_ONLY_FLAGS, runTrainGenerator } from './train_generator.js';
 
 /** How the training log names `simdKernelVariant()`. */
 const KERNEL_NAMES = {
@@ -282,6 +283,21 @@ async function resolveRun(
  * {@link EXIT_INTERRUPTED} when Ctrl-C stopped it (the checkpoint is saved; `--resume` continues).
  */
 export async function runTrain(flags: TrainFlags): Promise<number> {
+  if (flags['task'] === 'generate') return runTrainGenerator(flags);
+  if (flags['task'] !== undefined && flags['task'] !== 'classify')
+    throw new InvalidArgumentError(`expected classify or generate, got '${String(flags['task'])}'`, {
+      field: '--task',
+    });
+  for (const key of GENERATOR_ONLY_FLAGS)
+    if (flags[key] !== undefined)
+      throw new InvalidArgumentError('applies to --task generate only', {
+        field: `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+      });
+  const { task: _task, ...classifierFlags } = flags;
+  return runClassifierTrain(classifierFlags);
+}
+
+async function runClassifierTrain(flags: TrainFlags): Promise<number> {
   const { config, resumed } = await resolveRun(flags);
   const out = path.resolve(config.out);
   if (resumed === null) await prepareOutputDir(out, config.force);

@@ -9,6 +9,7 @@ import type { OptimizerState } from '../optimizer.js';
 import type { GeneratorBundle } from './generator_bundle.js';
 import { checkGeneratorRecipe } from './generator_recipe.js';
 import type { GeneratorRecipe } from './generator_recipe.js';
+import { namesBpc, textBpc } from './evaluate_bpc.js';
 import { boundaryId, encodeNames, nameBatch, textStreams, textWindow } from './language_model_data.js';
 import type { EncodedName, GeneratorData, TextStreams } from './language_model_data.js';
 
@@ -326,34 +327,11 @@ export async function trainLanguageModel(
   };
 
   const evaluateBpc = (): number | undefined => {
-    if (prepared.kind === 'names') {
-      const val = prepared.val;
-      if (val.length === 0) return undefined;
-      let nats = 0;
-      let count = 0;
-      for (let i = 0; i < val.length; i += 256) {
-        const { batch, targets } = nameBatch(val.slice(i, i + 256), boundary, prepared.conditional);
-        const r = model.logLoss(batch, targets);
-        nats += r.nats;
-        count += r.count;
-      }
-      return nats / count / Math.LN2;
-    }
-    const val = prepared.val;
-    if (val === null) return undefined;
-    let state: LanguageModelState | undefined;
-    let nats = 0;
-    let count = 0;
-    for (let i = 0; i < val.n; i += recipe.seqLen) {
-      const { batch, targets } = textWindow(val, i, Math.min(recipe.seqLen, val.n - i));
-      const r = model.logLoss(batch, targets, {
-        ...(state === undefined ? {} : { initialState: state }),
-        onFinalState: (s) => (state = s),
-      });
-      nats += r.nats;
-      count += r.count;
-    }
-    return nats / count / Math.LN2;
+    if (prepared.kind === 'names')
+      return prepared.val.length === 0
+        ? undefined
+        : namesBpc(model, prepared.val, boundary, prepared.conditional);
+    return prepared.val === null ? undefined : textBpc(model, prepared.val, recipe.seqLen);
   };
 
   onEvent?.({
