@@ -9,6 +9,7 @@ const packages = ['core', 'tokenizer', 'data', 'layers', 'trainer'] as const;
 // build of the packages under test (the CLI tests spawn the built app and build it first).
 const alias = packages.flatMap((name) => [
   { find: new RegExp(`^@charrnn/${name}/node$`), replacement: `${root}packages/${name}/src/node.ts` },
+  { find: new RegExp(`^@charrnn/${name}/internal$`), replacement: `${root}packages/${name}/src/internal.ts` },
   { find: new RegExp(`^@charrnn/${name}$`), replacement: `${root}packages/${name}/src/index.ts` },
 ]);
 
@@ -39,15 +40,15 @@ export default defineConfig({
           name: 'layers-without-simd',
           root: `${root}packages/layers`,
           include: [
-            'src/lstm.test.ts',
-            'src/lstm_embedded.test.ts',
-            'src/initial_state.test.ts',
+            'src/cells/lstm/lstm.test.ts',
+            'src/cells/lstm/lstm_embedded.test.ts',
+            'src/cells/initial_state.test.ts',
             'src/model/language_model.test.ts',
-            'src/gru.test.ts',
-            'src/simple_rnn.test.ts',
-            'src/simple_rnn_sequences.test.ts',
-            'src/classifier_cells.test.ts',
-            'src/wasm/simd_switch.test.ts',
+            'src/cells/gru/gru.test.ts',
+            'src/cells/simple_rnn/simple_rnn.test.ts',
+            'src/cells/simple_rnn/simple_rnn_sequences.test.ts',
+            'src/model/classifier_cells.test.ts',
+            'src/kernels/simd_switch.test.ts',
           ],
           env: { CHARRNN_SIMD: '0' },
         },
@@ -59,11 +60,11 @@ export default defineConfig({
           name: 'layers-relaxed-simd',
           root: `${root}packages/layers`,
           include: [
-            'src/lstm.test.ts',
-            'src/gru.test.ts',
-            'src/simd_state.test.ts',
-            'src/classifier_cells.test.ts',
-            'src/wasm/*.test.ts',
+            'src/cells/lstm/lstm.test.ts',
+            'src/cells/gru/gru.test.ts',
+            'src/cells/simd_state.test.ts',
+            'src/model/classifier_cells.test.ts',
+            'src/kernels/*.test.ts',
           ],
           // Node 22+ has relaxed SIMD on by default (and may drop the flag).
           execArgv: NODE_MAJOR < 22 ? ['--experimental-wasm-relaxed-simd'] : [],

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Long-run memory benchmark (issue 7): 10,000 single-name predictions and 2,000 training steps
 // (BiGRU 64 with dropout, validation every 200 steps) on cpu and wasm; prints tfjs tensors, backend
-// bytes and the JS heap (after a full GC) before and after, and writes bench-results/memory.json.
+// bytes and the JS heap (after a full GC) before and after; then (issue 18) `charrnn predict
+// --input` streamed over 2,000,000 names with its peak RSS and names/s (scripts/bench-predict-stream.js);
+// writes bench-results/memory.json.
 // Needs the packages built (`pnpm build`); run with `pnpm bench:memory`.
-// Env: BENCH_BACKENDS=wasm,cpu  BENCH_PREDICTIONS=10000  BENCH_STEPS=2000
+// Env: BENCH_BACKENDS=wasm,cpu  BENCH_PREDICTIONS=10000  BENCH_STEPS=2000  BENCH_PREDICT_NAMES=2000000
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
@@ -12,15 +14,17 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+import { benchPredictStream } from './bench-predict-stream.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = (name, entry = 'index.js') =>
   import(pathToFileURL(path.join(root, 'packages', name, 'dist', entry)).href);
 const { Rng } = await pkg('core');
+const { fileSystemHandler } = await pkg('core', 'node.js');
 const { Tokenizer } = await pkg('tokenizer');
 const { defaultCorpus, encodeExamples, stratifiedSplit } = await pkg('data');
 const { CharClassifier } = await pkg('layers');
-const { classifyNames, train } = await pkg('trainer');
+const { classifyNames, saveClassifierBundle, train } = await pkg('trainer');
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc');
@@ -112,7 +116,10 @@ for (const backend of backends) {
     train_before: t0,
     train_after: t1,
     train_delta: delta(t0, t1),
-    tensors_during_training: { min: Math.min(...during), max: Math.max(...during) },
+    tensors_during_training: {
+      min: during.reduce((a, b) => Math.min(a, b), Infinity),
+      max: during.reduce((a, b) => Math.max(a, b), -Infinity),
+    },
   };
   results.push(result);
   console.log(
@@ -125,9 +132,21 @@ for (const backend of backends) {
       `backend ${mb(t0.backend_bytes)} → ${mb(t1.backend_bytes)} MiB, heap ${mb(t0.heap_bytes)} → ${mb(t1.heap_bytes)} MiB`,
   );
 }
+// Streamed `charrnn predict --input` on 2,000,000 names: an untrained model of the same shape
+// (the time and memory of a prediction do not depend on the weights' values).
+await tf.setBackend('cpu');
+const predictStream = await benchPredictStream(
+  root,
+  async (dir) => {
+    const model = CharClassifier.create(config, new Rng(1));
+    await saveClassifierBundle(model, tokenizer, corpus.labels, fileSystemHandler(dir));
+    model.dispose();
+  },
+  corpus.items.map((i) => i.name),
+);
 mkdirSync(path.join(root, 'bench-results'), { recursive: true });
 writeFileSync(
   path.join(root, 'bench-results', 'memory.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), results }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), results, predict_stream: predictStream }, null, 2)}\n`,
 );
 console.log('wrote bench-results/memory.json');

@@ -8,6 +8,8 @@ import { runPredict, type RawPredictOptions } from './commands/predict.js';
 import { runTrain } from './commands/train.js';
 import { DEFAULT_LR, LOGIT_ADJUST_WITHOUT_NGRAM, TRAIN_DEFAULTS } from './train_config.js';
 import { BACKEND_CHOICES } from './backend.js';
+import { handleClosedStdout } from './process_life.js';
+import { terminalText } from './terminal_text.js';
 
 /**
  * The options of `command` typed on the command line (not commander's defaults), so that a
@@ -172,8 +174,11 @@ export function buildProgram(
     .option('--model <dir>', 'model bundle directory (a train --out)')
     .option('--top <k>', 'how many labels to show', '3')
     .option('--json', 'print JSON')
-    .option('--input <file>', 'file with one name per line')
-    .option('--output <file>', 'TSV to write: name<TAB>label, in input order')
+    .option('--input <file>', 'file with one name per line (- for stdin), streamed')
+    .option(
+      '--output <file>',
+      'TSV to write, one row per input line in order: name<TAB>label, or name<TAB><TAB>reason for a name the model cannot read (- for stdout)',
+    )
     .addOption(backend())
     .action(async (names: string[], options: RawPredictOptions) => {
       await handlers.predict(names, options);
@@ -236,6 +241,7 @@ export function buildProgram(
  */
 export async function main(argv: string[]): Promise<number> {
   tf.env().set('PROD', true);
+  handleClosedStdout();
   const program = buildProgram();
   try {
     exitCode = 0;
@@ -248,11 +254,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (process.env.CHARRNN_DEBUG === '1') console.error(error);
     if (isCharRnnError(error)) {
-      process.stderr.write(`charrnn: ${error.name}: ${error.message}\n`);
+      process.stderr.write(`charrnn: ${error.name}: ${terminalText(error.message)}\n`);
       return error.code === 'INVALID_ARGUMENT' || error.code === 'INVALID_CONFIG' ? 2 : 1;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`charrnn: error: ${message}\n`);
+    process.stderr.write(`charrnn: error: ${terminalText(message)}\n`);
     return 1;
   }
 }

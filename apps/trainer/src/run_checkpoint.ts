@@ -1,88 +1,22 @@
-import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
-import path from 'node:path';
-import { InvalidBundleError, IoError, NotFoundError } from '@charrnn/core';
-import { writeFileAtomic } from '@charrnn/core/node';
-import type { ClassifierConfig } from '@charrnn/layers';
-import {
-  decodeCheckpoint,
-  encodeCheckpoint,
-  type CheckpointJson,
-  type TrainCheckpoint,
-} from '@charrnn/trainer';
+import * as files from '@charrnn/trainer/node';
+import type { RunCheckpointMeta as StoredMeta, TrainCheckpoint } from '@charrnn/trainer';
 import type { TrainConfig } from './train_config.js';
 
-/** Folder of the run directory that holds the checkpoint. */
-export const CHECKPOINT_DIR = 'checkpoint';
-/** The checkpoint's commit point: written last, atomically; it names its tensors file. */
-export const STATE_FILE = 'state.json';
+export { CHECKPOINT_DIR, STATE_FILE } from '@charrnn/trainer/node';
 
-const TENSORS = /^tensors\.[0-9a-f]{16}\.bin$/;
-const TEMP = /^\..*\.tmp$/;
-/** Largest state.json read (it holds the history and the config: kilobytes). */
-const MAX_STATE_BYTES = 64 * 1024 * 1024;
-
-/** What a run checkpoint holds besides the training state: enough to rebuild the run. */
-export interface RunCheckpointMeta {
+/** What `charrnn train` keeps in a checkpoint besides the training state: its resolved flags. */
+export interface RunCheckpointMeta extends Omit<StoredMeta, 'config'> {
   /** The run's resolved configuration. */
   config: TrainConfig;
-  /** Class names, index = class id. */
-  labels: string[];
-  /** `Tokenizer.toJSON()`. */
-  tokenizer: unknown;
-  /** The model architecture. */
-  model: ClassifierConfig;
-  /** Fingerprint of the training examples: resuming on other data is refused. */
-  train_data: { names: number; sha256: string };
 }
 
-/** `state.json`. */
-interface StateFile extends RunCheckpointMeta {
-  format: 'charrnn-run-checkpoint';
-  version: 1;
-  saved_at: string;
-  tensors: { file: string; bytes: number; sha256: string };
-  checkpoint: CheckpointJson;
-}
-
-const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
-
-/**
- * Saves a checkpoint into `<runDir>/checkpoint/`: first the tensors as `tensors.<hash>.bin`
- * (content-addressed, so it never overwrites the file the current state names), then
- * `state.json`, atomically; only then are older tensors files removed. A process killed at any
- * moment leaves the previous or the new checkpoint, complete.
- */
-export async function saveRunCheckpoint(
+/** Saves a checkpoint into `<runDir>/checkpoint/` atomically (see `saveRunCheckpoint` of `@charrnn/trainer/node`). */
+export function saveRunCheckpoint(
   runDir: string,
   meta: RunCheckpointMeta,
   checkpoint: TrainCheckpoint,
 ): Promise<void> {
-  const dir = path.join(runDir, CHECKPOINT_DIR);
-  await mkdir(dir, { recursive: true });
-  const { json, data } = encodeCheckpoint(checkpoint);
-  const hash = sha256(data);
-  const tensors = `tensors.${hash.slice(0, 16)}.bin`;
-  await writeFileAtomic(path.join(dir, tensors), data);
-  const state: StateFile = {
-    format: 'charrnn-run-checkpoint',
-    version: 1,
-    saved_at: new Date().toISOString(),
-    ...meta,
-    tensors: { file: tensors, bytes: data.byteLength, sha256: hash },
-    checkpoint: json,
-  };
-  await writeFileAtomic(path.join(dir, STATE_FILE), `${JSON.stringify(state)}\n`);
-  const names = await readdir(dir).catch(() => [] as string[]);
-  await Promise.all(
-    names
-      .filter((name) => name !== tensors && (TENSORS.test(name) || TEMP.test(name)))
-      .map((name) => rm(path.join(dir, name), { force: true }).catch(() => undefined)),
-  );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return files.saveRunCheckpoint(runDir, { meta: { ...meta, config: { ...meta.config } }, checkpoint });
 }
 
 /**
@@ -91,96 +25,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export async function loadRunCheckpoint(
   runDir: string,
-): Promise<{ meta: RunCheckpointMeta; checkpoint: TrainCheckpoint; savedAt: string }> {
-  const dir = path.join(runDir, CHECKPOINT_DIR);
-  const stateFile = path.join(dir, STATE_FILE);
-  let text: string;
-  try {
-    const info = await stat(stateFile);
-    if (info.size > MAX_STATE_BYTES)
-      throw new InvalidBundleError(`is ${info.size} bytes, more than a checkpoint state can be`, {
-        file: stateFile,
-      });
-    text = await readFile(stateFile, 'utf8');
-  } catch (error) {
-    if (error instanceof InvalidBundleError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR')
-      throw new NotFoundError(
-        `no checkpoint in ${runDir} (${path.join(CHECKPOINT_DIR, STATE_FILE)} is missing)`,
-        {
-          file: stateFile,
-          cause: error,
-        },
-      );
-    throw new IoError(`cannot read the checkpoint: ${(error as Error).message}`, {
-      file: stateFile,
-      cause: error,
-    });
-  }
-  let state: unknown;
-  try {
-    state = JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new InvalidBundleError(`is not valid JSON: ${(error as Error).message}`, {
-      file: stateFile,
-      cause: error,
-    });
-  }
-  const fail = (field: string, message: string): never => {
-    throw new InvalidBundleError(message, { file: stateFile, field });
-  };
-  if (!isRecord(state)) return fail('(root)', 'must be a JSON object');
-  if (state.format !== 'charrnn-run-checkpoint')
-    fail('format', `expected "charrnn-run-checkpoint", got ${JSON.stringify(state.format)}`);
-  if (state.version !== 1)
-    fail('version', `unsupported version ${JSON.stringify(state.version)} (this charrnn reads 1)`);
-  for (const key of ['config', 'model', 'train_data', 'tensors', 'checkpoint'] as const)
-    if (!isRecord(state[key])) fail(key, 'missing or not an object');
-  if (!Array.isArray(state.labels) || !state.labels.every((l) => typeof l === 'string'))
-    fail('labels', 'must be a list of strings');
-  const tensors = state.tensors as Record<string, unknown>;
-  if (typeof tensors.file !== 'string' || !TENSORS.test(tensors.file))
-    fail('tensors.file', `expected tensors.<16 hex digits>.bin, got ${JSON.stringify(tensors.file)}`);
-  const tensorsFile = path.join(dir, tensors.file as string);
-  let data: Uint8Array;
-  try {
-    const info = await stat(tensorsFile);
-    if (info.size !== tensors.bytes)
-      throw new InvalidBundleError(`holds ${info.size} bytes, ${stateFile} says ${String(tensors.bytes)}`, {
-        file: tensorsFile,
-      });
-    data = new Uint8Array(await readFile(tensorsFile));
-  } catch (error) {
-    if (error instanceof InvalidBundleError) throw error;
-    throw new InvalidBundleError(`cannot read the checkpoint tensors: ${(error as Error).message}`, {
-      file: tensorsFile,
-      cause: error,
-    });
-  }
-  if (sha256(data) !== tensors.sha256)
-    throw new InvalidBundleError(`does not match the SHA-256 in ${stateFile} (damaged)`, {
-      file: tensorsFile,
-    });
-  const checkpoint = decodeCheckpoint(state.checkpoint, data, stateFile);
-  return {
-    meta: {
-      config: state.config as unknown as TrainConfig,
-      labels: state.labels as string[],
-      tokenizer: state.tokenizer,
-      model: state.model as unknown as ClassifierConfig,
-      train_data: state.train_data as unknown as RunCheckpointMeta['train_data'],
-    },
-    checkpoint,
-    savedAt: typeof state.saved_at === 'string' ? state.saved_at : '',
-  };
-}
-
-/** Fingerprint of training examples (names and labels, in order) for {@link RunCheckpointMeta}. */
-export function fingerprintNames(
-  items: readonly { name: string; label: string }[],
-): RunCheckpointMeta['train_data'] {
-  const hash = createHash('sha256');
-  for (const { name, label } of items) hash.update(`${name}\t${label}\n`);
-  return { names: items.length, sha256: hash.digest('hex') };
+): Promise<{ meta: StoredMeta; checkpoint: TrainCheckpoint; savedAt: string }> {
+  return files.loadRunCheckpoint(runDir);
 }

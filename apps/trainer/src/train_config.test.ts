@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, InvalidConfigError } from '@charrnn/core';
+import { DEFAULT_RECIPE, TUTORIAL_RECIPE } from '@charrnn/trainer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CONFIG_FLAGS,
@@ -11,6 +12,7 @@ import {
   checkConfigObject,
   flagsRefusedOnResume,
   readConfigFile,
+  recipeOf,
   resolveTrainConfig,
 } from './train_config.js';
 
@@ -231,6 +233,17 @@ describe('--config files', () => {
       class_weight: 'none',
       ensemble: 1,
       ngram: 0,
+    });
+  });
+
+  it('the defaults are DEFAULT_RECIPE, and the tutorial config is TUTORIAL_RECIPE', async () => {
+    expect(recipeOf(resolveTrainConfig({ out: 'o' }))).toEqual(DEFAULT_RECIPE);
+    const file = fileURLToPath(new URL('../../../examples/tutorial-recipe.yaml', import.meta.url));
+    expect(recipeOf(resolveTrainConfig({ out: 'o' }, await readConfigFile(file)))).toEqual(TUTORIAL_RECIPE);
+    expect(recipeOf(resolveTrainConfig({ out: 'o', classWeight: 'auto', ngram: 'none' }))).toMatchObject({
+      classWeight: 'balanced',
+      ngram: null,
+      logitAdjustment: 0.25,
     });
   });
 

@@ -1,397 +1,113 @@
-import { readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
-import { InvalidArgumentError, InvalidConfigError } from '@charrnn/core';
-import { MAX_NGRAM, type CellType } from '@charrnn/layers';
-import { MONITOR_METRICS, type MonitorMetric } from '@charrnn/trainer';
-import { LineCounter, parseDocument, isMap, isScalar } from 'yaml';
-import { z } from 'zod';
-import { BACKEND_CHOICES, type BackendChoice } from './backend.js';
-import { parseChoice, parseInteger, parseNumber, type Where } from './options.js';
+import { InvalidArgumentError } from '@charrnn/core';
+import { MAX_NGRAM } from '@charrnn/layers';
+import { DEFAULT_RECIPE, TUTORIAL_RECIPE, type Recipe } from '@charrnn/trainer';
+import { MONITOR_METRICS } from '@charrnn/trainer/internal';
+import { BACKEND_CHOICES } from './backend.js';
+import type { ConfigFile } from './config_file.js';
+import { CONFIG_FLAGS, CONFIG_KEYS, attributeOf, type ConfigKey, type TrainConfig } from './config_keys.js';
+import { Settings } from './config_settings.js';
+import { parseChoice, parseInteger, parseNumber } from './options.js';
 
-/**
- * Validated configuration of one `charrnn train` run, saved as `config.json` in the run
- * directory and in every checkpoint. Keys are the flags' names in snake_case; a `--config` file
- * uses the same keys (kebab-case also accepted).
- */
-export interface TrainConfig {
-  data: string | null;
-  val: string | null;
-  test: string | null;
-  out: string;
-  force: boolean;
-  cell: CellType;
-  layers: number;
-  bidirectional: 'concat' | 'sum' | null;
-  dropout: number;
-  recurrent_dropout: number;
-  reset_after: boolean;
-  hidden: number;
-  embed: number;
-  epochs: number | null;
-  iters: number | null;
-  batch: number;
-  optimizer: 'sgd' | 'adam';
-  lr: number;
-  momentum: number;
-  clip: number;
-  sampler: 'tutorial' | 'shuffle' | 'bucket' | 'balanced';
-  alphabet: 'tutorial' | 'unicode';
-  seed: number;
-  /** Members of a seed ensemble (seeds seed, seed + 1, ...) averaged into one model; 1: a single model. */
-  ensemble: number;
-  backend: BackendChoice;
-  schedule: 'constant' | 'step' | 'cosine';
-  lr_step: number;
-  lr_gamma: number;
-  min_lr: number;
-  warmup: number;
-  plateau: number | null;
-  plateau_factor: number;
-  monitor: MonitorMetric;
-  early_stop: number | null;
-  restore_best: boolean;
-  class_weight: 'none' | 'auto' | 'sqrt';
-  label_smoothing: number;
-  /** τ of the logit adjustment applied after training (0: none), or `'auto'`: chosen on val. */
-  logit_adjust: number | 'auto';
-  /** Longest n-gram of the n-gram head mixed into the model (n-grams of 1 to `ngram` tokens); 0: no head. */
-  ngram: number;
-  /** Mixture weight of the n-gram head: logits = (1 − w)·recurrent + w·n-gram. */
-  ngram_weight: number;
-}
+export { checkConfigObject, readConfigFile, type ConfigFile } from './config_file.js';
+export { CONFIG_FLAGS, attributeOf, type TrainConfig } from './config_keys.js';
 
-/** Config keys that hold paths (resolved against the config file's directory when read from one). */
-const PATH_KEYS = ['data', 'val', 'test', 'out'] as const;
+const R = DEFAULT_RECIPE;
+const cosine = R.schedule.type === 'cosine' ? R.schedule : { minLearningRate: 0, warmupSteps: 0 };
 
 /**
  * The default recipe: what `charrnn train --data train.tsv --val val.tsv` does without further
- * flags (chosen on the names-split validation set; see the README).
+ * flags, as flag values: `DEFAULT_RECIPE` of `@charrnn/trainer` (chosen on the names-split
+ * validation set; see the README), plus the defaults of the settings it leaves off (the step
+ * schedule's, the plateau's factor).
  */
 export const TRAIN_DEFAULTS = {
   force: false,
-  cell: 'gru',
-  layers: 1,
-  bidirectional: 'concat',
-  dropout: 0.3,
-  recurrent_dropout: 0.1,
-  reset_after: false,
-  hidden: 128,
-  embed: 64,
-  epochs: 15,
-  batch: 64,
-  optimizer: 'adam',
-  momentum: 0.9,
-  clip: 5,
-  sampler: 'shuffle',
-  alphabet: 'tutorial',
-  seed: 42,
-  ensemble: 1,
+  cell: R.model.cell,
+  layers: R.model.layers,
+  bidirectional: R.model.bidirectional,
+  dropout: R.model.dropout,
+  recurrent_dropout: R.model.recurrentDropout,
+  reset_after: R.model.resetAfter,
+  hidden: R.model.hidden,
+  embed: R.model.embed,
+  epochs: R.epochs ?? 1,
+  batch: R.batchSize,
+  optimizer: R.optimizer.kind,
+  momentum: R.optimizer.momentum,
+  clip: R.optimizer.clipNorm,
+  sampler: R.sampler,
+  alphabet: R.alphabet,
+  seed: R.seed,
+  ensemble: R.ensemble,
   backend: 'auto',
-  schedule: 'cosine',
+  schedule: R.schedule.type,
   lr_step: 5,
   lr_gamma: 0.5,
-  min_lr: 0,
-  warmup: 0,
-  plateau_factor: 0.5,
-  monitor: 'macro_f1',
-  restore_best: true,
-  class_weight: 'none',
-  label_smoothing: 0,
-  logit_adjust: 0.4,
-  ngram: 5,
-  ngram_weight: 0.5,
+  min_lr: cosine.minLearningRate ?? 0,
+  warmup: cosine.warmupSteps ?? 0,
+  plateau_factor: R.monitor.plateau?.factor ?? 0.5,
+  monitor: R.monitor.metric,
+  restore_best: R.monitor.restoreBest,
+  class_weight: R.classWeight === 'balanced' ? 'auto' : R.classWeight,
+  label_smoothing: R.labelSmoothing,
+  logit_adjust: R.logitAdjustment,
+  ngram: R.ngram?.order ?? 0,
+  ngram_weight: R.ngram?.weight ?? 0.5,
 } as const satisfies Partial<TrainConfig>;
 
 /** Default τ of the logit adjustment for a recurrent model alone (`--ngram none`). */
 export const LOGIT_ADJUST_WITHOUT_NGRAM = 0.25;
 
-/** Default learning rate per optimizer when `--lr` is not given. */
-export const DEFAULT_LR = { sgd: 0.01, adam: 0.003 } as const;
+/** Default learning rate per optimizer when `--lr` is not given: the default and the tutorial recipe's. */
+export const DEFAULT_LR = {
+  sgd: TUTORIAL_RECIPE.optimizer.learningRate,
+  adam: R.optimizer.learningRate,
+} as const;
 
-/** Every key a config file may hold (the keys of {@link TrainConfig}), in `--help` order. */
-const CONFIG_KEYS = [
-  'data',
-  'val',
-  'test',
-  'out',
-  'force',
-  'cell',
-  'layers',
-  'bidirectional',
-  'dropout',
-  'recurrent_dropout',
-  'reset_after',
-  'hidden',
-  'embed',
-  'epochs',
-  'iters',
-  'batch',
-  'optimizer',
-  'lr',
-  'momentum',
-  'clip',
-  'sampler',
-  'alphabet',
-  'seed',
-  'ensemble',
-  'backend',
-  'schedule',
-  'lr_step',
-  'lr_gamma',
-  'min_lr',
-  'warmup',
-  'plateau',
-  'plateau_factor',
-  'monitor',
-  'early_stop',
-  'restore_best',
-  'class_weight',
-  'label_smoothing',
-  'logit_adjust',
-  'ngram',
-  'ngram_weight',
-] as const satisfies readonly (keyof TrainConfig)[];
-
-type ConfigKey = keyof TrainConfig;
-// Compile-time check: CONFIG_KEYS lists every key of TrainConfig.
-const _everyKeyListed: [Exclude<ConfigKey, (typeof CONFIG_KEYS)[number]>] extends [never] ? true : false =
-  true;
-
-/** The flag that sets each key on the command line: `recurrent_dropout` → `--recurrent-dropout`. */
-export const CONFIG_FLAGS = Object.fromEntries(
-  CONFIG_KEYS.map((key) => [key, `--${key.replaceAll('_', '-')}`]),
-) as Readonly<Record<ConfigKey, string>>;
-
-/** commander's camelCase attribute name of a config key (`recurrent_dropout` → `recurrentDropout`). */
-export function attributeOf(key: string): string {
-  return key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-}
-
-/** A scalar a config file may give for a key. */
-const fileValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
-
-/** Shape of a config file: one object of known keys with scalar values (ranges are checked later). */
-const fileSchema = z.strictObject(
-  Object.fromEntries(CONFIG_KEYS.map((key) => [key, fileValue.optional()])) as Record<
-    ConfigKey,
-    z.ZodOptional<typeof fileValue>
-  >,
-);
-
-/** Values read from a `--config` file, by snake_case key, with the line each is on (YAML). */
-export interface ConfigFile {
-  file: string;
-  values: Partial<Record<ConfigKey, string | number | boolean | null>>;
-  lines: Partial<Record<ConfigKey, number>>;
-}
-
-/** Largest config file read (a config is a few hundred bytes). */
-const MAX_CONFIG_BYTES = 1024 * 1024;
-
-/**
- * Reads and checks the shape of a JSON (`.json`) or YAML (`.yaml`, `.yml`, anything else) config
- * file. Keys may be snake_case (`recurrent_dropout`) or kebab-case (`recurrent-dropout`); path
- * values are resolved against the file's directory. Every error names the file and the key.
- */
-export async function readConfigFile(file: string): Promise<ConfigFile> {
-  let text: string;
-  try {
-    const info = await stat(file);
-    if (!info.isFile()) throw new InvalidConfigError('not a regular file', { file, field: '--config' });
-    if (info.size > MAX_CONFIG_BYTES)
-      throw new InvalidConfigError(
-        `is ${info.size} bytes; a config file may hold at most ${MAX_CONFIG_BYTES}`,
-        {
-          file,
-        },
-      );
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if (error instanceof InvalidConfigError) throw error;
-    throw new InvalidConfigError(`cannot read the config file: ${(error as Error).message}`, {
-      file,
-      field: '--config',
-      cause: error,
-    });
-  }
-  const lines: Partial<Record<ConfigKey, number>> = {};
-  let raw: unknown;
-  if (file.toLowerCase().endsWith('.json')) {
-    try {
-      raw = JSON.parse(text) as unknown;
-    } catch (error) {
-      throw new InvalidConfigError(`is not valid JSON: ${(error as Error).message}`, { file, cause: error });
-    }
-  } else {
-    const lineCounter = new LineCounter();
-    const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
-    const first = doc.errors[0];
-    if (first !== undefined) {
-      const line = first.linePos?.[0].line;
-      const what = (first.message.split('\n')[0] ?? first.message).replace(/ at line \d+, column \d+:?$/, '');
-      throw new InvalidConfigError(`is not valid YAML: ${what}`, {
-        file,
-        ...(line === undefined ? {} : { line }),
-      });
-    }
-    raw = doc.toJS() as unknown;
-    if (isMap(doc.contents)) {
-      for (const pair of doc.contents.items) {
-        if (isScalar(pair.key) && pair.key.range !== undefined && pair.key.range !== null) {
-          const key = String(pair.key.value).replaceAll('-', '_') as ConfigKey;
-          lines[key] = lineCounter.linePos(pair.key.range[0]).line;
-        }
-      }
-    }
-  }
-  return checkConfigObject(raw, file, lines);
-}
-
-/**
- * Checks the shape of a parsed config object (from a file, or the config saved in a checkpoint):
- * known keys (snake_case or kebab-case), scalar values; paths resolved against `file`'s folder.
- */
-export function checkConfigObject(
-  raw: unknown,
-  file: string,
-  lines: Partial<Record<ConfigKey, number>> = {},
-): ConfigFile {
-  if (raw === null || raw === undefined) raw = {};
-  if (typeof raw !== 'object' || Array.isArray(raw))
-    throw new InvalidConfigError('must hold one object of settings (key: value)', { file });
-  const normalized: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
-    const snake = key.replaceAll('-', '_');
-    if (snake in normalized)
-      throw new InvalidConfigError(`gives ${snake} twice (as snake_case and kebab-case)`, {
-        file,
-        field: key,
-      });
-    normalized[snake] = value;
-  }
-  const parsed = fileSchema.safeParse(normalized);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = issue?.code === 'unrecognized_keys' ? (issue.keys[0] ?? '') : String(issue?.path[0] ?? '');
-    const line = lines[key as ConfigKey];
-    const message =
-      issue?.code === 'unrecognized_keys'
-        ? `unknown setting (known: ${CONFIG_KEYS.join(', ')})`
-        : `expected a string, number, boolean or null, got ${describe(normalized[key])}`;
-    throw new InvalidConfigError(message, { file, ...(line === undefined ? {} : { line }), field: key });
-  }
-  const values: ConfigFile['values'] = {};
-  const dir = path.dirname(path.resolve(file));
-  for (const [key, value] of Object.entries(parsed.data) as [ConfigKey, string | number | boolean | null][]) {
-    if (value === undefined) continue;
-    values[key] =
-      (PATH_KEYS as readonly string[]).includes(key) && typeof value === 'string'
-        ? path.resolve(dir, value)
-        : value;
-  }
-  return { file, values, lines };
-}
-
-function describe(value: unknown): string {
-  if (Array.isArray(value)) return 'a list';
-  if (value === null) return 'null';
-  return typeof value === 'object' ? 'an object' : typeof value;
-}
-
-/** Where a setting came from: a flag given on the command line, a config file, or the default. */
-type Source =
-  | { kind: 'cli'; value: string | boolean }
-  | { kind: 'file'; value: string | number | boolean | null; where: Where }
-  | { kind: 'default' };
-
-/**
- * Merges the sources of each setting: defaults < `--config` file < flags given on the command line.
- */
-class Settings {
-  constructor(
-    private readonly cli: Readonly<Record<string, unknown>>,
-    private readonly file: ConfigFile | null,
-  ) {}
-
-  source(key: ConfigKey): Source {
-    const fromCli = this.cli[attributeOf(key)];
-    if (typeof fromCli === 'string' || typeof fromCli === 'boolean') return { kind: 'cli', value: fromCli };
-    if (this.file !== null && key in this.file.values) {
-      const line = this.file.lines[key];
-      return {
-        kind: 'file',
-        value: this.file.values[key] ?? null,
-        where: { file: this.file.file, field: key, ...(line === undefined ? {} : { line }) },
-      };
-    }
-    return { kind: 'default' };
-  }
-
-  /** Where errors about `key` point: the flag, or the file and key. */
-  where(key: ConfigKey): Where {
-    const s = this.source(key);
-    return s.kind === 'file' ? s.where : CONFIG_FLAGS[key];
-  }
-
-  given(key: ConfigKey): boolean {
-    const s = this.source(key);
-    return s.kind !== 'default' && !(s.kind === 'file' && s.value === null);
-  }
-
-  /** The raw text of a setting (numbers from a file as written), or undefined when not given. */
-  text(key: ConfigKey): string | undefined {
-    const s = this.source(key);
-    if (s.kind === 'default') return undefined;
-    if (s.kind === 'cli') {
-      if (typeof s.value === 'boolean') return undefined;
-      return s.value;
-    }
-    if (s.value === null) return undefined;
-    if (typeof s.value === 'boolean') this.fail(key, `expected a value, got ${String(s.value)}`);
-    return String(s.value);
-  }
-
-  integer(key: ConfigKey, fallback: number, min: number, max: number): number {
-    const raw = this.text(key);
-    return raw === undefined ? fallback : parseInteger(this.where(key), raw, min, max);
-  }
-
-  optionalInteger(key: ConfigKey, min: number, max: number): number | null {
-    const raw = this.text(key);
-    return raw === undefined ? null : parseInteger(this.where(key), raw, min, max);
-  }
-
-  number(key: ConfigKey, fallback: number, min: number, max: number, exclusiveMin = false): number {
-    const raw = this.text(key);
-    return raw === undefined ? fallback : parseNumber(this.where(key), raw, min, max, { exclusiveMin });
-  }
-
-  choice<T extends string>(key: ConfigKey, fallback: T, choices: readonly T[]): T {
-    const raw = this.text(key);
-    return raw === undefined ? fallback : parseChoice(this.where(key), raw, choices);
-  }
-
-  flag(key: ConfigKey, fallback: boolean): boolean {
-    const s = this.source(key);
-    if (s.kind === 'default') return fallback;
-    if (typeof s.value === 'boolean') return s.value;
-    if (s.kind === 'file' && s.value === null) return fallback;
-    return this.fail(key, `expected true or false, got ${JSON.stringify(s.value)}`);
-  }
-
-  path(key: ConfigKey): string | null {
-    const s = this.source(key);
-    if (s.kind === 'default' || s.value === null) return null;
-    if (typeof s.value !== 'string' || s.value === '')
-      return this.fail(key, `expected a path, got ${JSON.stringify(s.value)}`);
-    return s.value;
-  }
-
-  fail(key: ConfigKey, message: string): never {
-    const where = this.where(key);
-    if (typeof where === 'string') throw new InvalidArgumentError(message, { field: where });
-    throw new InvalidConfigError(message, where);
-  }
+/** The recipe of `@charrnn/trainer` that a resolved configuration describes. */
+export function recipeOf(config: TrainConfig): Recipe {
+  return {
+    model: {
+      cell: config.cell,
+      layers: config.layers,
+      bidirectional: config.bidirectional,
+      hidden: config.hidden,
+      embed: config.embed,
+      dropout: config.dropout,
+      recurrentDropout: config.recurrent_dropout,
+      resetAfter: config.reset_after,
+    },
+    optimizer: {
+      kind: config.optimizer,
+      learningRate: config.lr,
+      momentum: config.momentum,
+      clipNorm: config.clip,
+    },
+    schedule:
+      config.schedule === 'step'
+        ? { type: 'step', everyEpochs: config.lr_step, gamma: config.lr_gamma }
+        : config.schedule === 'cosine'
+          ? { type: 'cosine', minLearningRate: config.min_lr, warmupSteps: config.warmup }
+          : { type: 'constant' },
+    sampler: config.sampler,
+    epochs: config.epochs,
+    iterations: config.iters,
+    evalEvery: null,
+    batchSize: config.batch,
+    monitor: {
+      metric: config.monitor,
+      earlyStop: config.early_stop,
+      plateau: config.plateau === null ? null : { patience: config.plateau, factor: config.plateau_factor },
+      restoreBest: config.restore_best,
+    },
+    classWeight: config.class_weight === 'auto' ? 'balanced' : config.class_weight,
+    labelSmoothing: config.label_smoothing,
+    ngram: config.ngram > 0 ? { order: config.ngram, weight: config.ngram_weight } : null,
+    logitAdjustment: config.logit_adjust,
+    ensemble: config.ensemble,
+    seed: config.seed,
+    alphabet: config.alphabet,
+  };
 }
 
 /**

@@ -80,7 +80,9 @@ describe('charrnn train --task generate, generate, eval', () => {
     expect(names).toHaveLength(20);
     expect(a.stdout).toBe(b.stdout);
     // The label steers the suffix: Alpha names end in "ski", Beta names in "ov".
-    const beta = charrnn(args.map((x) => (x === 'Alpha' ? 'Beta' : x))).stdout.trim().split('\n');
+    const beta = charrnn(args.map((x) => (x === 'Alpha' ? 'Beta' : x)))
+      .stdout.trim()
+      .split('\n');
     const sk = (list: string[]): number => list.filter((n) => n.includes('sk')).length;
     expect(sk(names)).toBeGreaterThanOrEqual(sk(beta) + 6);
     const novel = charrnn([...args, '--novel']);

@@ -1,9 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng } from '@charrnn/core';
-import { defaultCorpus, encodeExamples, stratifiedSplit } from '@charrnn/data';
-import { CharClassifier, type ClassifierConfig } from '@charrnn/layers';
-import { Tokenizer } from '@charrnn/tokenizer';
-import { evaluate, fitNgramHead, saveClassifierBundle, train } from '@charrnn/trainer';
+import { defaultCorpus, stratifiedSplit } from '@charrnn/data';
+import type { CellType } from '@charrnn/layers';
+import {
+  DEFAULT_RECIPE,
+  indexedDbCheckpointStore,
+  saveClassifierBundle,
+  trainClassifier,
+  type Recipe,
+} from '@charrnn/trainer';
+import { fingerprintNames } from '@charrnn/trainer/internal';
 import { activateBackend, isBackendName } from './backends.js';
 import { messageOf } from './dom.js';
 import type { TrainRequest, WorkerEvent, WorkerRequest } from './train_protocol.js';
@@ -18,9 +23,42 @@ let controller: AbortController | null = null;
 let busy = false;
 /** A stop that arrived before training started (while the backend was initialising). */
 let stopRequested = false;
+/**
+ * Checkpoints of the last run (every epoch and on Stop), in IndexedDB: Start with the same
+ * settings and data after a Stop continues that run instead of starting over.
+ */
+const store = indexedDbCheckpointStore('charrnn-demo-training');
 
 function post(event: WorkerEvent): void {
   scope.postMessage(event);
+}
+
+/** The demo's recipe: one recurrent layer, Adam with clipping, no schedule, optional n-gram head. */
+function recipeOf(request: TrainRequest): Recipe {
+  return {
+    ...DEFAULT_RECIPE,
+    model: {
+      cell: request.cell as CellType,
+      layers: 1,
+      bidirectional: null,
+      hidden: request.hiddenSize,
+      embed: request.embedDim,
+      dropout: 0,
+      recurrentDropout: 0,
+      resetAfter: false,
+    },
+    optimizer: { kind: 'adam', learningRate: request.learningRate, momentum: 0, clipNorm: 5 },
+    schedule: { type: 'constant' },
+    sampler: 'shuffle',
+    epochs: request.epochs,
+    iterations: null,
+    batchSize: request.batchSize,
+    monitor: { metric: 'accuracy', earlyStop: null, plateau: null, restoreBest: false },
+    ngram: request.ngram ? { order: 5, weight: 0.5 } : null,
+    logitAdjustment: 0,
+    seed: request.seed,
+    alphabet: request.alphabet,
+  };
 }
 
 async function run(request: TrainRequest): Promise<void> {
@@ -30,114 +68,101 @@ async function run(request: TrainRequest): Promise<void> {
   const items = request.items ?? defaultCorpus().items;
   const source = request.items === null ? 'embedded default corpus' : 'your files';
   const split = stratifiedSplit(items, { val: 0.1, test: 0, seed: request.seed });
-  const labels = [...new Set(split.train.map((item) => item.label))].sort();
-  if (labels.length < 2) throw new Error(`the training data needs at least 2 labels, found ${labels.length}`);
-  const tokenizer =
-    request.alphabet === 'unicode'
-      ? Tokenizer.fromCorpus(
-          split.train.map((item) => item.name),
-          { normalization: 'unicode' },
-        )
-      : Tokenizer.tutorial();
-  const trainExamples = encodeExamples(split.train, tokenizer, labels);
-  const known = new Set(labels);
-  const valExamples = encodeExamples(
-    split.val.filter((item) => known.has(item.label)),
-    tokenizer,
-    labels,
-  );
-  const stepsPerEpoch = Math.ceil(trainExamples.length / request.batchSize);
-  const totalSteps = stepsPerEpoch * request.epochs;
-  post({ type: 'data', source, train: trainExamples.length, val: valExamples.length, labels, totalSteps });
+  const known = new Set(split.train.map((item) => item.label));
+  const val = split.val.filter((item) => known.has(item.label));
+  const recipe = recipeOf(request);
+  // Continue the stored run when it had these settings and these names (and had not finished).
+  const settings = { recipe, backend: selection.name, data: await fingerprintNames(split.train) };
+  const saved = await store.load({ member: 0, members: 1 }).catch(() => null);
+  const resume =
+    saved !== null &&
+    saved.checkpoint.finished === null &&
+    JSON.stringify(saved.meta.config) === JSON.stringify(settings);
 
-  const config = {
-    cell: request.cell as ClassifierConfig['cell'],
-    vocabSize: tokenizer.vocabSize,
-    embedDim: request.embedDim,
-    hiddenSize: request.hiddenSize,
-    numClasses: labels.length,
-  };
-  const model = CharClassifier.create(config, new Rng(request.seed));
   controller = new AbortController();
   if (stopRequested) controller.abort();
   try {
-    const result = await train(model, trainExamples, {
-      optimizer: 'adam',
-      learningRate: request.learningRate,
-      clipNorm: 5,
-      batchSize: request.batchSize,
-      epochs: request.epochs,
-      sampler: 'shuffle',
-      seed: request.seed,
-      labels,
-      ...(valExamples.length > 0 ? { val: valExamples } : {}),
-      logEvery: Math.max(1, Math.round(totalSteps / 150)),
+    const totalSteps = Math.ceil(split.train.length / request.batchSize) * request.epochs;
+    const result = await trainClassifier({ train: split.train, val }, recipe, {
+      store,
+      resume,
+      checkpointConfig: settings,
       signal: controller.signal,
+      // Stop keeps the model trained so far (saved and shown like a finished one).
+      onAbort: 'finish',
+      logEvery: Math.max(1, Math.round(totalSteps / 150)),
       onEvent: (event) => {
-        if (event.type === 'step') {
-          post({
-            type: 'step',
-            step: event.step,
-            totalSteps: event.totalSteps,
-            loss: event.loss,
-            namesPerSecond: event.namesPerSecond,
-          });
-        } else if (event.type === 'epoch') {
-          post({
-            type: 'epoch',
-            epoch: event.epoch,
-            step: event.step,
-            trainLoss: event.trainLoss,
-            valAccuracy: event.val?.accuracy ?? null,
-            namesPerSecond: event.namesPerSecond,
-          });
+        switch (event.type) {
+          case 'start':
+            post({
+              type: 'data',
+              source,
+              train: event.counts.train,
+              val: event.counts.val,
+              labels: event.labels,
+              totalSteps: Math.ceil(event.counts.train / request.batchSize) * request.epochs,
+            });
+            break;
+          case 'step':
+            post({
+              type: 'step',
+              step: event.step,
+              totalSteps: event.totalSteps,
+              loss: event.loss,
+              namesPerSecond: event.namesPerSecond,
+            });
+            break;
+          case 'epoch':
+            post({
+              type: 'epoch',
+              epoch: event.epoch,
+              step: event.step,
+              trainLoss: event.trainLoss,
+              valAccuracy: event.val?.accuracy ?? null,
+              namesPerSecond: event.namesPerSecond,
+            });
+            break;
+          case 'ngram-fit':
+            post({ type: 'ngram', grams: event.report.grams, seconds: event.report.fit_seconds });
+            break;
+          default:
+            break;
         }
       },
     });
-    if (request.ngram) {
-      const started = performance.now();
-      const head = fitNgramHead(trainExamples, labels.length, { rng: new Rng(request.seed) });
-      model.setNgramHead(head);
-      post({ type: 'ngram', grams: head.size, seconds: (performance.now() - started) / 1000 });
+    const { bundle, metrics } = result;
+    try {
+      const [handler] = tf.io.getSaveHandlers(request.saveTo);
+      if (handler === undefined) throw new Error(`cannot save to ${request.saveTo}`);
+      await saveClassifierBundle(bundle, handler, {
+        training: {
+          where: 'browser',
+          backend: selection.name,
+          data: source,
+          recipe,
+          steps: metrics.steps,
+          stopped: metrics.stopped,
+        },
+      });
+      // tf.io's IndexedDB save resolves when its write is queued, before the transaction commits;
+      // the page terminates this worker on 'done', which would abort it (a large model, such as one
+      // with an n-gram head, lost the race). Reading the model back waits for the commit and checks it.
+      const [reader] = tf.io.getLoadHandlers(request.saveTo);
+      if (reader?.load !== undefined) await reader.load();
+    } finally {
+      bundle.model.dispose();
     }
-    const report = valExamples.length > 0 ? evaluate(model, valExamples, labels) : null;
-    const [handler] = tf.io.getSaveHandlers(request.saveTo);
-    if (handler === undefined) throw new Error(`cannot save to ${request.saveTo}`);
-    await saveClassifierBundle(model, tokenizer, labels, handler, {
-      training: {
-        where: 'browser',
-        backend: selection.name,
-        data: source,
-        optimizer: 'adam',
-        lr: request.learningRate,
-        batch: request.batchSize,
-        epochs: request.epochs,
-        seed: request.seed,
-        ngram: request.ngram ? 5 : 0,
-        steps: result.steps,
-        stopped: result.stopped,
-      },
-      ...(report === null
-        ? {}
-        : { metrics: { val: { accuracy: report.accuracy, macro_f1: report.macroF1 } } }),
-    });
-    // tf.io's IndexedDB save resolves when its write is queued, before the transaction commits;
-    // the page terminates this worker on 'done', which would abort it (a large model, such as one
-    // with an n-gram head, lost the race). Reading the model back waits for the commit and checks it.
-    const [reader] = tf.io.getLoadHandlers(request.saveTo);
-    if (reader?.load !== undefined) await reader.load();
     post({
       type: 'done',
-      stopped: result.stopped,
-      steps: result.steps,
-      namesTrained: result.namesTrained,
-      namesPerSecond: result.namesPerSecond,
-      trainSeconds: result.trainSeconds,
-      report,
+      stopped: metrics.stopped,
+      steps: metrics.steps,
+      namesTrained: metrics.names_trained,
+      namesPerSecond: metrics.train_names_per_s,
+      trainSeconds: metrics.train_seconds,
+      report: result.val ?? null,
       savedTo: request.saveTo,
     });
   } finally {
-    model.dispose();
     controller = null;
   }
 }

@@ -217,6 +217,26 @@ describe('loadBundle', () => {
       'field userDefinedMetadata.charrnn.labels: labels must be unique',
     ],
     [
+      'a label with an escape sequence (it would reach terminals)',
+      (a) => (charrnnMeta(a)['labels'] = ['a', '\u001b[2Jb']),
+      'field userDefinedMetadata.charrnn.labels[1]: control character U+001B in label 2 ("\\u001b[2Jb")',
+    ],
+    [
+      'a label with a tab (it would split a TSV row)',
+      (a) => (charrnnMeta(a)['labels'] = ['a\tb', 'c']),
+      'field userDefinedMetadata.charrnn.labels[0]: control character U+0009 in label 1 ("a\\tb")',
+    ],
+    [
+      'a label with a line separator',
+      (a) => (charrnnMeta(a)['labels'] = ['a', 'b\u2028c']),
+      'field userDefinedMetadata.charrnn.labels[1]: control character U+2028 in label 2 ("b\u2028c")',
+    ],
+    [
+      'an empty label',
+      (a) => (charrnnMeta(a)['labels'] = ['', 'c']),
+      'field userDefinedMetadata.charrnn.labels[0]: empty label in label 1 ("")',
+    ],
+    [
       'model not an object',
       (a) => (charrnnMeta(a)['model'] = 'rnn'),
       'field userDefinedMetadata.charrnn.model: model must be an object',

@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, InvalidBundleError, IoError, isCharRnnError } from './errors.js';
 import type { ErrorContext } from './errors.js';
 import { formatValue } from './format_value.js';
+import { labelProblem } from './label_text.js';
 import { CORE_VERSION } from './version.js';
 import { isArrayBuffer, joinWeightData, weightSpecsByteLength } from './weight_specs.js';
 
@@ -89,6 +90,14 @@ function validateMetadata(raw: unknown, where: ErrorContext): BundleMetadata {
       ...where,
       field: `${META}.labels`,
     });
+  }
+  for (const [i, label] of (labels as string[]).entries()) {
+    const problem = labelProblem(label);
+    if (problem !== undefined)
+      throw new InvalidBundleError(`${problem} in label ${i + 1} (${JSON.stringify(label)})`, {
+        ...where,
+        field: `${META}.labels[${i}]`,
+      });
   }
   if (new Set(labels).size !== labels.length)
     throw new InvalidBundleError('labels must be unique', { ...where, field: `${META}.labels` });
@@ -191,7 +200,8 @@ function sourceOf(handler: tf.io.IOHandler): ErrorContext {
  * `modelTopology` is a JSON object; `weightSpecs` is an array of float32/int32 entries with
  * non-negative integer shapes; `weightData` (one buffer or shards, joined here) has exactly the
  * bytes the specs describe; `userDefinedMetadata.charrnn` exists with `formatVersion` 1, an ISO
- * `createdAt`, a `tokenizer`, unique string `labels` and a `model` object. When the handler has a
+ * `createdAt`, a `tokenizer`, unique string `labels` (each valid by `labelProblem`: no control
+ * character, tab or line break) and a `model` object. When the handler has a
  * string `path` (`fileSystemHandler`'s model.json, `tf.io.http`'s URL), errors name it as the file.
  * Declared weight shapes are checked with overflow guards before anything is allocated.
  *

@@ -24,7 +24,16 @@ afterAll(async () => {
 });
 
 const bundle: ModelBundle = {
-  modelTopology: { class_name: 'Sequential', config: { name: 'charrnn', layers: [] } },
+  modelTopology: {
+    class_name: 'Sequential',
+    config: {
+      name: 'charrnn',
+      layers: [
+        { class_name: 'Dense', config: { name: 'w' } },
+        { class_name: 'Dense', config: { name: 'b' } },
+      ],
+    },
+  },
   weightSpecs: [
     { name: 'w', shape: [2, 3], dtype: 'float32' },
     { name: 'b', shape: [3], dtype: 'int32' },

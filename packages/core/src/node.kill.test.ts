@@ -66,7 +66,7 @@ for (let k = start; ; k++) {
     const n = valuesOf(k);
     await core.saveBundle(
       {
-        modelTopology: { class_name: 'Sequential', config: { name: 'kill-test', layers: [] } },
+        modelTopology: { class_name: 'Sequential', config: { name: 'kill-test', layers: [{ class_name: 'Dense', config: { name: 'w' } }, { class_name: 'Dense', config: { name: 'b' } }] } },
         weightSpecs: [{ name: 'w', shape: [n], dtype: 'float32' }],
         weightData: new Float32Array(n).fill(k).buffer,
         metadata: {
@@ -144,7 +144,16 @@ describe('kill during save (SIGKILL at random moments, built package)', () => {
   it('fileSystemHandler.save: model.json and weights always come from the same save', async () => {
     const dir = join(work, 'bundle');
     const bundleOf = (k: number): ModelBundle => ({
-      modelTopology: { class_name: 'Sequential', config: { name: 'kill-test', layers: [] } },
+      modelTopology: {
+        class_name: 'Sequential',
+        config: {
+          name: 'kill-test',
+          layers: [
+            { class_name: 'Dense', config: { name: 'w' } },
+            { class_name: 'Dense', config: { name: 'b' } },
+          ],
+        },
+      },
       weightSpecs: [{ name: 'w', shape: [valuesOf(k)], dtype: 'float32' }],
       weightData: new Float32Array(valuesOf(k)).fill(k).buffer,
       metadata: {
@@ -179,7 +188,7 @@ describe('kill during save (SIGKILL at random moments, built package)', () => {
     const dir = join(work, 'concurrent');
     await saveBundle(
       {
-        modelTopology: { class_name: 'Sequential' },
+        modelTopology: { class_name: 'Sequential', config: { layers: [{ config: { name: 'w' } }] } },
         weightSpecs: [{ name: 'w', shape: [valuesOf(0)], dtype: 'float32' }],
         weightData: new Float32Array(valuesOf(0)).buffer,
         metadata: {

@@ -1,5 +1,16 @@
 import '@tensorflow/tfjs-backend-cpu';
-import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import {
+  mkdtemp,
+  readdir,
+  readFile,
+  realpath,
+  rename,
+  rm,
+  symlink,
+  truncate,
+  writeFile,
+  mkdir,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -30,7 +41,16 @@ function weightsFileOf(bundle: ModelBundle): string {
 function makeBundle(): ModelBundle {
   const values = Float32Array.from({ length: 12 }, (_, i) => Math.sin(i + 1) * 1e3);
   return {
-    modelTopology: { class_name: 'Sequential', config: { name: 'charrnn', layers: [] } },
+    modelTopology: {
+      class_name: 'Sequential',
+      config: {
+        name: 'charrnn',
+        layers: [
+          { class_name: 'Dense', config: { name: 'w' } },
+          { class_name: 'Dense', config: { name: 'b' } },
+        ],
+      },
+    },
     weightSpecs: [
       { name: 'w', shape: [3, 3], dtype: 'float32' },
       { name: 'b', shape: [3], dtype: 'float32' },
@@ -161,6 +181,71 @@ describe('fileSystemHandler', () => {
     );
     await write([1]);
     await expect(loadBundle(fileSystemHandler(dir))).rejects.toThrow('model.json: expected a JSON object');
+  });
+
+  it('resolves real paths: a weights file or folder that is a symlink out of the bundle is refused', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'charrnn-outside-'));
+    try {
+      const bundle = makeBundle();
+      await saveBundle(bundle, fileSystemHandler(dir));
+      const weightsFile = weightsFileOf(bundle);
+      // The same bytes outside, reached through a symlink named like the weights file.
+      await rename(join(dir, weightsFile), join(outside, weightsFile));
+      await symlink(join(outside, weightsFile), join(dir, weightsFile));
+      await expect(loadBundle(fileSystemHandler(dir))).rejects.toThrow(
+        `model.json field weightsManifest[0].paths: "${weightsFile}" resolves to ${join(await realpath(outside), weightsFile)}, outside the model directory`,
+      );
+      // A folder symlink: weights/<file> where weights -> outside.
+      await rm(join(dir, weightsFile));
+      await symlink(outside, join(dir, 'weights'));
+      const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as {
+        weightsManifest: { paths: string[] }[];
+      };
+      json.weightsManifest[0]!.paths = [`weights/${weightsFile}`];
+      await writeFile(join(dir, 'model.json'), JSON.stringify(json));
+      await expect(loadBundle(fileSystemHandler(dir))).rejects.toThrow('outside the model directory');
+      // model.json itself may not point out either...
+      await rm(join(dir, 'weights'));
+      await rename(join(dir, 'model.json'), join(outside, 'model.json'));
+      await symlink(join(outside, 'model.json'), join(dir, 'model.json'));
+      await expect(loadBundle(fileSystemHandler(dir))).rejects.toThrow(
+        'model.json field model.json: "model.json" resolves to',
+      );
+      // ...but the bundle directory may be a symlink (runs/latest -> runs/2026-...).
+      const real = join(outside, 'bundle');
+      await saveBundle(bundle, fileSystemHandler(real));
+      await symlink(real, join(dir, 'latest'));
+      const loaded = await loadBundle(fileSystemHandler(join(dir, 'latest')));
+      expect(new Uint8Array(loaded.weightData)).toEqual(new Uint8Array(bundle.weightData));
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('reads only the manifest groups holding weights the topology uses', async () => {
+    const bundle = makeBundle();
+    await saveBundle(bundle, fileSystemHandler(dir));
+    const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as {
+      weightsManifest: { paths: string[]; weights: unknown[] }[];
+    };
+    // A 2 GiB sparse file listed for a weight no layer uses: never opened, never allocated.
+    await writeFile(join(dir, 'junk.bin'), '');
+    await truncate(join(dir, 'junk.bin'), 2 ** 31);
+    json.weightsManifest.push({
+      paths: ['junk.bin'],
+      weights: [{ name: 'unused/kernel', shape: [2 ** 29], dtype: 'float32' }],
+    });
+    // And one listing a file that is not even there.
+    json.weightsManifest.push({
+      paths: ['missing.bin'],
+      weights: [{ name: 'also_unused', shape: [4], dtype: 'float32' }],
+    });
+    await writeFile(join(dir, 'model.json'), JSON.stringify(json));
+    const rssBefore = process.memoryUsage().rss;
+    const loaded = await loadBundle(fileSystemHandler(dir));
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(256 * 1024 * 1024);
+    expect(loaded.weightSpecs.map((w) => w.name)).toEqual(['w', 'b']);
+    expect(new Uint8Array(loaded.weightData)).toEqual(new Uint8Array(bundle.weightData));
   });
 
   it('joins several manifest groups and shards in order', async () => {

@@ -1,18 +1,14 @@
 import { InvalidArgumentError } from '@charrnn/core';
+import type { IdBatch } from '@charrnn/core';
 import type { Example } from './encode_examples.js';
 
-/** A padded batch, ready for a model: row-major ids, right-padded with 0 (`PAD_ID`). */
-export interface Batch {
-  /** `[batchSize * maxLen]` token ids, row `b` at `b * maxLen`, padded on the right with 0. */
-  ids: Int32Array;
-  /** `[batchSize]` true lengths. */
-  lengths: Int32Array;
+/**
+ * A padded batch of examples, ready for a model: the `IdBatch` (`@charrnn/core`) of their names (row-major
+ * ids, right-padded with 0 = `PAD_ID`) and their labels.
+ */
+export interface Batch extends IdBatch {
   /** `[batchSize]` label indices. */
   labels: Int32Array;
-  /** Rows in the batch. */
-  batchSize: number;
-  /** Longest sequence in the batch (the row width). */
-  maxLen: number;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidCorpusError, IoError, NotFoundError } from '@charrnn/core';
+import { formatReport } from './index.js';
 import { strToU8, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchTutorialData, loadCorpus, loadLabelDirectory, loadTsvFile, TUTORIAL_DATA_URL } from './node.js';
@@ -40,6 +41,21 @@ describe('loadLabelDirectory', () => {
     expect(report.skippedFiles).toEqual([join(dir, 'README.md'), `${join(dir, 'sub.txt')}/`]);
     expect(report.total).toBe(5);
     expect(await loadCorpus(dir)).toEqual({ corpus, report });
+  });
+
+  it('skips, counts and lists files whose name is not valid UTF-8 instead of failing on them', async () => {
+    const dir = join(root, 'bad-names');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'Greek.txt'), 'Abel\n');
+    // Latin-1 "Français.txt": the byte 0xE7 alone is not UTF-8.
+    const latin1 = Buffer.concat([Buffer.from(dir + '/Fran'), Buffer.from([0xe7]), Buffer.from('ais.txt')]);
+    await writeFile(latin1, 'Jean\n');
+    const { corpus, report } = await loadLabelDirectory(dir);
+    expect(corpus.labels).toEqual(['Greek']);
+    expect(report.badFileNames).toEqual([join(dir, 'Fran\\xe7ais.txt')]);
+    expect(formatReport(report)).toContain(
+      `skipped files (name not valid UTF-8): 1: ${join(dir, 'Fran\\xe7ais.txt')}`,
+    );
   });
 
   it('names the directory when it has no .txt file, and a missing one', async () => {

@@ -1,19 +1,18 @@
-import { formatValue, InvalidArgumentError, InvalidCorpusError } from '@charrnn/core';
+import { formatValue, InvalidArgumentError, InvalidCorpusError, labelProblem } from '@charrnn/core';
 import type { LabeledName } from './corpus.js';
-import { DEFAULT_MAX_LINE_BYTES } from './limits.js';
-import { controlCharacterIn, tooLongDetail } from './line_checks.js';
+import { readNameLine } from './name_line.js';
 import { splitLines, type RawLine } from './line_splitter.js';
 import type { ParsedCorpus, ParseOptions } from './parsed_corpus.js';
 import { finishCorpus } from './validate_corpus.js';
-import { emptyReport, type Issue, type ValidationReport } from './validation_report.js';
+import { emptyReport, type ValidationReport } from './validation_report.js';
 
 /** A label as the parsers store it: trimmed, NFC. @internal */
 export function cleanLabel(label: string, file: string): string {
   const clean = label.trim().normalize('NFC');
-  const control = controlCharacterIn(clean);
-  if (clean.length === 0 || control !== undefined) {
+  const problem = labelProblem(clean);
+  if (problem !== undefined) {
     throw new InvalidArgumentError(
-      `label must be non-empty and contain no tab or other control character, got ${formatValue(label)}`,
+      `label must be non-empty and contain no tab or other control character (${problem}), got ${formatValue(label)}`,
       { file },
     );
   }
@@ -38,24 +37,15 @@ export class LabelFileParser {
   }
 
   /** Adds one line of the file. */
-  push({ line, text, undecodable, tooLong }: RawLine): void {
+  push(raw: RawLine): void {
     const { base, file } = this;
     base.total += 1;
-    const drop = (list: Issue[], name: string, detail: string): void => {
-      if (this.options.strict === true) throw new InvalidCorpusError(detail, { file, line });
-      list.push({ file, line, name, detail });
-    };
-    if (tooLong !== undefined)
-      return drop(
-        base.malformed,
-        text,
-        tooLongDetail(tooLong, this.options.maxLineBytes, DEFAULT_MAX_LINE_BYTES),
-      );
-    const name = text.trim().normalize('NFC');
-    if (undecodable) return drop(base.undecodable, name, 'invalid UTF-8');
-    if (name.length === 0) return drop(base.empty, name, 'empty line');
-    const control = controlCharacterIn(name);
-    if (control !== undefined) return drop(base.malformed, name, `control character ${control} in name`);
+    const { line, name, problem, issue } = readNameLine(raw, this.options.maxLineBytes);
+    if (problem !== undefined && issue !== undefined) {
+      if (this.options.strict === true) throw new InvalidCorpusError(problem, { file, line });
+      base[issue].push({ file, line, name, detail: problem });
+      return;
+    }
     this.items.push({ name, label: this.label, source: { file, line } });
   }
 

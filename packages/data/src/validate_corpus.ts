@@ -160,15 +160,20 @@ export function validateCorpus(items: readonly LabeledName[], options: ParseOpti
 export function mergeCorpora(parts: readonly ParsedCorpus[]): ParsedCorpus {
   const base = emptyReport();
   const items: LabeledName[] = [];
+  // Element by element: spreading a large array into push() overflows the call stack.
+  const append = <T>(into: T[], from: readonly T[]): void => {
+    for (const x of from) into.push(x);
+  };
   for (const { corpus, report } of parts) {
-    items.push(...corpus.items);
+    append(items, corpus.items);
     base.total += report.total;
-    base.empty.push(...report.empty);
-    base.undecodable.push(...report.undecodable);
-    base.malformed.push(...report.malformed);
-    base.duplicates.push(...report.duplicates);
-    base.unencodable.push(...report.unencodable);
-    base.skippedFiles.push(...report.skippedFiles);
+    append(base.empty, report.empty);
+    append(base.undecodable, report.undecodable);
+    append(base.malformed, report.malformed);
+    append(base.duplicates, report.duplicates);
+    append(base.unencodable, report.unencodable);
+    append(base.skippedFiles, report.skippedFiles);
+    append(base.badFileNames, report.badFileNames);
   }
   return finishCorpus(items, base);
 }

@@ -36,6 +36,11 @@ export interface ValidationReport {
   unencodable: Issue[];
   /** Files that were seen but not read (not `.txt`), e.g. in a label directory or zip. */
   skippedFiles: string[];
+  /**
+   * Files skipped because their name is not valid UTF-8 (so no label can be read from it), each
+   * shown with its undecodable bytes as `\xNN`.
+   */
+  badFileNames: string[];
 }
 
 /** A report with nothing in it. */
@@ -51,6 +56,7 @@ export function emptyReport(): ValidationReport {
     crossLabel: [],
     unencodable: [],
     skippedFiles: [],
+    badFileNames: [],
   };
 }
 
@@ -97,6 +103,11 @@ export function formatReport(report: ValidationReport, options: { examples?: num
   }
   if (report.skippedFiles.length > 0) {
     lines.push(`skipped files (not .txt): ${report.skippedFiles.join(', ')}`);
+  }
+  if (report.badFileNames.length > 0) {
+    lines.push(
+      `skipped files (name not valid UTF-8): ${report.badFileNames.length}: ${report.badFileNames.join(', ')}`,
+    );
   }
   return lines.join('\n');
 }

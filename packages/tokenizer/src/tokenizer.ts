@@ -1,4 +1,5 @@
 import { formatValue, InvalidArgumentError } from '@charrnn/core';
+import type { IdBatch } from '@charrnn/core';
 import { FIRST_SYMBOL_ID, PAD_ID, TUTORIAL_ALPHABET, UNK_ID } from './alphabet.js';
 import { foldWith } from './fold_to_ascii.js';
 
@@ -22,18 +23,6 @@ export interface TokenizerJSON {
   symbols: string[];
   /** Default `maxLength` of `encodeBatch`, when set. */
   maxLength?: number;
-}
-
-/** Output of {@link Tokenizer.encodeBatch}: a right-padded id matrix plus true lengths. */
-export interface EncodedBatch {
-  /** `[batchSize * maxLen]` ids, row-major, padded with `PAD_ID` on the right. */
-  ids: Int32Array;
-  /** Number of real (non-PAD) ids of each row. */
-  lengths: Int32Array;
-  /** Number of rows. */
-  batchSize: number;
-  /** Row length: the longest (truncated) row, 0 when every row is empty. */
-  maxLen: number;
 }
 
 /** Options of {@link Tokenizer.fromCorpus}. */
@@ -289,7 +278,7 @@ export class Tokenizer {
    *
    * @throws InvalidArgumentError when `maxLength` is not a positive integer
    */
-  encodeBatch(texts: readonly string[], options: EncodeBatchOptions = {}): EncodedBatch {
+  encodeBatch(texts: readonly string[], options: EncodeBatchOptions = {}): IdBatch {
     const limit =
       checkMaxLength(options.maxLength, 'maxLength') ?? this.maxLength ?? Number.POSITIVE_INFINITY;
     const rows = texts.map((text) => {

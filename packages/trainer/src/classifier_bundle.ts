@@ -22,34 +22,69 @@ export interface SaveClassifierOptions {
   metrics?: Record<string, unknown>;
 }
 
-/** One name's prediction from {@link classifyNames}. */
-export interface NamePrediction {
-  /** The name as given. */
-  name: string;
-  /** The name as the model reads it, after the tokenizer's normalization. */
-  normalized: string;
-  /** The `k` most likely labels, most likely first. */
-  top: { label: string; probability: number }[];
-}
-
 /**
  * Saves a classifier, its tokenizer and label names as one model bundle through any `tf.io`
  * handler (files with `fileSystemHandler` from `@charrnn/core/node`, IndexedDB, downloads...).
- * An attached n-gram head is saved too: its JSON as `model.ngram` in the charrnn metadata, its
- * weights as `ngram/kernel` and `ngram/bias` after the recurrent model's. (Such a bundle is no
- * longer a plain tfjs-layers model: `charrnn export` writes the recurrent part alone.)
+ * Give either a {@link ClassifierBundle} (what {@link trainClassifier} returns; its metadata's
+ * `training` and `metrics` are kept unless `options` replaces them) or the model, tokenizer and
+ * labels. An attached n-gram head is saved too: its JSON as `model.ngram` in the charrnn
+ * metadata, its weights as `ngram/kernel` and `ngram/bias` after the recurrent model's. (Such a
+ * bundle is no longer a plain tfjs-layers model: `charrnn export` writes the recurrent part alone.)
  *
  * @example
  * ```ts
- * await saveClassifierBundle(model, tokenizer, labels, fileSystemHandler('runs/x'));
+ * await saveClassifierBundle(bundle, fileSystemHandler('runs/x'));
+ * await saveClassifierBundle(model, tokenizer, labels, fileSystemHandler('runs/y'));
  * ```
+ * @throws InvalidBundleError when the labels do not match the model's outputs
  */
-export async function saveClassifierBundle(
+export function saveClassifierBundle(
+  bundle: ClassifierBundle,
+  handler: tf.io.IOHandler,
+  options?: SaveClassifierOptions,
+): Promise<tf.io.SaveResult>;
+export function saveClassifierBundle(
   model: CharClassifier,
   tokenizer: Tokenizer,
   labels: readonly string[],
   handler: tf.io.IOHandler,
-  options: SaveClassifierOptions = {},
+  options?: SaveClassifierOptions,
+): Promise<tf.io.SaveResult>;
+export async function saveClassifierBundle(
+  first: CharClassifier | ClassifierBundle,
+  ...rest:
+    | [handler: tf.io.IOHandler, options?: SaveClassifierOptions]
+    | [
+        tokenizer: Tokenizer,
+        labels: readonly string[],
+        handler: tf.io.IOHandler,
+        options?: SaveClassifierOptions,
+      ]
+): Promise<tf.io.SaveResult> {
+  if (first instanceof CharClassifier) {
+    const [tokenizer, labels, handler, options] = rest as [
+      Tokenizer,
+      readonly string[],
+      tf.io.IOHandler,
+      SaveClassifierOptions | undefined,
+    ];
+    return saveParts(first, tokenizer, labels, handler, options ?? {});
+  }
+  const [handler, options = {}] = rest as [tf.io.IOHandler, SaveClassifierOptions | undefined];
+  const { training, metrics } = first.metadata;
+  return saveParts(first.model, first.tokenizer, first.labels, handler, {
+    ...(training === undefined ? {} : { training }),
+    ...(metrics === undefined ? {} : { metrics }),
+    ...options,
+  });
+}
+
+async function saveParts(
+  model: CharClassifier,
+  tokenizer: Tokenizer,
+  labels: readonly string[],
+  handler: tf.io.IOHandler,
+  options: SaveClassifierOptions,
 ): Promise<tf.io.SaveResult> {
   if (labels.length !== model.config.numClasses) {
     throw new InvalidBundleError(
@@ -115,36 +150,4 @@ export async function loadClassifierBundle(handler: tf.io.IOHandler): Promise<Cl
     );
   }
   return { model, tokenizer, labels, metadata: bundle.metadata };
-}
-
-/**
- * The `k` most likely labels of each name, in input order. Names are read in chunks of
- * `chunkSize`; any string is accepted (characters the tokenizer does not know are handled by
- * its policy).
- */
-export function classifyNames(
-  bundle: Pick<ClassifierBundle, 'model' | 'tokenizer' | 'labels'>,
-  names: readonly string[],
-  k = 3,
-  chunkSize = 256,
-): NamePrediction[] {
-  const out: NamePrediction[] = [];
-  const numClasses = bundle.labels.length;
-  const topK = Math.max(1, Math.min(k, numClasses));
-  for (let start = 0; start < names.length; start += chunkSize) {
-    const chunk = names.slice(start, start + chunkSize);
-    const probabilities = bundle.model.predictProba(bundle.tokenizer.encodeBatch(chunk));
-    chunk.forEach((name, row) => {
-      const scores = probabilities.subarray(row * numClasses, (row + 1) * numClasses);
-      const order = Array.from(scores.keys()).sort((a, b) => (scores[b] ?? 0) - (scores[a] ?? 0));
-      out.push({
-        name,
-        normalized: bundle.tokenizer.normalize(name),
-        top: order
-          .slice(0, topK)
-          .map((i) => ({ label: bundle.labels[i] ?? String(i), probability: scores[i] ?? 0 })),
-      });
-    });
-  }
-  return out;
 }

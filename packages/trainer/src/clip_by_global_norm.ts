@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '@charrnn/core';
-import { readBackIsCheap } from '@charrnn/layers';
+import { readBackIsCheap } from '@charrnn/layers/internal';
 
 /**
  * Scales gradients so that their global L2 norm is at most `maxNorm` (PyTorch's

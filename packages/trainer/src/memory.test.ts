@@ -10,7 +10,7 @@ import { Rng } from '@charrnn/core';
 import { CharClassifier, type ClassifierConfig } from '@charrnn/layers';
 import { Tokenizer } from '@charrnn/tokenizer';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { classifyNames } from './classifier_bundle.js';
+import { classifyNames } from './classify_names.js';
 import { LABELS, syntheticExamples } from './test-utils/synthetic_names.js';
 import { train } from './train.js';
 

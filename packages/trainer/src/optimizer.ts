@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, TrainingDivergedError } from '@charrnn/core';
-import { AdamKernel } from '@charrnn/layers';
+import { AdamKernel, readBackIsCheap } from '@charrnn/layers/internal';
 import { globalNormOps, sumOfSquaresJs } from './clip_by_global_norm.js';
 
 /** Hyper-parameters of an {@link Optimizer}. */
@@ -109,8 +109,7 @@ export class Optimizer {
   /** Whether updates run as JS loops (cpu, wasm: a read-back is a memory copy there). */
   private onJsPath(): boolean {
     if (this.implementation !== 'auto') return this.implementation === 'js';
-    const backend = tf.getBackend();
-    return backend === 'cpu' || backend === 'wasm';
+    return readBackIsCheap();
   }
 
   /**

@@ -1,11 +1,14 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidArgumentError, IoError } from '@charrnn/core';
-import { writeFileAtomic } from '@charrnn/core/node';
-import { classifyNames } from '@charrnn/trainer';
+import { InvalidArgumentError } from '@charrnn/core';
+import { readNameLines, type NameLine } from '@charrnn/data/node';
+import { classifyNames, type ClassifierBundle, type NamePrediction } from '@charrnn/trainer';
 import { loadClassifierFromDir } from '../model_io.js';
 import { BACKEND_CHOICES } from '../backend.js';
+import { CountProgress } from '../count_progress.js';
 import { parseChoice, parseInteger } from '../options.js';
+import { isStdoutClosed, writeStdout } from '../process_life.js';
+import { openOutput } from '../safe_output.js';
+import { terminalText } from '../terminal_text.js';
 
 /** Flags of `charrnn predict`. */
 export interface RawPredictOptions {
@@ -15,18 +18,6 @@ export interface RawPredictOptions {
   input?: string;
   output?: string;
   backend: string;
-}
-
-async function readNames(file: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new IoError(`cannot read: ${(error as Error).message}`, { file, cause: error });
-  }
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  return lines.map((line) => line.trim());
 }
 
 /** Checks the flags of `charrnn predict` before anything is loaded; returns `--top` and `--model`. */
@@ -41,9 +32,87 @@ export function checkPredictFlags(
     throw new InvalidArgumentError('give names to classify, or --input names.txt', { field: 'NAME' });
   }
   if (raw.input !== undefined && raw.output === undefined) {
-    throw new InvalidArgumentError('--input needs --output preds.tsv', { field: '--output' });
+    throw new InvalidArgumentError('--input needs --output preds.tsv (or --output - for stdout)', {
+      field: '--output',
+    });
   }
   return { top, model: raw.model };
+}
+
+/**
+ * One output row: `name<TAB>label`, or `name<TAB><TAB>reason` for a line or name the model cannot
+ * read. Names are written with control characters escaped, so a row is always one line of
+ * tab-separated fields (labels hold none: bundles are checked when read).
+ */
+function row(name: string, label: string, reason?: string): string {
+  return reason === undefined ? `${terminalText(name)}\t${label}\n` : `${terminalText(name)}\t\t${reason}\n`;
+}
+
+/** A name shown on a terminal: at most 120 characters (a 10 MB argument is not echoed whole). */
+function shortened(name: string): string {
+  return name.length <= 120 ? name : `${name.slice(0, 119)}…`;
+}
+
+/** Lines per call of the model: enough to batch well, few enough to bound memory. */
+const NAMES_PER_PASS = 4096;
+
+/**
+ * Streams `input` (a file, or `-` for stdin) to `output` in order, one row per input line, with
+ * bounded memory whatever the input size; returns the counts.
+ */
+async function predictFile(
+  loaded: ClassifierBundle,
+  input: string,
+  output: string,
+): Promise<{ rows: number; unreadable: number }> {
+  const target = await openOutput(output);
+  const progress = new CountProgress('predict');
+  let rows = 0;
+  let unreadable = 0;
+  const flush = async (lines: NameLine[]): Promise<void> => {
+    const good = lines.filter((l) => l.problem === undefined);
+    const predictions = classifyNames(
+      loaded,
+      good.map((l) => l.name),
+      1,
+    );
+    let text = '';
+    let k = 0;
+    for (const line of lines) {
+      let reason = line.problem;
+      let label = '';
+      if (reason === undefined) {
+        const p = predictions[k++] as NamePrediction;
+        reason = p.unreadable;
+        label = p.top[0]?.label ?? '';
+      }
+      if (reason !== undefined) unreadable += 1;
+      text += row(line.name, label, reason);
+    }
+    await target.write(text);
+    rows += lines.length;
+    progress.update(rows);
+  };
+  try {
+    const source = input === '-' ? process.stdin : input;
+    let pending: NameLine[] = [];
+    for await (const lines of readNameLines(source)) {
+      for (const line of lines) pending.push(line);
+      if (pending.length >= NAMES_PER_PASS) {
+        await flush(pending);
+        pending = [];
+      }
+      if (target.kind === 'stdout' && isStdoutClosed()) break;
+    }
+    if (pending.length > 0) await flush(pending);
+    await target.commit();
+  } catch (error) {
+    await target.abort();
+    throw error;
+  } finally {
+    progress.done();
+  }
+  return { rows, unreadable };
 }
 
 /** `charrnn predict`: top-K languages for names given as arguments or in a file. */
@@ -52,24 +121,30 @@ export async function runPredict(names: string[], raw: RawPredictOptions): Promi
   const loaded = await loadClassifierFromDir(path.resolve(model), raw.backend);
   try {
     if (raw.input !== undefined && raw.output !== undefined) {
-      const inputNames = await readNames(raw.input);
-      const predictions = classifyNames(loaded, inputNames, 1);
-      const rows = predictions.map((p) => `${p.name}\t${p.top[0]?.label ?? ''}`);
-      await writeFileAtomic(path.resolve(raw.output), rows.length > 0 ? `${rows.join('\n')}\n` : '');
-      process.stdout.write(`wrote ${rows.length} predictions to ${raw.output}\n`);
+      const { rows, unreadable } = await predictFile(loaded, raw.input, raw.output);
+      if (raw.output !== '-') {
+        const note = unreadable > 0 ? ` (${unreadable} without a label: the third column says why)` : '';
+        await writeStdout(`wrote ${rows} predictions to ${terminalText(raw.output)}${note}\n`);
+      }
       return;
     }
     const predictions = classifyNames(loaded, names, top);
     if (raw.json === true) {
-      process.stdout.write(`${JSON.stringify(predictions, null, 2)}\n`);
+      await writeStdout(`${JSON.stringify(predictions, null, 2)}\n`);
       return;
     }
+    let text = '';
     for (const p of predictions) {
-      const shown = p.normalized === p.name ? p.name : `${p.name} (read as "${p.normalized}")`;
-      process.stdout.write(`${shown}\n`);
+      const name = terminalText(shortened(p.name));
+      text +=
+        p.normalized === p.name || p.unreadable !== undefined
+          ? `${name}\n`
+          : `${name} (read as "${terminalText(shortened(p.normalized))}")\n`;
+      if (p.unreadable !== undefined) text += `  no label: ${p.unreadable}\n`;
       for (const t of p.top)
-        process.stdout.write(`  ${(100 * t.probability).toFixed(1).padStart(5)}%  ${t.label}\n`);
+        text += `  ${(100 * t.probability).toFixed(1).padStart(5)}%  ${terminalText(t.label)}\n`;
     }
+    await writeStdout(text);
   } finally {
     loaded.model.dispose();
   }

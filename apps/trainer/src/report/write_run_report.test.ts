@@ -218,6 +218,37 @@ describe('writeRunReport without evaluated splits', () => {
   });
 });
 
+describe('writeRunReport with many labels', () => {
+  it('finishes with 1,000 labels and keeps every file small (the matrix is summarized)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'charrnn-report-'));
+    try {
+      const n = 1000;
+      const labels = Array.from({ length: n }, (_, i) => `label ${i}`);
+      const confusion = labels.map((_, i) =>
+        labels.map((__, j) => (i === j ? 3 : j === (i * 7) % n ? 1 : 0)),
+      );
+      const many: ReportSection = {
+        accuracy: 0.7,
+        macro_f1: 0.6,
+        balanced_accuracy: 0.65,
+        count: 4 * n,
+        per_class: labels.map((label) => ({ label, precision: 0.7, recall: 0.7, f1: 0.7, support: 4 })),
+        confusion,
+      };
+      const files = await writeRunReport(dir, { ...INPUT, labels, val: many, test: many });
+      const svg = await readFile(files.confusionSvg as string, 'utf8');
+      expect(svg).toContain('(961 other labels)');
+      expect(svg).toContain('the 39 of 1000 labels with the most errors');
+      for (const file of [files.confusionSvg, files.confusionPng, files.html])
+        expect((await stat(file as string)).size).toBeLessThan(3 * 1024 * 1024);
+      // The per-class table still lists every label.
+      expect((await readFile(files.perClassCsv as string, 'utf8')).trimEnd().split('\n')).toHaveLength(n + 1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('writeRunReport input checks', () => {
   it('names the field when the confusion matrix does not match the labels', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'charrnn-report-'));

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { InvalidArgumentError } from '@charrnn/core';
 import { writeFileAtomic } from '@charrnn/core/node';
 import { confusionSpec } from './confusion_chart.js';
+import { summarizeConfusion } from './confusion_summary.js';
 import { learningCurvesSpec } from './learning_curves.js';
 import { perClassCsv } from './per_class_csv.js';
 import { renderChartSvg, renderPng } from './render_chart.js';
@@ -27,6 +28,8 @@ function checkConfusion(labels: readonly string[], section: ReportSection, field
  *
  * - `learning-curves.svg` / `.png`: train loss and val accuracy / macro-F1 / balanced accuracy per epoch;
  * - `confusion.svg` / `.png`: row-normalised confusion heatmap of the test split (val if no test);
+ *   past `MAX_MATRIX_LABELS` (40) labels, of the labels with the most errors, the rest summed into
+ *   one row and column (see `summarizeConfusion`), so the report stays small whatever the labels;
  * - `per-class.csv`: precision, recall, F1 and support per label for the same split;
  * - `report.html`: one self-contained page with the summary, both charts, the per-class table and
  *   the configuration (no scripts, no external requests).
@@ -58,8 +61,13 @@ export async function writeRunReport(runDir: string, input: RunReportInput): Pro
 
   const charts: ReportCharts = { learningCurves };
   if (section !== undefined) {
-    const subtitle = `Confusion matrix · ${split} split · ${section.count} names · colour = share of the true class`;
-    const svg = await renderChartSvg(confusionSpec(input.title, subtitle, input.labels, section.confusion));
+    const view = summarizeConfusion(input.labels, section.confusion);
+    const shown =
+      view.folded === 0
+        ? ''
+        : ` · the ${view.labels.length - 1} of ${view.total} labels with the most errors, the others summed`;
+    const subtitle = `Confusion matrix · ${split} split · ${section.count} names${shown} · colour = share of the true class`;
+    const svg = await renderChartSvg(confusionSpec(input.title, subtitle, view.labels, view.confusion));
     files.confusionSvg = file('confusion.svg');
     files.confusionPng = file('confusion.png');
     files.perClassCsv = file('per-class.csv');

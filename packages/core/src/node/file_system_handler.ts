@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, realpath, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
+import { BUNDLE_METADATA_KEY } from '../bundle.js';
 import { InvalidArgumentError, InvalidBundleError, IoError, isCharRnnError } from '../errors.js';
 import { isArrayBuffer, joinWeightData, weightSpecsByteLength } from '../weight_specs.js';
 import { errnoCode, messageOf, writeFileAtomic } from './write_file_atomic.js';
@@ -215,6 +216,8 @@ async function readModelJson(modelPath: string): Promise<ModelJson> {
 }
 
 interface ManifestGroup {
+  /** `weightsManifest[g].paths`, for errors. */
+  field: string;
   /** Paths as written in the manifest. */
   paths: string[];
   weights: tf.io.WeightsManifestEntry[];
@@ -247,20 +250,55 @@ function checkManifest(dir: string, modelPath: string, manifest: unknown[]): Man
           field: `${at}.paths`,
         });
     }
-    return { paths: paths as string[], weights: weights as tf.io.WeightsManifestEntry[], bytes };
+    return {
+      field: `${at}.paths`,
+      paths: paths as string[],
+      weights: weights as tf.io.WeightsManifestEntry[],
+      bytes,
+    };
   });
 }
 
-/** Reads the weights files of one group after checking their total size against the manifest. */
-async function readGroup(dir: string, group: ManifestGroup): Promise<ArrayBuffer[]> {
-  const files = group.paths.map((path) => join(dir, path));
+/**
+ * The real path of `file` (symlinks resolved), which must lie inside `root` (itself a real path):
+ * a weights file or folder that is a symlink out of the bundle is refused, not followed.
+ */
+async function containedRealPath(
+  root: string,
+  file: string,
+  modelPath: string,
+  field: string,
+  shownAs = file,
+): Promise<string> {
+  let real: string;
+  try {
+    real = await realpath(file);
+  } catch (error) {
+    throw fileError(error, shownAs, 'read');
+  }
+  if (!real.startsWith(root + sep))
+    throw new InvalidBundleError(`"${basename(file)}" resolves to ${real}, outside the model directory`, {
+      file: modelPath,
+      field,
+    });
+  return real;
+}
+
+/**
+ * Reads the weights files of one group after resolving their real paths (which must stay inside
+ * the bundle) and checking their total size against the manifest.
+ */
+async function readGroup(root: string, modelPath: string, group: ManifestGroup): Promise<ArrayBuffer[]> {
+  const files: string[] = [];
+  for (const path of group.paths)
+    files.push(await containedRealPath(root, join(root, path), modelPath, group.field));
   const sizes: number[] = [];
   for (const file of files) sizes.push(await fileSize(file));
   const actual = sizes.reduce((a, b) => a + b, 0);
   if (actual !== group.bytes) {
     throw new InvalidBundleError(
       `weights file has ${actual} bytes but the manifest describes ${group.bytes}`,
-      { file: join(dir, group.paths.join('+')) },
+      { file: join(root, group.paths.join('+')) },
     );
   }
   const shards: ArrayBuffer[] = [];
@@ -276,11 +314,46 @@ async function readGroup(dir: string, group: ManifestGroup): Promise<ArrayBuffer
   return shards;
 }
 
-async function loadOnce(dir: string, modelPath: string, model: ModelJson): Promise<tf.io.ModelArtifacts> {
+/** Every `name` string in a Layers topology: the layer names (nested layers included). */
+function layerNames(topology: unknown, into = new Set<string>()): Set<string> {
+  const stack: unknown[] = [topology];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (Array.isArray(value)) for (const item of value) stack.push(item);
+    else if (isRecord(value))
+      for (const [key, item] of Object.entries(value)) {
+        if (key === 'name' && typeof item === 'string') into.add(item);
+        else if (typeof item === 'object') stack.push(item);
+      }
+  }
+  return into;
+}
+
+/**
+ * For a charrnn bundle (one with `userDefinedMetadata.charrnn`), which weights its model uses:
+ * those named `<layer>/...` after a layer of the topology, and the n-gram head's `ngram/...`
+ * when the metadata declares one. Undefined for other models (all their weights are read, as
+ * tfjs-layers does).
+ */
+function usedWeights(json: Record<string, unknown>): ((name: string) => boolean) | undefined {
+  const meta = json['userDefinedMetadata'];
+  const charrnn = isRecord(meta) ? meta[BUNDLE_METADATA_KEY] : undefined;
+  if (!isRecord(charrnn)) return undefined;
+  const prefixes = layerNames(json['modelTopology']);
+  const model = charrnn['model'];
+  if (isRecord(model) && model['ngram'] !== undefined) prefixes.add('ngram');
+  return (name) => prefixes.has(name.split('/')[0] ?? '');
+}
+
+async function loadOnce(root: string, modelPath: string, model: ModelJson): Promise<tf.io.ModelArtifacts> {
   const { json } = model;
-  const groups = checkManifest(dir, modelPath, json['weightsManifest'] as unknown[]);
+  const used = usedWeights(json);
+  // A group none of whose weights the model uses is never opened (it could be any size).
+  const groups = checkManifest(root, modelPath, json['weightsManifest'] as unknown[]).filter(
+    (group) => used === undefined || group.weights.some((w) => used(w.name)),
+  );
   const shards: ArrayBuffer[] = [];
-  for (const group of groups) shards.push(...(await readGroup(dir, group)));
+  for (const group of groups) for (const shard of await readGroup(root, modelPath, group)) shards.push(shard);
   const artifacts: tf.io.ModelArtifacts = {
     modelTopology: json['modelTopology'] as object,
     weightSpecs: groups.flatMap((group) => group.weights),
@@ -293,11 +366,20 @@ async function loadOnce(dir: string, modelPath: string, model: ModelJson): Promi
 }
 
 async function loadFromDirectory(dir: string): Promise<tf.io.ModelArtifacts> {
+  // Containment is checked on real paths: the directory itself may be a symlink (runs/latest),
+  // but nothing read may resolve outside it.
+  let root: string;
+  try {
+    root = await realpath(dir);
+  } catch (error) {
+    throw fileError(error, join(dir, MODEL_JSON_FILE), 'read');
+  }
   const modelPath = join(dir, MODEL_JSON_FILE);
+  await containedRealPath(root, join(root, MODEL_JSON_FILE), modelPath, MODEL_JSON_FILE, modelPath);
   for (let attempt = 1; ; attempt++) {
     const model = await readModelJson(modelPath);
     try {
-      return await loadOnce(dir, modelPath, model);
+      return await loadOnce(root, modelPath, model);
     } catch (error) {
       // A save running beside this load may have replaced model.json and deleted the weights it
       // listed: read again. When model.json did not change, the bundle really is broken.
@@ -341,9 +423,12 @@ export interface FileSystemHandler extends tf.io.IOHandler {
  * concurrent with a save gets one of the two bundles (it re-reads when the save deletes the
  * weights it was about to read).
  *
- * `save` creates `dir` (like `mkdir -p`). `load` reads every weights file the manifest lists
- * (paths must stay inside `dir`), after checking the total size against the manifest and before
- * allocating anything; a `weights.<hash>.bin` must match its hash. `model.json` is limited to
+ * `save` creates `dir` (like `mkdir -p`). `load` resolves real paths first: `model.json` and every
+ * weights file must resolve (symlinks followed) to a file inside the real `dir`, else the bundle
+ * is refused. Of a charrnn bundle it reads only the manifest groups holding weights the model
+ * uses (named after a layer of the topology, or the n-gram head the metadata declares); of another
+ * model, every group. Sizes are checked against the manifest before anything is read or
+ * allocated; a `weights.<hash>.bin` must match its hash. `model.json` is limited to
  * {@link MAX_MODEL_JSON_BYTES}.
  *
  * @param dir directory of the model

@@ -25,7 +25,8 @@ export interface LoadOptions extends ParseOptions {
 /**
  * Loads a directory of `<Label>.txt` files (the tutorial's `names/` layout): the label is the
  * file name without `.txt`, files are read in sorted order, and anything else in the directory
- * (other files, sub-directories) is listed in `report.skippedFiles`.
+ * (other files, sub-directories) is listed in `report.skippedFiles`. Files whose name is not valid
+ * UTF-8 (no label can be read from it) are skipped and listed in `report.badFileNames`.
  *
  * Each file is streamed (see {@link LoadOptions.maxBytes}) and parsed as `parseLabelFile` does.
  *
@@ -47,16 +48,25 @@ export async function loadLabelDirectory(dir: string, options: LoadOptions = {})
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const info = await statPath(dir);
   if (!info.isDirectory()) throw new IoError('not a directory', { file: dir });
-  let entries;
+  let rawEntries;
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    // As bytes: a name that is not valid UTF-8 would otherwise come back with U+FFFD in place of
+    // its bad bytes, and opening that altered name would fail as "no such file".
+    rawEntries = await readdir(dir, { withFileTypes: true, encoding: 'buffer' });
   } catch (error) {
     throw new IoError(`cannot list directory (${(error as Error).message})`, { file: dir, cause: error });
   }
   const parts: ParsedCorpus[] = [];
   const skipped: string[] = [];
-  for (const entry of [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    const path = join(dir, entry.name);
+  const badNames: string[] = [];
+  const entries: { name: string; entry: (typeof rawEntries)[number] }[] = [];
+  for (const entry of rawEntries) {
+    const name = decodeFileName(entry.name);
+    if (name === undefined) badNames.push(join(dir, escapeBytes(entry.name)));
+    else entries.push({ name, entry });
+  }
+  for (const { name, entry } of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const path = join(dir, name);
     const isFile =
       entry.isFile() ||
       (entry.isSymbolicLink() &&
@@ -64,7 +74,7 @@ export async function loadLabelDirectory(dir: string, options: LoadOptions = {})
           (s) => s.isFile(),
           () => false,
         )));
-    const label = isFile ? labelOfFileName(entry.name) : undefined;
+    const label = isFile ? labelOfFileName(name) : undefined;
     if (label === undefined) {
       skipped.push(isFile ? path : `${path}/`);
       continue;
@@ -76,7 +86,27 @@ export async function loadLabelDirectory(dir: string, options: LoadOptions = {})
   if (parts.length === 0) throw new InvalidCorpusError('no <Label>.txt files in directory', { file: dir });
   const skippedReport = emptyReport();
   skippedReport.skippedFiles = skipped;
+  skippedReport.badFileNames = badNames;
   return requireNames(mergeCorpora([...parts, { corpus: createCorpus([]), report: skippedReport }]), dir);
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A file name's bytes as text, or undefined when they are not valid UTF-8. */
+function decodeFileName(bytes: Uint8Array): string | undefined {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A file name that is not valid UTF-8, printable: ASCII kept, other bytes as `\xNN`. */
+function escapeBytes(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes)
+    out += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  return out;
 }
 
 /** Refuses a corpus that kept no name: training or evaluating on it could only fail later, less clearly. */

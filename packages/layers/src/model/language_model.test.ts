@@ -34,7 +34,10 @@ const CONFIGS: [string, LanguageModelConfig][] = [
     },
   ],
   ['rnn, 2 layers', { cell: 'rnn', vocabSize: V, embedDim: 4, hiddenSize: 6, layers: 2 }],
-  ['lstm, conditional, wider', { cell: 'lstm', vocabSize: V, embedDim: 8, hiddenSize: 32, numLabels: 3, labelEmbedDim: 4 }],
+  [
+    'lstm, conditional, wider',
+    { cell: 'lstm', vocabSize: V, embedDim: 8, hiddenSize: 32, numLabels: 3, labelEmbedDim: 4 },
+  ],
 ];
 
 /** Three sequences of lengths 5, 2, 4, with random ids and garbage after each end. */

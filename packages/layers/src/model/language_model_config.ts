@@ -1,5 +1,5 @@
 import { InvalidConfigError } from '@charrnn/core';
-import type { CellType } from '../classifier_config.js';
+import type { CellType } from './classifier_config.js';
 
 /**
  * Architecture of a {@link LanguageModel}: embedding (and, for a conditional model, a label

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '@charrnn/core';
-import { matMulInto } from '../mat_mul_js.js';
-import { resolvePath } from '../read_back.js';
-import type { OpPath } from '../read_back.js';
-import { sigmoid, tanhJs } from '../recurrence_js.js';
-import { SimdKernels, simdKernels } from '../wasm/simd_kernels.js';
+import { matMulInto } from '../kernels/mat_mul_js.js';
+import { resolvePath } from '../backend_path.js';
+import type { OpPath } from '../backend_path.js';
+import { sigmoid, tanhJs } from '../cells/recurrence_js.js';
+import { SimdKernels, simdKernels } from '../kernels/simd_kernels.js';
 import type { LanguageModelConfig } from './language_model_config.js';
 
 /** Options of `LanguageModel.stepper`. */

@@ -1,7 +1,7 @@
 // Test-only: shared set-up for the recurrent layers' tests (LSTM, GRU).
 import * as tf from '@tensorflow/tfjs-core';
-import type { RecurrentOptions } from '../recurrent_options.js';
-import type { SequenceShape } from '../sequence_shape.js';
+import type { RecurrentOptions } from '../cells/recurrent_options.js';
+import type { SequenceShape } from '../cells/sequence_shape.js';
 import { randomArray } from './tf_test_setup.js';
 
 export interface Case {

@@ -88,7 +88,16 @@ export async function saveGeneratorBundle(
     ...options.training,
   };
   const full: ModelBundle = {
-    modelTopology: { class_name: 'CharrnnLanguageModel', config: { ...model.config } },
+    // charrnn's own topology; its layer names (the weights' prefixes) tell loaders which weights it uses.
+    modelTopology: {
+      class_name: 'CharrnnLanguageModel',
+      config: {
+        model: { ...model.config },
+        layers: [...new Set(artifacts.weightSpecs.map((w) => w.name.split('/')[0] as string))].map(
+          (name) => ({ name }),
+        ),
+      },
+    },
     weightSpecs: artifacts.weightSpecs,
     weightData: artifacts.weightData,
     metadata: {

@@ -23,3 +23,20 @@ export function syntheticExamples(count: number, seed: number): Example[] {
     return { ids: Int32Array.from([...name], idOf), label };
   });
 }
+
+/** `count` random made-up names labelled by their ending ("…ka" Aland, "…zo" Borland, "…mir" Cirland). */
+export function syntheticNames(count: number, seed: number): { name: string; label: string }[] {
+  const rng = new Rng(seed);
+  const endings = [
+    ['Aland', 'ka'],
+    ['Borland', 'zo'],
+    ['Cirland', 'mir'],
+  ] as const;
+  const syllables = ['ta', 've', 'ri', 'lo', 'nu', 'sa', 'pe', 'do', 'bi', 'ga'];
+  return Array.from({ length: count }, () => {
+    const [label, ending] = endings[rng.int(endings.length)] as (typeof endings)[number];
+    let stem = '';
+    for (let i = 1 + rng.int(3); i > 0; i--) stem += rng.choice(syllables);
+    return { name: stem[0]?.toUpperCase() + stem.slice(1) + ending, label };
+  });
+}

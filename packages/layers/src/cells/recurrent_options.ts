@@ -1,0 +1,173 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '@charrnn/core';
+import type { OpPath } from '../backend_path.js';
+import { checkSequenceShape } from './sequence_shape.js';
+import type { SequenceShape } from './sequence_shape.js';
+
+/** Options shared by the recurrent layers ({@link lstm}, {@link gru}, {@link simpleRnn}). */
+export interface RecurrentOptions {
+  /** Implementation, see {@link OpPath} (default `'auto'`). */
+  path?: OpPath;
+  /**
+   * `false` (default): return each sequence's state after its last valid step, `[batchSize, units]`.
+   * `true`: return the state after every step, `[batchSize * maxLen, units]` (row `r * maxLen + t`),
+   * zero on padding steps (which receive no gradient) — the input of a stacked layer.
+   */
+  returnSequences?: boolean;
+  /**
+   * Recurrent dropout: `[batchSize * units]` multipliers (0, or `1 / (1 − rate)`), row `r` for
+   * sequence `r`. The state entering each step's recurrent product is multiplied by it (the same
+   * mask at every step, shared by all gates: variational dropout). Omit at inference.
+   */
+  recurrentDropoutMask?: Float32Array;
+  /**
+   * The state entering step 0 instead of zeros: `[h0]` (SimpleRNN, GRU) or `[h0, c0]` (LSTM), each
+   * `[batchSize * units]`, row `r` for sequence `r`. A constant: no gradient flows into it
+   * (truncated backpropagation through time, as when a text model carries its state across
+   * consecutive windows).
+   */
+  initialState?: readonly Float32Array[];
+  /**
+   * Called once by the forward pass with each sequence's state after its last valid step, laid
+   * out as {@link RecurrentOptions.initialState} (new arrays; on GPU backends this reads back).
+   */
+  onFinalState?: (state: Float32Array[]) => void;
+}
+
+/** {@link RecurrentOptions} after checking, as the implementations take them. @internal */
+export interface RecurrentRunOptions {
+  returnSequences: boolean;
+  recurrentDropoutMask?: Float32Array;
+  initialState?: readonly Float32Array[];
+  onFinalState?: (state: Float32Array[]) => void;
+}
+
+/**
+ * Throws InvalidArgumentError naming the argument unless the shapes fit a recurrent layer with
+ * `gates` gate blocks; returns the checked run options.
+ * @internal
+ */
+export function checkRecurrentArgs(
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  recurrentKernel: tf.Tensor2D,
+  bias: tf.Tensor,
+  biasShape: (units: number) => number[],
+  gates: number,
+  sequences: SequenceShape,
+  options: RecurrentOptions,
+): RecurrentRunOptions {
+  checkSequenceShape(sequences);
+  const { batchSize, maxLen } = sequences;
+  const expect = (ok: boolean, field: string, message: string): void => {
+    if (!ok) throw new InvalidArgumentError(message, { field });
+  };
+  const units = recurrentKernel.shape[0];
+  const inputSize = kernel.shape[0];
+  const shape = (t: tf.Tensor): string => `[${t.shape.join(', ')}]`;
+  expect(
+    recurrentKernel.rank === 2 && recurrentKernel.shape[1] === gates * units,
+    'recurrentKernel',
+    `recurrentKernel has shape ${shape(recurrentKernel)}, expected [units, ${gates} * units]`,
+  );
+  expect(
+    kernel.rank === 2 && kernel.shape[1] === gates * units,
+    'kernel',
+    `kernel has shape ${shape(kernel)}, expected [${inputSize}, ${gates * units}]`,
+  );
+  expect(
+    x.rank === 2 && x.shape[0] === batchSize * maxLen && x.shape[1] === inputSize,
+    'x',
+    `x has shape ${shape(x)}, expected [${batchSize * maxLen}, ${inputSize}]`,
+  );
+  const expected = biasShape(units);
+  expect(
+    bias.shape.length === expected.length && bias.shape.every((d, i) => d === expected[i]),
+    'bias',
+    `bias has shape ${shape(bias)}, expected [${expected.join(', ')}]`,
+  );
+  const mask = options.recurrentDropoutMask;
+  expect(
+    mask === undefined || mask.length === batchSize * units,
+    'recurrentDropoutMask',
+    `recurrentDropoutMask has ${mask?.length} entries, expected batchSize * units = ${batchSize * units}`,
+  );
+  const initial = options.initialState;
+  const stateCount = gates === 4 ? 2 : 1;
+  expect(
+    initial === undefined ||
+      (initial.length === stateCount && initial.every((s) => s.length === batchSize * units)),
+    'initialState',
+    `initialState must be ${stateCount} array(s) of batchSize * units = ${batchSize * units} entries`,
+  );
+  return {
+    returnSequences: options.returnSequences === true,
+    ...(mask === undefined ? {} : { recurrentDropoutMask: mask }),
+    ...(initial === undefined ? {} : { initialState: initial }),
+    ...(options.onFinalState === undefined ? {} : { onFinalState: options.onFinalState }),
+  };
+}
+
+/**
+ * The state after each sequence's last step, rows in sequence order, from states `s[t]`
+ * (t = 0..T, each `[B, H]`, rows in `order`).
+ * @internal
+ */
+export function finalStateRows(
+  s: Float32Array,
+  lengths: Int32Array,
+  order: Int32Array,
+  H: number,
+): Float32Array {
+  const B = order.length;
+  const last = new Float32Array(B * H);
+  for (let i = 0; i < B; i++) {
+    const from = (lengths[order[i] as number] as number) * B * H + i * H;
+    last.set(s.subarray(from, from + H), (order[i] as number) * H);
+  }
+  return last;
+}
+
+/** Rows of a `[rows, width]` matrix put in `order` (row `i` of the result is row `order[i]`). @internal */
+export function reorderRows(src: Float32Array, order: Int32Array, width: number): Float32Array {
+  const out = new Float32Array(order.length * width);
+  for (let i = 0; i < order.length; i++) {
+    const from = (order[i] as number) * width;
+    out.set(src.subarray(from, from + width), i * width);
+  }
+  return out;
+}
+
+/**
+ * The output tensor of a `'js'` recurrent path from its states `h[t]` (t = 0..T, each
+ * `[B, H]`, rows in `order`): the state after each sequence's last step, or (with
+ * `returnSequences`) every step's state at row `r * T + t`, zero on padding.
+ * @internal
+ */
+export function gatherSequenceOutputs(
+  h: Float32Array,
+  lengths: Int32Array,
+  order: Int32Array,
+  running: Int32Array,
+  T: number,
+  H: number,
+  returnSequences: boolean,
+): tf.Tensor2D {
+  const B = order.length;
+  if (!returnSequences) {
+    const last = new Float32Array(B * H);
+    for (let i = 0; i < B; i++) {
+      const from = (lengths[order[i] as number] as number) * B * H + i * H;
+      last.set(h.subarray(from, from + H), (order[i] as number) * H);
+    }
+    return tf.tensor2d(last, [B, H]);
+  }
+  const all = new Float32Array(B * T * H);
+  for (let t = 0; t < T; t++) {
+    for (let i = 0; i < (running[t] as number); i++) {
+      const from = ((t + 1) * B + i) * H;
+      all.set(h.subarray(from, from + H), ((order[i] as number) * T + t) * H);
+    }
+  }
+  return tf.tensor2d(all, [B * T, H]);
+}

@@ -1,0 +1,9 @@
+/**
+ * What the other charrnn packages share with `@charrnn/layers` but its users do not need:
+ * `import { … } from '@charrnn/layers/internal'`. No semver promise: these names may change in
+ * any release, together with the charrnn packages that use them.
+ * @packageDocumentation
+ */
+export { readBackIsCheap, resolvePath } from './backend_path.js';
+export { AdamKernel } from './kernels/adam_kernel.js';
+export type { AdamStep } from './kernels/adam_kernel.js';
