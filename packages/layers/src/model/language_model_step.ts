@@ -27,12 +27,48 @@ interface Arena {
   simd: SimdKernels | undefined;
 }
 
+/** What the first layer's input rows are made from (see `LanguageModelStepper.inputRows`). */
+interface InputTables {
+  embedding: Float32Array;
+  We: Float32Array;
+  labels: Float32Array;
+  Wl: Float32Array;
+  tokenReady: Uint8Array;
+  labelReady: Uint8Array;
+}
+
+/** Width of the column panels of {@link panels}. */
+const PANEL = 8;
+
+/** A weight matrix `[k × cols]` in the arena: row-major at `at`, and as column panels at `panels` (−1: none). */
+interface StepMatrixSlot {
+  at: number;
+  panels: number;
+  k: number;
+  cols: number;
+}
+
+/**
+ * `M [k × cols]` as panels of {@link PANEL} columns, each `[k × PANEL]` row-major, one after
+ * the other: a product with few rows then reads the matrix front to back instead of jumping a
+ * whole row (`cols` floats) at each of its `k` steps. `cols` is padded to whole panels with 0.
+ */
+function panels(M: Float32Array, k: number, cols: number): Float32Array {
+  const count = Math.ceil(cols / PANEL);
+  const out = new Float32Array(count * k * PANEL);
+  for (let j = 0; j < count; j++)
+    for (let p = 0; p < k; p++)
+      for (let q = 0; q < PANEL && j * PANEL + q < cols; q++)
+        out[(j * k + p) * PANEL + q] = M[p * cols + j * PANEL + q] as number;
+  return out;
+}
+
 /** Offsets of one recurrent layer's weights and state in the arena. */
 interface LayerSlots {
   /** `[In, G]` input kernel (layers above the first). */
-  w: number;
+  w: StepMatrixSlot | undefined;
   /** `[H, G]` recurrent kernel. */
-  u: number;
+  u: StepMatrixSlot;
   /** `[G]` bias (`[2, G]` for a reset-after GRU). */
   b: number;
   /** h of every row, two buffers (current, next). */
@@ -69,8 +105,11 @@ export class LanguageModelStepper {
   private slots: LayerSlots[] = [];
   private tokenW = 0;
   private labelW = 0;
-  private wd = 0;
+  private wd: StepMatrixSlot = { at: 0, panels: -1, k: 0, cols: 0 };
   private bd = 0;
+  /** Row stride of the output logits (the vocabulary padded to whole panels). */
+  private Vp = 0;
+  private inputTables: InputTables | undefined;
   private pre = 0;
   private rec = 0;
   private acts = 0;
@@ -230,87 +269,129 @@ export class LanguageModelStepper {
     const { config, H, G, batchSize: n } = this;
     const V = config.vocabSize;
     const E = config.embedDim;
-    const Le = config.labelEmbedDim ?? 0;
     const C = config.numLabels ?? 0;
     const conditional = C > 0;
     let w = conditional ? 2 : 1;
     const layerValues: Float32Array[][] = [];
     for (let l = 0; l < this.layers; l++) layerValues.push(values.slice(w, (w += 3)));
-    // x_0·W = E[id]·W_e + L[label]·W_l: both products are tables, made once.
-    const W0 = layerValues[0]?.[0] as Float32Array;
-    const tokenW = new Float32Array(V * G);
-    matMulInto(values[0] as Float32Array, W0.subarray(0, E * G), tokenW, V, E, G);
-    const labelW = new Float32Array(C * G);
-    if (conditional) matMulInto(values[1] as Float32Array, W0.subarray(E * G), labelW, C, Le, G);
-
     // Our own instance of the kernels: the arena stays ours between steps (training runs use the shared one).
     const shared = simdKernels();
     const simd = shared === undefined ? undefined : SimdKernels.create(shared.relaxed ? 'best' : 'plain');
+    const plain: { at: number; data: Float32Array }[] = [];
     let top = 0;
-    const sizes: number[] = [];
     const alloc = (floats: number): number => {
       const at = simd === undefined ? top : simd.alloc(floats);
       top = at + Math.ceil(floats / 4) * 4;
-      sizes.push(floats);
       return at;
     };
+    const put = (data: Float32Array): number => {
+      const at = alloc(data.length);
+      plain.push({ at, data });
+      return at;
+    };
+    const matrix = (data: Float32Array, k: number, cols: number): StepMatrixSlot => ({
+      at: put(data),
+      panels: simd === undefined ? -1 : put(panels(data, k, cols)),
+      k,
+      cols,
+    });
+    // x_0·W = E[id]·W_e + L[label]·W_l: both products are tables, each row made on first use.
+    const W0 = layerValues[0]?.[0] as Float32Array;
+    this.inputTables = {
+      embedding: values[0] as Float32Array,
+      We: W0.subarray(0, E * G),
+      labels: conditional ? (values[1] as Float32Array) : new Float32Array(0),
+      Wl: W0.subarray(E * G),
+      tokenReady: new Uint8Array(V),
+      labelReady: new Uint8Array(C),
+    };
     const biasSize = config.cell === 'gru' && config.resetAfter === true ? 2 * G : G;
-    this.slots = layerValues.map((_, l) => ({
-      w: l === 0 ? -1 : alloc(H * G),
-      u: alloc(H * G),
-      b: alloc(biasSize),
+    this.slots = layerValues.map(([Wl, Ul, bl], l) => ({
+      w: l === 0 ? undefined : matrix(Wl as Float32Array, H, G),
+      u: matrix(Ul as Float32Array, H, G),
+      b: put((bl as Float32Array).subarray(0, biasSize)),
       h: [alloc(n * H), alloc(n * H)],
       c: [alloc(n * H), alloc(n * H)],
     }));
     this.tokenW = alloc(V * G);
     this.labelW = alloc(Math.max(1, C * G));
-    this.wd = alloc(H * V);
-    this.bd = alloc(V);
+    // The output layer padded to whole panels of 8 columns (the padding columns stay 0).
+    this.Vp = simd === undefined ? V : Math.ceil(V / PANEL) * PANEL;
+    const Wd = new Float32Array(H * this.Vp);
+    const WdValues = values[w] as Float32Array;
+    for (let r = 0; r < H; r++) Wd.set(WdValues.subarray(r * V, (r + 1) * V), r * this.Vp);
+    this.wd = matrix(Wd, H, this.Vp);
+    this.bd = put(values[w + 1] as Float32Array);
     this.pre = alloc(n * G);
     this.rec = alloc(n * G);
     this.acts = alloc(n * G);
     this.aux = alloc(n * H);
-    this.out = alloc(n * V);
+    this.out = alloc(n * this.Vp);
     const f32 = simd === undefined ? new Float32Array(top) : simd.view(0, top);
+    for (const { at, data } of plain) f32.set(data, at);
     this.arena = { f32, simd };
-    this.slots.forEach((s, l) => {
-      const [Wl, Ul, bl] = layerValues[l] as [Float32Array, Float32Array, Float32Array];
-      if (l > 0) f32.set(Wl, s.w);
-      f32.set(Ul, s.u);
-      f32.set(bl, s.b);
-    });
-    f32.set(tokenW, this.tokenW);
-    f32.set(labelW, this.labelW);
-    f32.set(values[w] as Float32Array, this.wd);
-    f32.set(values[w + 1] as Float32Array, this.bd);
+  }
+
+  /**
+   * `C[:, from:to] (+)= A·M[:, from:to]` for `m` rows of `A` (`[m × k]`, row stride k) and `C`
+   * (row stride `ldc`): through the panel copy of `M` when the columns are whole panels (the
+   * SIMD gemm then reads `M` sequentially), else through the gemm on `M` itself.
+   */
+  private product(
+    a: number,
+    M: StepMatrixSlot,
+    c: number,
+    m: number,
+    ldc: number,
+    acc: boolean,
+    from = 0,
+    to = M.cols,
+  ): void {
+    const { f32, simd } = this.arena as Arena;
+    if (simd === undefined) {
+      gemmJs(f32, a, M.at + from, c, m, M.k, to - from, M.cols, ldc, acc);
+      return;
+    }
+    if (M.panels >= 0 && from % PANEL === 0 && (to - from) % PANEL === 0 && M.cols % PANEL === 0) {
+      for (let j = from; j < to; j += PANEL)
+        simd.gemm(a, M.panels + j * M.k, c + (j - from), m, M.k, PANEL, M.k, 1, PANEL, ldc, acc);
+      return;
+    }
+    simd.gemm(a, M.at + from, c, m, M.k, to - from, M.k, 1, M.cols, ldc, acc);
+  }
+
+  /** Makes the table rows `E[id]·W_e` and `L[label]·W_l` on their first use. */
+  private inputRows(id: number, label: number | undefined): void {
+    const t = this.inputTables as InputTables;
+    const { f32 } = this.arena as Arena;
+    const { G, config } = this;
+    if (t.tokenReady[id] === 0) {
+      const E = config.embedDim;
+      const row = f32.subarray(this.tokenW + id * G, this.tokenW + (id + 1) * G);
+      matMulInto(t.embedding.subarray(id * E, (id + 1) * E), t.We, row, 1, E, G);
+      t.tokenReady[id] = 1;
+    }
+    if (label !== undefined && t.labelReady[label] === 0) {
+      const Le = config.labelEmbedDim ?? 0;
+      const row = f32.subarray(this.labelW + label * G, this.labelW + (label + 1) * G);
+      matMulInto(t.labels.subarray(label * Le, (label + 1) * Le), t.Wl, row, 1, Le, G);
+      t.labelReady[label] = 1;
+    }
   }
 
   /** One step on the arena. */
   private stepJs(ids: Int32Array): void {
     const { f32, simd } = this.arena as Arena;
-    const { H, G, batchSize: n, config } = this;
+    const { H, G, batchSize: n, config, Vp } = this;
     const V = config.vocabSize;
     const cur = this.current;
     const next: 0 | 1 = cur === 0 ? 1 : 0;
     const { pre, rec, acts, aux } = this;
-    const gemm = (
-      a: number,
-      b: number,
-      c: number,
-      m: number,
-      k: number,
-      cols: number,
-      ldb: number,
-      ldc: number,
-      acc: boolean,
-    ): void => {
-      if (simd !== undefined) simd.gemm(a, b, c, m, k, cols, k, 1, ldb, ldc, acc);
-      else gemmJs(f32, a, b, c, m, k, cols, ldb, ldc, acc);
-    };
     for (let l = 0; l < this.layers; l++) {
       const s = this.slots[l] as LayerSlots;
       if (l === 0) {
         const labels = this.labels;
+        for (let r = 0; r < n; r++) this.inputRows(ids[r] as number, labels?.[r]);
         for (let r = 0; r < n; r++) {
           const from = this.tokenW + (ids[r] as number) * G;
           const to = pre + r * G;
@@ -321,40 +402,40 @@ export class LanguageModelStepper {
           }
         }
       } else {
-        gemm((this.slots[l - 1] as LayerSlots).h[next], s.w, pre, n, H, G, G, G, false);
+        this.product((this.slots[l - 1] as LayerSlots).h[next], s.w as StepMatrixSlot, pre, n, G, false);
       }
       const hPrev = s.h[cur];
       const hNext = s.h[next];
       switch (config.cell) {
         case 'lstm':
-          gemm(hPrev, s.u, pre, n, H, G, G, G, true);
+          this.product(hPrev, s.u, pre, n, G, true);
           if (simd !== undefined) simd.lstmForward(pre, s.b, s.c[cur], s.c[next], hNext, acts, aux, n, H);
           else lstmGatesJs(f32, pre, s.b, s.c[cur], s.c[next], hNext, n, H);
           break;
         case 'gru':
           if (config.resetAfter === true) {
-            gemm(hPrev, s.u, rec, n, H, G, G, G, false);
+            this.product(hPrev, s.u, rec, n, G, false);
             if (simd !== undefined) simd.gru.resetAfter(pre, rec, s.b, hPrev, acts, aux, hNext, n, H);
             else gruResetAfterJs(f32, pre, rec, s.b, hPrev, hNext, n, H);
           } else {
-            gemm(hPrev, s.u, pre, n, H, 2 * H, G, G, true);
+            this.product(hPrev, s.u, pre, n, G, true, 0, 2 * H);
             if (simd !== undefined) simd.gru.zr(pre, s.b, hPrev, acts, aux, n, H);
             else gruZrJs(f32, pre, s.b, hPrev, acts, aux, n, H);
-            gemm(aux, s.u + 2 * H, pre + 2 * H, n, H, H, G, G, true);
+            this.product(aux, s.u, pre + 2 * H, n, G, true, 2 * H, G);
             if (simd !== undefined) simd.gru.h(pre, s.b, hPrev, acts, hNext, n, H);
             else gruHJs(f32, pre, s.b, hPrev, acts, hNext, n, H);
           }
           break;
         default:
-          gemm(hPrev, s.u, pre, n, H, H, H, H, true);
+          this.product(hPrev, s.u, pre, n, H, true);
           for (let r = 0; r < n; r++)
             for (let j = 0; j < H; j++)
               f32[hNext + r * H + j] = tanhJs((f32[pre + r * H + j] as number) + (f32[s.b + j] as number));
       }
     }
     const top = (this.slots[this.layers - 1] as LayerSlots).h[next];
-    gemm(top, this.wd, this.out, n, H, V, V, V, false);
-    softmaxRows(f32, this.out, this.bd, this.probs, n, V);
+    this.product(top, this.wd, this.out, n, Vp, false);
+    softmaxRows(f32, this.out, Vp, this.bd, this.probs, n, V);
     this.current = next;
   }
 
@@ -572,17 +653,18 @@ function gruResetAfterJs(
   }
 }
 
-/** `probs[r] = softmax(f[out + r·V ..] + f[bias ..])`, in float64 sums. */
+/** `probs[r] = softmax(f[out + r·stride ..][0:V] + f[bias ..])`, in float64 sums. */
 function softmaxRows(
   f: Float32Array,
   out: number,
+  stride: number,
   bias: number,
   probs: Float32Array,
   n: number,
   V: number,
 ): void {
   for (let r = 0; r < n; r++) {
-    const o = out + r * V;
+    const o = out + r * stride;
     let max = -Infinity;
     for (let k = 0; k < V; k++) {
       const z = (f[o + k] as number) + (f[bias + k] as number);
