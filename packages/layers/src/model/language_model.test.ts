@@ -38,6 +38,8 @@ const CONFIGS: [string, LanguageModelConfig][] = [
     'lstm, conditional, wider',
     { cell: 'lstm', vocabSize: V, embedDim: 8, hiddenSize: 32, numLabels: 3, labelEmbedDim: 4 },
   ],
+  // Widths in whole panels of 8: the stepper's panel products (the GRU's over column ranges).
+  ['gru, 2 layers, wider', { cell: 'gru', vocabSize: V, embedDim: 8, hiddenSize: 16, layers: 2 }],
 ];
 
 /** Three sequences of lengths 5, 2, 4, with random ids and garbage after each end. */
