@@ -32,12 +32,14 @@ const requireFromLayers = createRequire(path.join(root, 'packages', 'layers', 'p
 const load = (name) => import(pathToFileURL(requireFromLayers.resolve(name)).href);
 const tf = await load('@tensorflow/tfjs-core');
 await load('@tensorflow/tfjs-backend-wasm');
+const { Rng } = await pkg('core');
 const { loadCorpus } = await pkg('data', 'node.js');
 const { simdKernelVariant } = await pkg('layers');
 const {
   DEFAULT_GENERATOR_RECIPE,
   DEFAULT_RECIPE,
   TEXT_GENERATOR_RECIPE,
+  boundaryId,
   classifyNames,
   sample,
   trainClassifier,
@@ -64,14 +66,44 @@ function torch(args) {
   return JSON.parse(run.stdout.trim().split('\n').at(-1));
 }
 
-/** Characters/s sampling one sequence at a time (temperature 1), counting each step as PyTorch does. */
-function samplingSpeed(bundle, runs) {
+/**
+ * Characters/s sampling one sequence at a time at temperature 1, as torch_charlm.py does: one
+ * stepper (made once, outside the timing), `count` sequences of at most `maxLength` steps, each
+ * step counted (the EOS step too); names start from BOS, text from `startId`.
+ */
+function samplingSpeed(bundle, { count, maxLength, startId }) {
+  const { model, labels, kind, tokenizer } = bundle;
+  const eos = boundaryId(tokenizer);
+  const stepper = model.stepper({
+    batchSize: 1,
+    ...(labels.length > 0 ? { labels: Int32Array.from([0]) } : {}),
+  });
+  const rng = new Rng(7);
+  const V = stepper.vocabSize;
+  const id = new Int32Array(1);
   let chars = 0;
   const start = performance.now();
-  for (const { count, options } of runs)
-    for (const s of sample(bundle, { ...options, count, batchSize: 1 }))
-      chars += [...s.text].length - [...(options.prime ?? '')].length + (s.ended ? 1 : 0);
-  return chars / ((performance.now() - start) / 1000);
+  for (let s = 0; s < count; s++) {
+    stepper.reset();
+    if (labels.length > 0) stepper.setLabels(Int32Array.from([s % labels.length]));
+    id[0] = kind === 'names' ? eos : startId;
+    for (let t = 0; t < maxLength; t++) {
+      const probs = stepper.step(id);
+      let u = rng.next();
+      let next = V - 1;
+      for (let k = 2; k < V; k++)
+        if ((u -= probs[k]) < 0) {
+          next = k;
+          break;
+        }
+      chars++;
+      if (kind === 'names' && next === eos) break;
+      id[0] = next;
+    }
+  }
+  const seconds = (performance.now() - start) / 1000;
+  stepper.dispose();
+  return chars / seconds;
 }
 
 const readTsv = async (file) => (await loadCorpus(file)).corpus.items;
@@ -98,14 +130,7 @@ const ours = await trainLanguageModel({ kind: 'names', train: names, val }, name
     e.type === 'epoch' &&
     log(`  epoch ${e.epoch}: val ${e.valBpc?.toFixed(4)} bpc, ${Math.round(e.charsPerSecond)} chars/s`),
 });
-const labels = ours.bundle.labels;
-const oursNamesSample = samplingSpeed(
-  ours.bundle,
-  labels.map((label, i) => ({
-    count: Math.ceil(300 / labels.length),
-    options: { label, seed: i + 1, maxLength: 30 },
-  })),
-);
+const oursNamesSample = samplingSpeed(ours.bundle, { count: 300, maxLength: 30 });
 
 // Believable names: our novel samples and PyTorch's, classified by a default-recipe classifier.
 log('believable names: training the default-recipe classifier on the same split...');
@@ -169,9 +194,11 @@ const oursText = await trainLanguageModel(
       log(`  epoch ${e.epoch}: val ${e.valBpc?.toFixed(4)} bpc, ${Math.round(e.charsPerSecond)} chars/s`),
   },
 );
-const oursTextSample = samplingSpeed(oursText.bundle, [
-  { count: 1, options: { maxLength: 2000, seed: 1, prime: text[0] } },
-]);
+const oursTextSample = samplingSpeed(oursText.bundle, {
+  count: 1,
+  maxLength: 2000,
+  startId: oursText.bundle.tokenizer.encode(text[0])[0],
+});
 const textExample = sample(oursText.bundle, { maxLength: 300, seed: 2, prime: text[0] })[0]?.text;
 
 const ratio = (a, b) => (a == null || b == null ? null : +(a / b).toFixed(2));
