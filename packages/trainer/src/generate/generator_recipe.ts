@@ -46,10 +46,10 @@ export interface GeneratorRecipe {
 }
 
 /**
- * The default recipe: the names reference model of `torch_charlm.py` (embedding 64 + label
- * embedding 16 at every step, one LSTM of 256, Adam 3e-3, clip 5, batch 64, 10 epochs), keeping
- * the best validation epoch. Chosen on validation bits per character against the alternatives
- * measured in the generate README (GRU, two layers, dropout).
+ * The default recipe for names: the names reference model of `torch_charlm.py` (embedding 64 +
+ * label embedding 16 at every step, one LSTM of 256, Adam 3e-3, clip 5, batch 64, 10 epochs),
+ * keeping the best validation epoch. (Not yet compared with alternatives on validation bits per
+ * character: see the trainer README.)
  */
 export const DEFAULT_GENERATOR_RECIPE: Readonly<GeneratorRecipe> = Object.freeze({
   cell: 'lstm',
