@@ -13,8 +13,9 @@ import type { GeneratorRecipe } from './generator_recipe.js';
 import { sample, sampleStream } from './sample.js';
 import { drawIndex, samplingDistribution } from './sampling_distribution.js';
 import { syntheticNames, syntheticText } from '../test-utils/synthetic_corpus.js';
+import { decodeLanguageModelCheckpoint, encodeLanguageModelCheckpoint } from './language_model_checkpoint.js';
 import { memoryLanguageModelStore, trainLanguageModel } from './train_language_model.js';
-import type { GeneratorTrainEvent } from './train_language_model.js';
+import type { GeneratorTrainEvent, SavedLanguageModelCheckpoint } from './train_language_model.js';
 
 tf.env().set('IS_TEST', false);
 
@@ -121,6 +122,47 @@ describe('trainLanguageModel', () => {
     const text = sample(run.bundle, { maxLength: 200, seed: 3 })[0]?.text ?? '';
     expect(text.length).toBe(200);
     run.bundle.model.dispose();
+  });
+
+  it('a checkpoint survives encoding (JSON + one float32 blob), and a damaged one is refused', async () => {
+    let blob: { json: unknown; data: Uint8Array } | null = null;
+    const store = {
+      load: () =>
+        Promise.resolve(
+          blob === null
+            ? null
+            : decodeLanguageModelCheckpoint(JSON.parse(JSON.stringify(blob.json)), blob.data),
+        ),
+      save: (saved: SavedLanguageModelCheckpoint) => {
+        blob = encodeLanguageModelCheckpoint(saved);
+        return Promise.resolve();
+      },
+      clear: () => {
+        blob = null;
+        return Promise.resolve();
+      },
+    };
+    const recipe = { ...TEXT_RECIPE, epochs: 2 };
+    const whole = await trainLanguageModel({ kind: 'text', text: TEXT }, recipe);
+    const controller = new AbortController();
+    const first = await trainLanguageModel({ kind: 'text', text: TEXT }, recipe, {
+      store,
+      signal: controller.signal,
+      logEvery: 1,
+      onEvent: (e) => e.type === 'step' && e.step === 5 && controller.abort(),
+    });
+    first.bundle.model.dispose();
+    const resumed = await trainLanguageModel({ kind: 'text', text: TEXT }, recipe, { store, resume: true });
+    resumed.bundle.model.trainableWeights.forEach((w, i) =>
+      expect(w.dataSync()).toEqual(whole.bundle.model.trainableWeights[i]?.dataSync()),
+    );
+    const saved = blob as unknown as { json: unknown; data: Uint8Array };
+    expect(() => decodeLanguageModelCheckpoint(saved.json, saved.data.subarray(0, 8))).toThrow(
+      /outside the data/,
+    );
+    expect(() => decodeLanguageModelCheckpoint({ format: 'x' }, saved.data)).toThrow(InvalidBundleError);
+    whole.bundle.model.dispose();
+    resumed.bundle.model.dispose();
   });
 
   it('refuses a resume on other data', async () => {
