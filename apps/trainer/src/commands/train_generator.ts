@@ -239,6 +239,9 @@ export async function runTrainGenerator(flags: Readonly<Record<string, unknown>>
     throw new InvalidArgumentError(`${out} already holds a model; pass --force to overwrite`, {
       field: '--out',
     });
+  const store = generatorFileStore(out);
+  if (resume && (await store.load()) === null)
+    throw new NotFoundError(`no generator checkpoint to resume in ${out}`, { field: '--resume' });
   const backend = await chooseBackend(parseChoice('--backend', config.backend, BACKEND_CHOICES));
   log(describeBackend(backend));
   const data = await loadData(config, text, log);
@@ -282,7 +285,7 @@ export async function runTrainGenerator(flags: Readonly<Record<string, unknown>>
     result = await trainLanguageModel(data, r, {
       onEvent,
       signal: controller.signal,
-      store: generatorFileStore(out),
+      store,
       resume,
     });
   } finally {
