@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { charrnn, checkBuilt, syntheticTsv } from './helpers.js';
+import { bin, appDir, charrnn, checkBuilt, syntheticTsv } from './helpers.js';
 
 describe('charrnn train --task generate, generate, eval', () => {
   let work: string;
@@ -199,5 +200,52 @@ describe('charrnn train --task generate, generate, eval', () => {
     ]);
     expect(classifierFlag.status).toBe(2);
     expect(classifierFlag.stderr).toContain('--ngram');
+  });
+
+  it('Ctrl-C saves a checkpoint (exit 130) and --resume ends with the weights of an uninterrupted run', async () => {
+    const text = Array.from({ length: 600 }, (_, i) => `line ${i % 11} of the cat and the dog.\n`).join('');
+    writeFileSync(path.join(work, 'resume.txt'), text);
+    const args = (out: string): string[] => [
+      'train',
+      '--task',
+      'generate',
+      '--data',
+      path.join(work, 'resume.txt'),
+      '--out',
+      out,
+      '--hidden',
+      '16',
+      '--embed',
+      '8',
+      '--layers',
+      '1',
+      '--batch',
+      '4',
+      '--seq-len',
+      '20',
+      '--epochs',
+      '3',
+      '--backend',
+      'wasm',
+    ];
+    const whole = path.join(work, 'whole');
+    expect(charrnn(args(whole)).status).toBe(0);
+    const cut = path.join(work, 'cut');
+    const child = spawn(process.execPath, [bin, ...args(cut)], { cwd: appDir });
+    let stdout = '';
+    const status = await new Promise<number | null>((resolve) => {
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += String(d);
+        if (stdout.includes('epoch 1:') && !child.killed) child.kill('SIGINT');
+      });
+      child.on('exit', (code) => resolve(code));
+    });
+    expect(status).toBe(130);
+    expect(stdout).toContain('checkpoint saved');
+    const resumed = charrnn(['train', '--task', 'generate', '--resume', cut]);
+    expect(resumed.status).toBe(0);
+    const weights = (dir: string): string[] => readdirSync(dir).filter((f) => f.startsWith('weights.'));
+    // Content-addressed weight files: the same name is the same bytes.
+    expect(weights(cut)).toEqual(weights(whole));
   });
 });
