@@ -64,6 +64,7 @@ export default defineConfig({
             'src/cells/gru/gru.test.ts',
             'src/cells/simd_state.test.ts',
             'src/model/classifier_cells.test.ts',
+            'src/model/language_model.test.ts',
             'src/kernels/*.test.ts',
           ],
           // Node 22+ has relaxed SIMD on by default (and may drop the flag).
