@@ -29,7 +29,12 @@ export default tseslint.config(
     // Packages are backend-agnostic and browser-safe (ARCHITECTURE.md): no tfjs backend imports
     // anywhere in packages, and no `node:` imports outside the Node-only subpath entries.
     files: ['packages/*/src/**/*.ts'],
-    ignores: ['packages/*/src/**/*.test.ts', 'packages/*/src/node.ts', 'packages/*/src/node/**'],
+    ignores: [
+      'packages/*/src/**/*.test.ts',
+      'packages/*/src/**/test-utils/**',
+      'packages/*/src/node.ts',
+      'packages/*/src/node/**',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -13,7 +13,7 @@ import { formatMessage } from 'publint/utils';
 import { pnpmCommand } from './pnpm-command.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const PACKAGES = ['core', 'tokenizer', 'data', 'layers', 'trainer'];
+const PACKAGES = ['core', 'tokenizer', 'data', 'layers', 'trainer', 'interop'];
 const packDir = mkdtempSync(join(tmpdir(), 'charrnn-check-packages-'));
 const [pnpm, ...pnpmArgs] = pnpmCommand();
 

@@ -42,7 +42,7 @@ if (process.env.CHARRNN_SKIP_PACK_TEST === '1') {
 const { performance, setTimeout, clearTimeout, queueMicrotask, TextEncoder, TextDecoder, fetch } = globalThis;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const fixtures = join(root, 'scripts', 'pack-test', 'fixtures');
-const PACKAGES = ['core', 'tokenizer', 'data', 'layers', 'trainer'];
+const PACKAGES = ['core', 'tokenizer', 'data', 'layers', 'trainer', 'interop'];
 const BACKENDS = ['cpu', 'wasm'];
 const TFJS = [
   '@tensorflow/tfjs-core@4.22.0',
@@ -327,6 +327,9 @@ if ((major === 20 && minor >= 19) || (major === 22 && minor >= 12) || major >= 2
       '@charrnn/core/node',
       '@charrnn/data/node',
       '@charrnn/layers/internal',
+      '@charrnn/trainer/node',
+      '@charrnn/trainer/internal',
+      '@charrnn/interop/node',
     ]);
     const code = `for (const e of ${JSON.stringify(entries)}) { const m = require(e); if (Object.keys(m).length === 0) throw new Error(e); }`;
     run(process.execPath, ['--no-warnings', '-e', code], { cwd: project });

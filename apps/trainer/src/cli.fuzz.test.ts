@@ -13,6 +13,7 @@ import { isCharRnnError } from '@charrnn/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fcParams, Outcomes } from '../../../test-utils/fuzz.js';
 import { buildProgram, type CommandHandlers } from './cli.js';
+import { checkImportFlags } from './commands/import.js';
 import { checkEvalFlags } from './commands/eval.js';
 import { checkExportFlags } from './commands/export.js';
 import { checkPredictFlags } from './commands/predict.js';
@@ -211,6 +212,7 @@ describe('charrnn argument parsing (property-based)', () => {
       predict: async (names, options) => void checkPredictFlags(names, options),
       export: async (options) => void checkExportFlags(options),
       eval: async (options) => void checkEvalFlags(options),
+      import: async (source, options) => void checkImportFlags(source, options),
       generate: async (options) => void checkGenerateFlags(options),
     };
     const silent = { writeOut: () => undefined, writeErr: () => undefined };

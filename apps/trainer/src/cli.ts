@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Command, CommanderError, Option } from 'commander';
 import { isCharRnnError } from '@charrnn/core';
-import { runEval, type RawEvalOptions } from './commands/eval.js';
-import { runExport, type RawExportOptions } from './commands/export.js';
-import { runGenerate, type RawGenerateOptions } from './commands/generate.js';
-import { runPredict, type RawPredictOptions } from './commands/predict.js';
-import { runTrain } from './commands/train.js';
+import type { RawEvalOptions } from './commands/eval.js';
+import type { RawExportOptions } from './commands/export.js';
+import type { RawGenerateOptions } from './commands/generate.js';
+import type { RawImportOptions } from './commands/import.js';
+import type { RawPredictOptions } from './commands/predict.js';
 import { DEFAULT_LR, LOGIT_ADJUST_WITHOUT_NGRAM, TRAIN_DEFAULTS } from './train_config.js';
 import { BACKEND_CHOICES } from './backend.js';
 import { handleClosedStdout } from './process_life.js';
@@ -28,15 +28,19 @@ export interface CommandHandlers {
   predict: (names: string[], options: RawPredictOptions) => Promise<void>;
   export: (options: RawExportOptions) => Promise<void>;
   eval: (options: RawEvalOptions) => Promise<void>;
+  import: (source: string | undefined, options: RawImportOptions) => Promise<void>;
   generate: (options: RawGenerateOptions) => Promise<void>;
 }
 
+// Each command is imported when it runs: `predict` does not pay for the report renderer (vega,
+// resvg) that `train` loads, in start-up time or in memory.
 const RUN: CommandHandlers = {
-  train: runTrain,
-  predict: runPredict,
-  export: runExport,
-  eval: runEval,
-  generate: runGenerate,
+  train: async (flags) => (await import('./commands/train.js')).runTrain(flags),
+  predict: async (names, options) => (await import('./commands/predict.js')).runPredict(names, options),
+  export: async (options) => (await import('./commands/export.js')).runExport(options),
+  eval: async (options) => (await import('./commands/eval.js')).runEval(options),
+  import: async (source, options) => (await import('./commands/import.js')).runImport(source, options),
+  generate: async (options) => (await import('./commands/generate.js')).runGenerate(options),
 };
 
 /** Where commander writes help and usage errors. */
@@ -94,7 +98,14 @@ export function buildProgram(
     .option('--val <file>', 'validation data (default: 10% of --data, stratified)')
     .option('--test <file>', 'test data, evaluated once at the end')
     .option('--out <dir>', 'run directory to write')
-    .option('--force', 'start over in an --out that already holds a run')
+    .option(
+      '--force',
+      'start over in an --out that already holds a run (removes only what charrnn wrote there)',
+    )
+    .option(
+      '--allow-large',
+      'train a model past the budget (50 M parameters or 4 GiB of estimated training memory)',
+    )
     .option(
       '--cell <type>',
       `recurrent cell: rnn (the tutorial RNN)|simple (Keras SimpleRNN)|lstm|gru (default: ${d.cell})`,
@@ -186,14 +197,16 @@ export function buildProgram(
 
   program
     .command('export')
-    .description('write a model bundle as a plain tfjs-layers model (model.json + weights.bin)')
+    .description(
+      'write a model bundle for use outside charrnn: a tfjs-layers model with predict.mjs, ONNX, or PyTorch',
+    )
     .option('--model <dir>', 'model bundle directory (a train --out)')
-    .option('--format <name>', 'output format: layers', 'layers')
+    .option('--format <name>', 'output format: layers|onnx|pytorch', 'layers')
     .option('--out <dir>', 'directory to write')
     .option('--force', 'overwrite a model already in --out')
     .option(
       '--without-ngram',
-      'export the recurrent model alone when the bundle has an n-gram head (tfjs-layers has no layer for it; predictions then differ)',
+      'layers: leave the n-gram head out (the exported model is then the recurrent network alone; predictions differ)',
     )
     .action(async (options: RawExportOptions) => {
       await handlers.export(options);
@@ -229,6 +242,26 @@ export function buildProgram(
     .addOption(backend())
     .action(async (options: RawEvalOptions) => {
       await handlers.eval(options);
+    });
+
+  program
+    .command('import')
+    .description(
+      'bring a PyTorch (.pt / .safetensors) or tfjs-layers/Keras (model.json) classifier into a model bundle',
+    )
+    .argument('[source]', 'model file, or the directory holding it')
+    .option('--from <format>', 'pytorch|layers')
+    .option('--out <dir>', 'bundle directory to write')
+    .option('--arch <name>', 'pytorch: tutorial|rnn|lstm|gru (default: from the parameter names)')
+    .option('--labels <labels>', 'labels.txt (one per line) or L1,L2,... in output order')
+    .option(
+      '--alphabet <name>',
+      'token ids: tutorial (index in ascii_letters + " .,;\'"; 59 rows = charrnn\'s ids)|unicode (code points)|<file> (one symbol per line, or a tokenizer.json) (default: tutorial)',
+    )
+    .option('--map <file>', 'pytorch: JSON naming the modules, e.g. {"rnn": "encoder.gru", "linear": "head"}')
+    .option('--force', 'overwrite a model already in --out')
+    .action(async (source: string | undefined, options: RawImportOptions) => {
+      await handlers.import(source, options);
     });
 
   return program;

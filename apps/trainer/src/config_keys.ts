@@ -13,6 +13,8 @@ export interface TrainConfig {
   test: string | null;
   out: string;
   force: boolean;
+  /** Train past the parameter and memory budget (see `checkBudget`). */
+  allow_large: boolean;
   cell: CellType;
   layers: number;
   bidirectional: 'concat' | 'sum' | null;
@@ -61,6 +63,7 @@ export const CONFIG_KEYS = [
   'test',
   'out',
   'force',
+  'allow_large',
   'cell',
   'layers',
   'bidirectional',

@@ -1,6 +1,22 @@
 import { classificationReport } from '@charrnn/core';
+import { emptyReport } from '@charrnn/data';
 import { describe, expect, it } from 'vitest';
-import { formatClassificationReport } from './report.js';
+import { formatClassificationReport, formatReportLine } from './report.js';
+
+describe('formatReportLine', () => {
+  it('counts and lists the files it skipped, a name that is not UTF-8 shown with its bytes escaped', () => {
+    const report = emptyReport();
+    report.total = 3;
+    report.kept = 3;
+    report.perLabel = { Greek: 3 };
+    report.skippedFiles = ['names/README.md'];
+    report.badFileNames = ['names/Fran\\xe7ais.txt'];
+    expect(formatReportLine('names', report)).toBe(
+      'names: 3 names in 1 labels from 3 lines; skipped 1 file(s) that are not <Label>.txt: names/README.md; ' +
+        'skipped 1 file(s) whose name is not valid UTF-8: names/Fran\\xe7ais.txt',
+    );
+  });
+});
 
 describe('formatClassificationReport', () => {
   it('prints labels from an untrusted source escaped, never as terminal controls', () => {

@@ -17,10 +17,15 @@ export function formatReportLine(file: string, report: ValidationReport): string
   const cross =
     report.crossLabel.length > 0 ? `, ${report.crossLabel.length} names under several labels (kept)` : '';
   const droppedText = dropped.length > 0 ? `; dropped ${dropped.join(', ')} line(s)` : '';
+  const list = (files: readonly string[]): string =>
+    files.length <= 5 ? files.join(', ') : `${files.slice(0, 5).join(', ')} and ${files.length - 5} more`;
   const badNames =
-    report.badFileNames.length > 0
-      ? `; skipped ${report.badFileNames.length} file(s) whose name is not valid UTF-8: ${report.badFileNames.join(', ')}`
-      : '';
+    (report.skippedFiles.length > 0
+      ? `; skipped ${report.skippedFiles.length} file(s) that are not <Label>.txt: ${list(report.skippedFiles)}`
+      : '') +
+    (report.badFileNames.length > 0
+      ? `; skipped ${report.badFileNames.length} file(s) whose name is not valid UTF-8: ${list(report.badFileNames)}`
+      : '');
   return terminalText(
     `${file}: ${report.kept} names in ${labels} labels from ${report.total} lines${droppedText}${cross}${badNames}`,
   );

@@ -3,6 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, IoError } from '@charrnn/core';
 import { CHECKPOINT_DIR, MEMBERS_DIR, STATE_FILE } from '@charrnn/trainer/node';
+import { clearPreviousRun } from './run_manifest.js';
 
 /** Fails before training, not after it, when the run directory cannot be written. */
 export async function checkWritable(out: string): Promise<void> {
@@ -27,7 +28,10 @@ const RUN_MARKERS = [
   path.join(MEMBERS_DIR, '1', CHECKPOINT_DIR, STATE_FILE),
 ];
 
-/** Refuses a directory that holds a run unless `--force`; with it, drops the old checkpoint. */
+/**
+ * Refuses a directory that holds a run unless `--force`; with it, removes what the previous run
+ * wrote there (only that: see `clearPreviousRun`).
+ */
 export async function prepareOutputDir(out: string, force: boolean): Promise<void> {
   if (!existsSync(out)) return;
   const found = RUN_MARKERS.filter((marker) => existsSync(path.join(out, marker)));
@@ -40,6 +44,5 @@ export async function prepareOutputDir(out: string, force: boolean): Promise<voi
       field: '--out',
     });
   }
-  await rm(path.join(out, CHECKPOINT_DIR), { recursive: true, force: true });
-  await rm(path.join(out, MEMBERS_DIR), { recursive: true, force: true });
+  await clearPreviousRun(out);
 }

@@ -290,25 +290,71 @@ describe('--config files', () => {
       'out: x\nlr: 3: 4\n',
       'not-yaml.yaml line 2: is not valid YAML: Nested mappings are not allowed in compact mappings',
     ],
-    ['dup.yaml', 'out: x\nlr: 1\nlr: 2\n', 'dup.yaml line 3: is not valid YAML'],
+    ['dup.yaml', 'out: x\nlr: 1\nlr: 2\n', 'dup.yaml line 3 field lr: is given twice'],
     ['list.yaml', '- 1\n- 2\n', 'list.yaml: must hold one object of settings'],
-    ['both.yaml', 'out: x\nmin_lr: 0\nmin-lr: 0\n', 'both.yaml field min-lr: gives min_lr twice'],
+    ['both.yaml', 'out: x\nmin_lr: 0\nmin-lr: 0\n', 'both.yaml line 3 field min-lr: gives min_lr twice'],
     ['bad.json', '{"out": "x",}', 'bad.json: is not valid JSON'],
     [
       'conflict.json',
       '{"out": "x", "epochs": 2, "iters": 3}',
-      'conflict.json field iters: give either epochs or iters, not both',
+      'conflict.json line 1 field iters: give either epochs or iters, not both',
     ],
     [
       'wrong-flag.json',
       '{"out": "x", "lr_step": 2}',
-      'wrong-flag.json field lr_step: applies to schedule step only',
+      'wrong-flag.json line 1 field lr_step: applies to schedule step only',
     ],
   ])('%s fails with one clear InvalidConfigError', async (name, text, message) => {
     const file = await configFile(name, text);
     const attempt = async () => resolveTrainConfig({}, await readConfigFile(file));
     await expect(attempt()).rejects.toThrow(InvalidConfigError);
     await expect(attempt()).rejects.toThrow(`${file.slice(0, -name.length)}${message}`);
+  });
+
+  it('names file, key and line for hostile configs: alias bombs, duplicate JSON keys, __proto__, .inf, UTF-16', async () => {
+    const refused = async (name: string, text: string | Uint8Array): Promise<string> => {
+      const file = path.join(dir, name);
+      await writeFile(file, text);
+      const error = await readConfigFile(file).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(InvalidConfigError);
+      return (error as Error).message.replace(`${dir}/`, '');
+    };
+    // Each level multiplies by 9: expanded, 9^6 values. Never expanded: aliases are refused.
+    const bomb =
+      'data: &a [x, x, x, x, x, x, x, x, x]\nval: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n' +
+      'test: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nout: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n' +
+      'cell: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nlr: [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n';
+    expect(await refused('bomb.yaml', bomb)).toBe(
+      'bomb.yaml line 1 field data: expected a string, number, boolean or null, got a list',
+    );
+    expect(await refused('alias.yaml', 'out: &o runs/a\ndata: *o\n')).toBe(
+      'alias.yaml line 2 field data: uses the YAML alias *o; a config file holds plain values, write the value out',
+    );
+    expect(await refused('dup.json', '{"lr": 0.1,\n "hidden": 8,\n "lr": 0.2}')).toBe(
+      'dup.json line 3 field lr: is given twice (a parser would silently keep one of the values)',
+    );
+    expect(await refused('proto.json', '{"__proto__": {"lr": 5}}')).toMatch(
+      /^proto\.json line 1 field __proto__: unknown setting \(known: data, /,
+    );
+    expect(await refused('ctor.yaml', 'out: x\nconstructor: 1\n')).toMatch(
+      /^ctor\.yaml line 2 field constructor: unknown setting/,
+    );
+    expect(await refused('inf.yaml', 'out: x\nlr: .inf\n')).toBe(
+      'inf.yaml line 2 field lr: must be a finite number, got Infinity',
+    );
+    expect(await refused('nan.yaml', 'hidden: .nan\n')).toBe(
+      'nan.yaml line 1 field hidden: must be a finite number, got NaN',
+    );
+    expect(await refused('utf16.json', Buffer.from('\uFEFF{"lr": 1}', 'utf16le'))).toBe(
+      'utf16.json: is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8',
+    );
+    expect(Object.prototype).not.toHaveProperty('lr');
+    // A UTF-8 byte-order mark is only skipped.
+    const bom = await configFile('bom.json', '\uFEFF{"lr": 0.5, "out": "o"}');
+    expect((await readConfigFile(bom)).values.lr).toBe(0.5);
   });
 
   it('reports a missing file, a folder and an oversized file', async () => {

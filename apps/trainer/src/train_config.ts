@@ -22,6 +22,7 @@ const cosine = R.schedule.type === 'cosine' ? R.schedule : { minLearningRate: 0,
  */
 export const TRAIN_DEFAULTS = {
   force: false,
+  allow_large: false,
   cell: R.model.cell,
   layers: R.model.layers,
   bidirectional: R.model.bidirectional,
@@ -171,6 +172,7 @@ export function resolveTrainConfig(
     test: s.path('test'),
     out,
     force: s.flag('force', d.force),
+    allow_large: s.flag('allow_large', d.allow_large),
     cell,
     layers: s.integer('layers', d.layers, 1, 64),
     bidirectional,

@@ -96,6 +96,10 @@ export function presentEvent(
     case 'member-end':
       progress.stop();
       break;
+    case 'phase':
+      // Said before it starts: fitting the n-gram head takes seconds on a real corpus.
+      if (event.phase === 'ngram-fit') log(`fitting the n-gram head (1–${config.ngram} characters)…`);
+      break;
     case 'ngram-fit': {
       const r = event.report;
       log(

@@ -181,27 +181,27 @@ describe('charrnn CLI', () => {
     expect(table.stdout).toContain('macro-F1');
     expect(table.stdout).toContain('Gamma');
 
-    // The default recipe mixes in an n-gram head: recorded, and refused by a plain Layers export.
+    // The default recipe mixes in an n-gram head: recorded, and exported beside the Layers model
+    // (ngram.json + ngram.bin, mixed in by predict.mjs) unless --without-ngram leaves it out.
     expect(train.stdout).toMatch(/n-gram head: [\d,]+ n-grams of 1–5 characters fitted in/);
     const ngram = metrics.ngram as { max_n: number; weight: number; grams: number; recurrent_only: object };
     expect(ngram).toMatchObject({ max_n: 5, weight: 0.5 });
     expect(ngram.grams).toBeGreaterThan(100);
     expect(Object.keys(ngram.recurrent_only)).toEqual(['val', 'test']); // val is split off train
-    const refused = charrnn(['export', '--model', out, '--out', path.join(work, 'exported-ngram')]);
-    expect(refused.status).toBe(2);
-    expect(refused.stderr.trim()).toMatch(
-      /^charrnn: InvalidArgumentError: field --model: the model mixes a recurrent network with an n-gram head \(\d+ n-grams\).*pass --without-ngram/,
-    );
+    const withHead = charrnn(['export', '--model', out, '--out', path.join(work, 'exported-ngram')]);
+    expect(withHead.status).toBe(0);
+    expect(withHead.stdout).toMatch(/the n-gram head \(\d+ n-grams\) is in ngram\.json \+ ngram\.bin/);
     const rnnOnly = charrnn([
       'export',
       '--model',
       out,
       '--out',
-      path.join(work, 'exported-ngram'),
+      path.join(work, 'exported-rnn-only'),
       '--without-ngram',
     ]);
     expect(rnnOnly.status).toBe(0);
     expect(rnnOnly.stdout).toContain('the n-gram head was left out');
+    expect(existsSync(path.join(work, 'exported-rnn-only', 'ngram.json'))).toBe(false);
   });
   it('trains a stacked bidirectional LSTM and exports a model.json that tfjs-layers predicts with identically', async () => {
     const out = path.join(work, 'run-lstm');
@@ -254,8 +254,8 @@ describe('charrnn CLI', () => {
     expect(exportRun.stderr).toBe('');
     expect(exportRun.status).toBe(0);
     expect(charrnn(['export', '--model', out, '--out', exported]).status).toBe(2); // exists, no --force
-    expect(charrnn(['export', '--model', out, '--format', 'onnx', '--out', exported]).stderr.trim()).toBe(
-      "charrnn: InvalidArgumentError: field --format: expected one of layers, got 'onnx'",
+    expect(charrnn(['export', '--model', out, '--format', 'keras', '--out', exported]).stderr.trim()).toBe(
+      "charrnn: InvalidArgumentError: field --format: expected one of layers, onnx, pytorch, got 'keras'",
     );
 
     const names = ['Rabinski', 'Dorov', 'Lopez', 'Ko'];

@@ -292,6 +292,7 @@ function startTraining(): void {
   ui.trainStop.disabled = false;
   ui.trainStatus.textContent = 'starting the worker…';
   document.body.dataset['training'] = 'running';
+  delete document.body.dataset['resumedFrom'];
   let backendName = '';
   let totalSteps = 0;
   const finish = (): void => {
@@ -310,6 +311,10 @@ function startTraining(): void {
       case 'data':
         totalSteps = event.totalSteps;
         ui.trainStatus.textContent = `training on ${backendName}: ${event.train} names (${event.source}), ${event.labels.length} labels, ${event.val} held out for validation`;
+        break;
+      case 'resumed':
+        ui.trainStatus.textContent = `continuing the stopped run with these settings from step ${event.step}/${event.totalSteps}…`;
+        document.body.dataset['resumedFrom'] = String(event.step);
         break;
       case 'step':
         curves.addLoss(event.step, event.loss);

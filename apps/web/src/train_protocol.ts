@@ -34,6 +34,8 @@ export type WorkerRequest = TrainRequest | StopRequest;
 export type WorkerEvent =
   | { type: 'backend'; name: string; attempts: BackendAttempt[] }
   | { type: 'data'; source: string; train: number; val: number; labels: string[]; totalSteps: number }
+  /** The run continues the stopped run with the same settings and names (its IndexedDB checkpoint). */
+  | { type: 'resumed'; step: number; totalSteps: number }
   | { type: 'step'; step: number; totalSteps: number; loss: number; namesPerSecond: number }
   | {
       type: 'epoch';

@@ -103,6 +103,10 @@ async function run(request: TrainRequest): Promise<void> {
               totalSteps: Math.ceil(event.counts.train / request.batchSize) * request.epochs,
             });
             break;
+          case 'member-start':
+            if (event.resumed !== null)
+              post({ type: 'resumed', step: event.resumed.steps, totalSteps: event.resumed.totalSteps });
+            break;
           case 'step':
             post({
               type: 'step',

@@ -350,6 +350,29 @@ describe.skipIf(missing !== null)('web demo (headless Chromium)', () => {
     expect(await page.isEnabled('#train-start')).toBe(true);
   });
 
+  it('continues the stopped run from its IndexedDB checkpoint when started again with the same settings', async () => {
+    await page.click('#train-start');
+    await page.waitForFunction(() => document.body.dataset['resumedFrom'] !== undefined, null, {
+      timeout: 30_000,
+    });
+    const from = Number(await page.getAttribute('body', 'data-resumed-from'));
+    expect(from).toBeGreaterThan(0);
+    await page.waitForFunction(
+      (step) =>
+        /^step (\d+)\//.test(document.querySelector('#train-status')?.textContent ?? '') &&
+        Number(/^step (\d+)\//.exec(document.querySelector('#train-status')?.textContent ?? '')?.[1]) > step,
+      from,
+      { timeout: 30_000 },
+    );
+    await page.click('#train-stop');
+    await page.waitForFunction(
+      () => ['done', 'stopped', 'failed'].includes(document.body.dataset['training'] ?? ''),
+      null,
+      { timeout: 30_000 },
+    );
+    expect(await page.getAttribute('body', 'data-training')).toBe('stopped');
+  });
+
   it('trains an LSTM and a GRU when @charrnn/layers has them, and shows their gates', async () => {
     const cells = await page.$$eval('#cell option', (options) =>
       options.map((o) => ({ value: (o as HTMLOptionElement).value, ok: !(o as HTMLOptionElement).disabled })),

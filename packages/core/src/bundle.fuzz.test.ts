@@ -222,6 +222,8 @@ function checkLoaded(bundle: ModelBundle): void {
   expect(bundle.metadata.formatVersion).toBe(BUNDLE_FORMAT_VERSION);
   expect(bundle.metadata.labels.length).toBeGreaterThan(0);
   expect(new Set(bundle.metadata.labels).size).toBe(bundle.metadata.labels.length);
+  // A label that loaded can be printed and written as a TSV or CSV field as it is.
+  for (const label of bundle.metadata.labels) expect(label).not.toMatch(/[\p{Cc}\u2028\u2029]/u);
   expect(typeof bundle.modelTopology).toBe('object');
 }
 
@@ -340,6 +342,45 @@ describe('loadBundle on generated artifacts', () => {
       await expect(loadBundle(memoryHandler(artifacts))).rejects.toThrow(message);
       expect(performance.now() - started).toBeLessThan(50);
     }
+  });
+
+  it('labels with control characters (ESC, OSC 8, BEL, CR, tab, newline, C1): refused naming the label, never loaded', async () => {
+    const outcomes = new Outcomes('loadBundle(labels with control characters)');
+    const control = fc.constantFrom(
+      '\u001b[2J',
+      '\u001b]8;;https://x\u0007',
+      '\u0007',
+      '\r',
+      '\n',
+      '\t',
+      '\u0000',
+      '\u009b',
+      '\u007f',
+      '\u2028',
+    );
+    const piece = fc.oneof(fc.string({ maxLength: 6 }), control);
+    const label = fc.array(piece, { minLength: 1, maxLength: 4 }).map((parts) => parts.join(''));
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(label, { minLength: 1, maxLength: 5 }), async (labels) => {
+        const artifacts = validArtifacts();
+        (artifacts.userDefinedMetadata as { charrnn: { labels: unknown } }).charrnn.labels = labels;
+        const bad = labels.findIndex((l) => l === '' || l.trim() !== l || /[\p{Cc}\u2028\u2029]/u.test(l));
+        try {
+          checkLoaded(await loadBundle(memoryHandler(artifacts)));
+          outcomes.record();
+          expect(bad).toBe(-1);
+        } catch (error) {
+          outcomes.record(error);
+          expect(error).toBeInstanceOf(InvalidBundleError);
+          expect((error as InvalidBundleError).field).toBe(`userDefinedMetadata.charrnn.labels[${bad}]`);
+          expect((error as Error).message).not.toMatch(/[\p{Cc}\u2028\u2029]/u);
+        }
+      }),
+      fcParams(),
+    );
+    outcomes.report();
+    expect(outcomes.ok).toBeGreaterThan(0);
+    expect(outcomes.typed.get('InvalidBundleError') ?? 0).toBeGreaterThan(0);
   });
 
   it('prototype-named dtypes are unsupported dtypes, not crashes', async () => {

@@ -229,7 +229,7 @@ describe('loadBundle', () => {
     [
       'a label with a line separator',
       (a) => (charrnnMeta(a)['labels'] = ['a', 'b\u2028c']),
-      'field userDefinedMetadata.charrnn.labels[1]: control character U+2028 in label 2 ("b\u2028c")',
+      'field userDefinedMetadata.charrnn.labels[1]: control character U+2028 in label 2 ("b\\u2028c")',
     ],
     [
       'an empty label',

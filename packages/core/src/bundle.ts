@@ -79,13 +79,14 @@ function validateMetadata(raw: unknown, where: ErrorContext): BundleMetadata {
   if (raw['tokenizer'] === undefined || raw['tokenizer'] === null)
     throw new InvalidBundleError('tokenizer is missing', { ...where, field: `${META}.tokenizer` });
   const labels = raw['labels'];
+  // An index loop, not every(): every() skips the holes of a sparse array.
+  const allStrings = (list: unknown[]): boolean => {
+    for (let i = 0; i < list.length; i++) if (typeof list[i] !== 'string') return false;
+    return true;
+  };
   // A generator (language model) without label conditioning has no labels.
   const generator = isRecord(raw['model']) && raw['model']['task'] === 'generate';
-  if (
-    !Array.isArray(labels) ||
-    (labels.length === 0 && !generator) ||
-    !labels.every((l) => typeof l === 'string')
-  ) {
+  if (!Array.isArray(labels) || (labels.length === 0 && !generator) || !allStrings(labels)) {
     throw new InvalidBundleError('labels must be a non-empty array of strings', {
       ...where,
       field: `${META}.labels`,
@@ -94,7 +95,7 @@ function validateMetadata(raw: unknown, where: ErrorContext): BundleMetadata {
   for (const [i, label] of (labels as string[]).entries()) {
     const problem = labelProblem(label);
     if (problem !== undefined)
-      throw new InvalidBundleError(`${problem} in label ${i + 1} (${JSON.stringify(label)})`, {
+      throw new InvalidBundleError(`${problem} in label ${i + 1} (${formatValue(label)})`, {
         ...where,
         field: `${META}.labels[${i}]`,
       });

@@ -55,7 +55,9 @@ function render(value: unknown, depth: number, seen: Set<object>): string {
  * (`"bpe"`, `[2,-3]`, `{"a":1}`) but never throws and never produces a huge string: BigInts
  * (`12n`), symbols, functions, `undefined`, `NaN`, binary buffers (`ArrayBuffer(4)`), cycles
  * (`[Circular]`) and deep or long structures (`…`) are shown too, and the result is cut to
- * `maxLength` code units. Use it whenever an error message quotes untrusted input.
+ * `maxLength` code units. Control characters (C0, DEL, C1) and line separators come out escaped
+ * (`\u001b`), so the result is safe on a terminal. Use it whenever an error message quotes
+ * untrusted input.
  *
  * @param value anything, e.g. a field read from a file
  * @param maxLength longest result, in UTF-16 code units (default 120)
@@ -75,6 +77,12 @@ export function formatValue(value: unknown, maxLength: number = DEFAULT_MAX_LENG
     // A proxy or getter that throws: say so rather than fail while reporting another error.
     text = '[unprintable value]';
   }
+  // JSON escapes C0 controls only: DEL, C1 controls (\u009b starts terminal sequences too) and the
+  // line separators are escaped as well, so the message is safe to print.
+  text = text.replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   if (text.length <= maxLength) return text;
   let cut = Math.max(0, maxLength - 1);
   // Do not split a surrogate pair.

@@ -109,3 +109,36 @@ describe('classificationReport', () => {
     expect(() => accuracy([], [])).toThrow(InvalidArgumentError);
   });
 });
+
+describe('macro averages over a chosen label set', () => {
+  // Class 2 is only ever predicted (support 0): F1 0. Class 3 never occurs at all.
+  const yTrue = [0, 0, 1, 1, 1];
+  const yPred = [0, 2, 1, 1, 0];
+  // Per class: 0: P 1/2, R 1/2, F1 1/2; 1: P 1, R 2/3, F1 4/5; 2: F1 0; 3: F1 0.
+
+  it('averages over the gold classes by default', () => {
+    expect(macroF1(yTrue, yPred, 4)).toBeCloseTo((0.5 + 0.8) / 2, 12);
+    expect(macroF1(yTrue, yPred, 4, { macroLabels: 'gold' })).toBeCloseTo(0.65, 12);
+    expect(classificationReport(yTrue, yPred, ['a', 'b', 'c', 'd']).macroF1).toBeCloseTo(0.65, 12);
+  });
+
+  it("averages over gold ∪ predicted as scikit-learn's f1_score(average='macro') does", () => {
+    // f1_score([0,0,1,1,1], [0,2,1,1,0], average='macro', zero_division=0) = (1/2 + 4/5 + 0) / 3
+    expect(macroF1(yTrue, yPred, 4, { macroLabels: 'gold-or-predicted' })).toBeCloseTo(1.3 / 3, 12);
+    const report = classificationReport(yTrue, yPred, ['a', 'b', 'c', 'd'], {
+      macroLabels: 'gold-or-predicted',
+    });
+    expect(report.macroF1).toBeCloseTo(1.3 / 3, 12);
+    // Balanced accuracy stays over the gold classes (sklearn's balanced_accuracy_score).
+    expect(report.balancedAccuracy).toBeCloseTo((0.5 + 2 / 3) / 2, 12);
+  });
+
+  it('averages over explicit class ids, support or not, and refuses bad ones', () => {
+    expect(macroF1(yTrue, yPred, 4, { macroLabels: [0, 1, 2, 3] })).toBeCloseTo(1.3 / 4, 12);
+    expect(macroF1(yTrue, yPred, 4, { macroLabels: [1] })).toBeCloseTo(0.8, 12);
+    expect(() => macroF1(yTrue, yPred, 4, { macroLabels: [4] })).toThrow(
+      /macroLabels\[0\] = 4 is not a class id/,
+    );
+    expect(() => macroF1(yTrue, yPred, 4, { macroLabels: [] })).toThrow(/must not be empty/);
+  });
+});

@@ -24,7 +24,10 @@ export interface ClassMetrics {
 export interface ClassificationReport {
   /** Fraction of examples predicted correctly. */
   accuracy: number;
-  /** Unweighted mean of per-class F1 over the classes with support > 0. */
+  /**
+   * Unweighted mean of per-class F1 over the classes chosen by {@link MetricsOptions.macroLabels}
+   * (default: those with support > 0).
+   */
   macroF1: number;
   /** Unweighted mean of per-class recall over the classes with support > 0. */
   balancedAccuracy: number;
@@ -36,6 +39,26 @@ export interface ClassificationReport {
   labels: string[];
   /** Number of examples. */
   count: number;
+}
+
+/**
+ * Which classes a macro average (macro-F1) covers:
+ * - `'gold'` (default): the classes that occur in `yTrue` (support > 0). A class absent from the
+ *   evaluation set says nothing about the model; predictions into it still lower the recall of
+ *   the true class.
+ * - `'gold-or-predicted'`: the classes that occur in `yTrue` or in `yPred`, scikit-learn's default
+ *   (`f1_score(average='macro')`, whose `labels` default to the sorted union of `y_true` and
+ *   `y_pred`): a class only ever predicted (support 0, so recall and F1 0) lowers the average.
+ *   With `zero_division=0` this equals scikit-learn's value.
+ * - an array of class ids: exactly those classes (scikit-learn's explicit `labels=`), support 0
+ *   or not.
+ */
+export type MacroLabels = 'gold' | 'gold-or-predicted' | readonly number[];
+
+/** Options of {@link classificationReport} and {@link macroF1}. */
+export interface MetricsOptions {
+  /** Classes the macro-F1 averages over; default `'gold'`. See {@link MacroLabels}. */
+  macroLabels?: MacroLabels;
 }
 
 function checkNumClasses(numClasses: number): void {
@@ -114,19 +137,44 @@ function perClassFromConfusion(confusion: number[][]): Omit<ClassMetrics, 'label
   });
 }
 
-/** Mean of `pick` over the classes with support > 0. */
+/** Mean of `pick` over the classes `macroLabels` chooses (see {@link MacroLabels}). */
 function macroMean(
+  confusion: number[][],
   stats: readonly Omit<ClassMetrics, 'label'>[],
   pick: (s: Omit<ClassMetrics, 'label'>) => number,
+  macroLabels: MacroLabels = 'gold',
 ): number {
+  let include: (k: number) => boolean;
+  if (macroLabels === 'gold') include = (k) => (stats[k] as Omit<ClassMetrics, 'label'>).support > 0;
+  else if (macroLabels === 'gold-or-predicted')
+    include = (k) =>
+      (stats[k] as Omit<ClassMetrics, 'label'>).support > 0 ||
+      confusion.some((row) => (row[k] as number) > 0);
+  else if (Array.isArray(macroLabels)) {
+    const chosen = new Set<number>();
+    for (const [i, k] of (macroLabels as readonly number[]).entries()) {
+      if (!Number.isInteger(k) || k < 0 || k >= stats.length)
+        throw new InvalidArgumentError(`macroLabels[${i}] = ${k} is not a class id in [0, ${stats.length})`, {
+          field: `macroLabels[${i}]`,
+        });
+      chosen.add(k);
+    }
+    if (chosen.size === 0)
+      throw new InvalidArgumentError('macroLabels must not be empty', { field: 'macroLabels' });
+    include = (k) => chosen.has(k);
+  } else
+    throw new InvalidArgumentError(
+      `macroLabels must be "gold", "gold-or-predicted" or an array of class ids, got ${JSON.stringify(macroLabels)}`,
+      { field: 'macroLabels' },
+    );
   let sum = 0;
   let classes = 0;
-  for (const s of stats) {
-    if (s.support > 0) {
+  stats.forEach((s, k) => {
+    if (include(k)) {
       sum += pick(s);
       classes++;
     }
-  }
+  });
   return classes === 0 ? 0 : sum / classes;
 }
 
@@ -134,15 +182,18 @@ function macroMean(
  * Accuracy, macro-F1, balanced accuracy, per-class precision/recall/F1/support and the confusion
  * matrix of one set of predictions.
  *
- * Macro averages (macro-F1, balanced accuracy) are taken over the classes that occur in `yTrue`
- * (support > 0): a class absent from the evaluation set says nothing about the model, so it
- * neither lowers nor raises the average. Predictions *into* such a class still count against the
- * recall of the true class. Precision of a never-predicted class is 0 (scikit-learn's
+ * Macro-F1 averages over the classes `options.macroLabels` chooses: by default those that occur
+ * in `yTrue` (support > 0), since a class absent from the evaluation set says nothing about the
+ * model; `'gold-or-predicted'` gives scikit-learn's default (see {@link MacroLabels}). Balanced
+ * accuracy always averages recall over the classes in `yTrue`, as scikit-learn's
+ * `balanced_accuracy_score` does. Predictions *into* a class absent from `yTrue` count against
+ * the recall of the true class. Precision of a never-predicted class is 0 (scikit-learn's
  * `zero_division=0`).
  *
  * @param yTrue true class ids in `[0, labels.length)`
  * @param yPred predicted class ids, same length as `yTrue`
  * @param labels class names, index = class id; must be unique and non-empty
+ * @param options which classes the macro-F1 covers
  * @throws InvalidArgumentError on empty input, differing lengths, ids out of range, or
  *   empty/duplicate labels
  *
@@ -157,6 +208,7 @@ export function classificationReport(
   yTrue: ArrayLike<number>,
   yPred: ArrayLike<number>,
   labels: readonly string[],
+  options: MetricsOptions = {},
 ): ClassificationReport {
   if (labels.length === 0) throw new InvalidArgumentError('labels must not be empty', { field: 'labels' });
   const seen = new Set<string>();
@@ -175,8 +227,8 @@ export function classificationReport(
   for (let k = 0; k < confusion.length; k++) correct += (confusion[k] as number[])[k] as number;
   return {
     accuracy: correct / yTrue.length,
-    macroF1: macroMean(stats, (s) => s.f1),
-    balancedAccuracy: macroMean(stats, (s) => s.recall),
+    macroF1: macroMean(confusion, stats, (s) => s.f1, options.macroLabels),
+    balancedAccuracy: macroMean(confusion, stats, (s) => s.recall),
     perClass: stats.map((s, k) => ({ label: labels[k] as string, ...s })),
     confusion,
     labels: [...labels],
@@ -198,15 +250,28 @@ export function accuracy(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): nu
 }
 
 /**
- * Unweighted mean of per-class F1 over the classes with support > 0 (see
- * {@link classificationReport} for the conventions).
+ * Unweighted mean of per-class F1 over the classes `options.macroLabels` chooses: by default
+ * those with support > 0; `'gold-or-predicted'` is scikit-learn's `f1_score(average='macro',
+ * zero_division=0)` (see {@link MacroLabels} and {@link classificationReport}).
  *
- * @throws InvalidArgumentError on empty input, differing lengths or ids out of `[0, numClasses)`
+ * @example
+ * ```ts
+ * macroF1([0, 0, 1], [0, 2, 1], 3);                                       // classes 0, 1: (0.667 + 1) / 2 = 0.833
+ * macroF1([0, 0, 1], [0, 2, 1], 3, { macroLabels: 'gold-or-predicted' }); // (0.667 + 1 + 0) / 3 = 0.556
+ * ```
+ * @throws InvalidArgumentError on empty input, differing lengths, ids out of `[0, numClasses)`
+ *   or a bad `macroLabels`
  */
-export function macroF1(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, numClasses: number): number {
+export function macroF1(
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number>,
+  numClasses: number,
+  options: MetricsOptions = {},
+): number {
   checkPair(yTrue, yPred);
   checkNonEmpty(yTrue.length);
-  return macroMean(perClassFromConfusion(confusionMatrix(yTrue, yPred, numClasses)), (s) => s.f1);
+  const confusion = confusionMatrix(yTrue, yPred, numClasses);
+  return macroMean(confusion, perClassFromConfusion(confusion), (s) => s.f1, options.macroLabels);
 }
 
 /**
@@ -222,5 +287,6 @@ export function balancedAccuracy(
 ): number {
   checkPair(yTrue, yPred);
   checkNonEmpty(yTrue.length);
-  return macroMean(perClassFromConfusion(confusionMatrix(yTrue, yPred, numClasses)), (s) => s.recall);
+  const confusion = confusionMatrix(yTrue, yPred, numClasses);
+  return macroMean(confusion, perClassFromConfusion(confusion), (s) => s.recall);
 }

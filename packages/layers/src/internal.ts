@@ -4,6 +4,6 @@
  * any release, together with the charrnn packages that use them.
  * @packageDocumentation
  */
-export { readBackIsCheap, resolvePath } from './backend_path.js';
+export { readBackIsCheap } from './backend_path.js';
 export { AdamKernel } from './kernels/adam_kernel.js';
 export type { AdamStep } from './kernels/adam_kernel.js';

@@ -25,6 +25,7 @@ export interface TrainCheckpoint {
   namesTrained: number;
   /** Sum and count of the batch losses of the unfinished evaluation period. */
   periodLoss: number;
+  /** Steps of the unfinished evaluation period. */
   periodSteps: number;
   /** The model's trainable weights, in `model.trainableWeights` order. */
   weights: Float32Array[];

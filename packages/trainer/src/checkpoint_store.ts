@@ -23,7 +23,12 @@ export interface RunCheckpointMeta {
   /** The model architecture. */
   model: ClassifierConfig;
   /** Fingerprint of the training names (see {@link fingerprintNames}): resuming on other data is refused. */
-  train_data: { names: number; sha256: string };
+  train_data: {
+    /** Number of training names. */
+    names: number;
+    /** SHA-256 (hex) of their `name\tlabel\n` lines. */
+    sha256: string;
+  };
 }
 
 /** One saved checkpoint: the run's description and the training state. */

@@ -6,7 +6,9 @@ import { bundleKind, ModelKindError } from './generate/generator_bundle.js';
 
 /** A classifier with everything needed to read names: tokenizer, label names, metadata. */
 export interface ClassifierBundle {
+  /** The classifier (with its n-gram head, when it has one). */
   model: CharClassifier;
+  /** The tokenizer it was trained with. */
   tokenizer: Tokenizer;
   /** Label of each output, in output order. */
   labels: string[];

@@ -7,6 +7,7 @@ import type { EpochRecord, TrainResult } from './train_events.js';
 
 /** First event of {@link trainClassifier}: the data and model it is about to train. */
 export interface RunStartEvent {
+  /** Discriminant: `'start'`. */
   type: 'start';
   /** The checked recipe. */
   recipe: Recipe;
@@ -17,11 +18,19 @@ export interface RunStartEvent {
   /** The architecture of each member. */
   model: ClassifierConfig;
   /** Names per split, after encoding. */
-  counts: { train: number; val: number; test: number };
+  counts: {
+    /** Training names. */
+    train: number;
+    /** Validation names. */
+    val: number;
+    /** Test names. */
+    test: number;
+  };
 }
 
 /** An ensemble member (or the single model) begins training, or resumes. */
 export interface MemberStartEvent {
+  /** Discriminant: `'member-start'`. */
   type: 'member-start';
   /** 0-based member index. */
   member: number;
@@ -33,15 +42,20 @@ export interface MemberStartEvent {
   model: CharClassifier;
   /** Where the checkpoint it resumes from stood, or null for a fresh start. */
   resumed: {
+    /** Steps done. */
     steps: number;
+    /** Steps of the whole run. */
     totalSteps: number;
+    /** Epochs (evaluation periods) done. */
     epochs: number;
+    /** Set when that member had already finished (it then returns at once). */
     finished: 'completed' | 'early_stopped' | null;
   } | null;
 }
 
 /** Training progress of one member: every `logEvery` steps and after the last. */
 export interface MemberStepEvent {
+  /** Discriminant: `'step'`. */
   type: 'step';
   /** 0-based member index. */
   member: number;
@@ -57,6 +71,7 @@ export interface MemberStepEvent {
 
 /** End of an epoch (evaluation period) of one member, after its validation pass. */
 export interface MemberEpochEvent extends EpochRecord {
+  /** Discriminant: `'epoch'`. */
   type: 'epoch';
   /** 0-based member index. */
   member: number;
@@ -68,6 +83,7 @@ export interface MemberEpochEvent extends EpochRecord {
 
 /** A member finished training (completed or early-stopped). */
 export interface MemberEndEvent {
+  /** Discriminant: `'member-end'`. */
   type: 'member-end';
   /** 0-based member index. */
   member: number;
@@ -80,6 +96,7 @@ export type RunPhase = 'ensemble-average' | 'ngram-fit' | 'logit-adjustment' | '
 
 /** The run enters a phase after training. */
 export interface PhaseEvent {
+  /** Discriminant: `'phase'`. */
   type: 'phase';
   /** The phase beginning. */
   phase: RunPhase;
@@ -87,6 +104,7 @@ export interface PhaseEvent {
 
 /** The n-gram head was fitted and mixed in. */
 export interface NgramFitEvent {
+  /** Discriminant: `'ngram-fit'`. */
   type: 'ngram-fit';
   /** Its size, time and the figures of each part alone. */
   report: NgramReport;
@@ -94,17 +112,24 @@ export interface NgramFitEvent {
 
 /** The logit adjustment was applied (or chosen on val). */
 export interface LogitAdjustmentEvent {
+  /** Discriminant: `'logit-adjustment'`. */
   type: 'logit-adjustment';
   /** τ, how it was chosen, and the figures before. */
   report: LogitAdjustmentReport;
   /** With `'auto'`: the validation report before and after. */
-  fit?: { before: ClassificationReport; after: ClassificationReport };
+  fit?: {
+    /** Validation report of the model before the adjustment. */
+    before: ClassificationReport;
+    /** Validation report after it. */
+    after: ClassificationReport;
+  };
   /** Where τ went: the output bias, or the n-gram head's bias when there is a head. */
   foldedInto: 'output' | 'ngram-head';
 }
 
 /** Last event: the run's result. */
 export interface RunEndEvent {
+  /** Discriminant: `'end'`. */
   type: 'end';
   /** What {@link trainClassifier} resolves with. */
   result: TrainedClassifier;
@@ -169,7 +194,12 @@ export class RunDivergedError extends TrainingDivergedError {
   /** 0-based member that diverged. */
   readonly member: number;
   /** The last checkpoint saved (or resumed from) before it diverged, or null when none. */
-  readonly lastCheckpoint: { steps: number; epochs: number } | null;
+  readonly lastCheckpoint: {
+    /** Steps done at that checkpoint. */
+    steps: number;
+    /** Epochs (evaluation periods) done at that checkpoint. */
+    epochs: number;
+  } | null;
 
   constructor(
     cause: TrainingDivergedError,

@@ -4,8 +4,29 @@ export type { ClassifierData, TrainClassifierOptions } from './train_classifier.
 export { DEFAULT_RECIPE, TUTORIAL_RECIPE, checkRecipe } from './recipe.js';
 export type { ModelRecipe, MonitorRecipe, NgramRecipe, OptimizerRecipe, Recipe } from './recipe.js';
 export { RunDivergedError, TrainingAbortedError } from './classifier_events.js';
-export type { ClassifierRunEvent, RunPhase, TrainedClassifier } from './classifier_events.js';
-export type { RunMetrics } from './run_metrics.js';
+export type {
+  ClassifierRunEvent,
+  LogitAdjustmentEvent,
+  MemberEndEvent,
+  MemberEpochEvent,
+  MemberStartEvent,
+  MemberStepEvent,
+  NgramFitEvent,
+  PhaseEvent,
+  RunEndEvent,
+  RunPhase,
+  RunStartEvent,
+  TrainedClassifier,
+} from './classifier_events.js';
+export type {
+  EnsembleMemberReport,
+  EpochSummary,
+  LogitAdjustmentReport,
+  NgramReport,
+  ReportSection,
+  RunMetrics,
+  ScoreSummary,
+} from './run_metrics.js';
 // Checkpoints (the file store is in @charrnn/trainer/node).
 export { memoryCheckpointStore } from './checkpoint_store.js';
 export type {
@@ -17,6 +38,7 @@ export type {
 export { indexedDbCheckpointStore } from './indexeddb_checkpoint_store.js';
 export type { IndexedDbCheckpointStoreOptions } from './indexeddb_checkpoint_store.js';
 export type { TrainCheckpoint } from './checkpoint.js';
+export type { OptimizerState } from './optimizer.js';
 // Using a trained classifier.
 export { loadClassifierBundle, saveClassifierBundle } from './classifier_bundle.js';
 export type { ClassifierBundle, SaveClassifierOptions } from './classifier_bundle.js';
@@ -26,8 +48,22 @@ export { evaluate } from './evaluate.js';
 export { train } from './train.js';
 export type { TrainRunOptions } from './train.js';
 export type { TrainOptions } from './train_options.js';
-export type { EpochRecord, TrainEvent, TrainResult } from './train_events.js';
-export type { EarlyStopping, LearningRateSchedule, MonitorMetric, ReduceOnPlateau } from './schedule.js';
+export type {
+  EpochRecord,
+  TrainEndEvent,
+  TrainEpochEvent,
+  TrainEvent,
+  TrainResult,
+  TrainStartEvent,
+  TrainStepEvent,
+} from './train_events.js';
+export type {
+  EarlyStopping,
+  LearningRateSchedule,
+  MonitorMetric,
+  MonitorState,
+  ReduceOnPlateau,
+} from './schedule.js';
 
 // Generators: character language models (names by label, or text), sampling, bundles.
 export { trainLanguageModel, memoryLanguageModelStore } from './generate/train_language_model.js';

@@ -1,4 +1,8 @@
-// Node-only entry of @charrnn/trainer: checkpoints in files.
+/**
+ * The Node-only entry of `@charrnn/trainer`: checkpoints in files (`fileCheckpointStore`), laid
+ * out as `charrnn train` lays them out.
+ * @packageDocumentation
+ */
 export {
   CHECKPOINT_DIR,
   fileCheckpointStore,

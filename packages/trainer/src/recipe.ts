@@ -44,7 +44,12 @@ export interface MonitorRecipe {
   /** Stop after this many epochs without improvement; `null`: never. */
   earlyStop: number | null;
   /** Multiply the learning rate by `factor` after `patience` flat epochs; `null`: never. */
-  plateau: { patience: number; factor: number } | null;
+  plateau: {
+    /** Flat epochs before the rate is reduced. */
+    patience: number;
+    /** Multiplier of the learning rate, in (0, 1). */
+    factor: number;
+  } | null;
   /** At the end, put back the weights of the best validation epoch. */
   restoreBest: boolean;
 }

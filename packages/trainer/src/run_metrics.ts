@@ -16,7 +16,18 @@ export interface ReportSection extends ScoreSummary {
   /** Number of names evaluated. */
   count: number;
   /** One row per label, in label order. */
-  per_class: { label: string; precision: number; recall: number; f1: number; support: number }[];
+  per_class: {
+    /** The label. */
+    label: string;
+    /** Of the names predicted as it, the share that are. */
+    precision: number;
+    /** Of its names, the share predicted as it. */
+    recall: number;
+    /** Harmonic mean of precision and recall. */
+    f1: number;
+    /** Its names in the split. */
+    support: number;
+  }[];
   /** Confusion counts, `confusion[true][predicted]`, in label order. */
   confusion: number[][];
 }
@@ -34,9 +45,19 @@ export interface NgramReport {
   /** Mean cross-entropy of the head's last fitting epoch on the training names. */
   train_loss: number;
   /** The recurrent network alone, before any logit adjustment. */
-  recurrent_only: { val?: ScoreSummary; test?: ScoreSummary };
+  recurrent_only: {
+    /** On the validation names. */
+    val?: ScoreSummary;
+    /** On the test names. */
+    test?: ScoreSummary;
+  };
   /** The n-gram head alone, before any logit adjustment. */
-  ngram_only: { val?: ScoreSummary; test?: ScoreSummary };
+  ngram_only: {
+    /** On the validation names. */
+    val?: ScoreSummary;
+    /** On the test names. */
+    test?: ScoreSummary;
+  };
 }
 
 /** The logit adjustment of a run. */

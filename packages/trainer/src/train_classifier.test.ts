@@ -180,6 +180,14 @@ describe('trainClassifier errors', () => {
         { field: 'resume' },
       ),
     );
+    // The same data under another recipe is refused too; the same recipe with its keys in another order is not.
+    const reordered = Object.fromEntries(Object.entries(RECIPE).reverse()) as unknown as Recipe;
+    await expect(trainClassifier(DATA, { ...RECIPE, batchSize: 8 }, { store, resume: true })).rejects.toThrow(
+      "field resume: the recipe differs from the checkpoint's",
+    );
+    await expect(
+      trainClassifier(DATA, reordered, { store, resume: true, signal: controller.signal }),
+    ).rejects.toThrow(TrainingAbortedError);
     const bad = { ...RECIPE, model: { ...RECIPE.model, hidden: 0 } };
     await expect(trainClassifier(DATA, bad)).rejects.toThrow(
       new InvalidConfigError('expected an integer in [1, 4096], got 0', { field: 'recipe.model.hidden' }),

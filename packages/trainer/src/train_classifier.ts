@@ -80,9 +80,20 @@ function checkResumable(
     );
 }
 
+/** JSON with the keys of every object sorted: equal for equal data, whatever the key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (typeof value === 'object' && value !== null)
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value) ?? 'null';
+}
+
 /** Checks that a checkpoint was written by this recipe (when it recorded one). */
 function checkSameRecipe(saved: SavedCheckpoint, recipe: Recipe): void {
-  if (saved.meta.recipe !== undefined && JSON.stringify(saved.meta.recipe) !== JSON.stringify(recipe))
+  if (saved.meta.recipe !== undefined && canonical(saved.meta.recipe) !== canonical(recipe))
     throw new InvalidArgumentError(
       "the recipe differs from the checkpoint's: a resumed run must use the same recipe",
       {

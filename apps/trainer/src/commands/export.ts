@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError } from '@charrnn/core';
-import { fileSystemHandler } from '@charrnn/core/node';
+import { fileSystemHandler, writeFileAtomic } from '@charrnn/core/node';
+import { exportOnnxClassifier, exportTorchClassifier, layersExportFiles } from '@charrnn/interop';
 import { loadClassifierFromDir } from '../model_io.js';
 import { parseChoice } from '../options.js';
 
@@ -14,39 +16,77 @@ export interface RawExportOptions {
   withoutNgram?: boolean;
 }
 
+const FORMATS = ['layers', 'onnx', 'pytorch'] as const;
+
 /** Checks the flags of `charrnn export` before anything is loaded. */
-export function checkExportFlags(raw: RawExportOptions): { model: string; out: string } {
+export function checkExportFlags(raw: RawExportOptions): {
+  model: string;
+  out: string;
+  format: (typeof FORMATS)[number];
+} {
   if (raw.model === undefined) throw new InvalidArgumentError('is required', { field: '--model' });
   if (raw.out === undefined) throw new InvalidArgumentError('is required', { field: '--out' });
-  parseChoice('--format', raw.format, ['layers'] as const);
-  return { model: raw.model, out: raw.out };
+  const format = parseChoice('--format', raw.format, FORMATS);
+  if (raw.withoutNgram === true && format !== 'layers')
+    throw new InvalidArgumentError('applies to --format layers only', { field: '--without-ngram' });
+  return { model: raw.model, out: raw.out, format };
+}
+
+/** Writes each file into `dir` atomically. */
+async function writeFiles(dir: string, files: Record<string, Uint8Array>): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const [name, bytes] of Object.entries(files)) await writeFileAtomic(path.join(dir, name), bytes);
 }
 
 /**
- * `charrnn export --format layers`: writes the bundle's model as a plain TF.js Layers model
- * (`model.json` + one weights file, atomically) that `tf.loadLayersModel` loads on its own. The
- * label names and tokenizer ride along in `userDefinedMetadata.charrnnExport` for whoever wants
- * them; nothing requires them. A bundle with an n-gram head is refused unless `--without-ngram`
- * asks for the recurrent network alone.
+ * `charrnn export`: writes the bundle's model for use outside charrnn.
+ * - `--format layers`: a plain TF.js Layers model (`model.json` + weights) that
+ *   `tf.loadLayersModel` loads, plus `tokenizer.json`, `labels.json`, a runnable `predict.mjs`
+ *   and a README; an n-gram head goes to `ngram.json` + `ngram.bin`, which `predict.mjs` mixes in
+ *   (`--without-ngram` leaves it out). A reset-after GRU is refused (tfjs-layers lacks it).
+ * - `--format onnx`: `model.onnx` (the n-gram head included), `tokenizer.json`, `labels.json`.
+ * - `--format pytorch`: `model.safetensors` (PyTorch names), `model.py`, `config.json`,
+ *   `labels.json`.
  */
 export async function runExport(raw: RawExportOptions): Promise<void> {
-  const { model, out: outFlag } = checkExportFlags(raw);
+  const { model, out: outFlag, format } = checkExportFlags(raw);
   const out = path.resolve(outFlag);
-  if (existsSync(path.join(out, 'model.json')) && raw.force !== true)
-    throw new InvalidArgumentError(`${out} already holds a model.json; pass --force to overwrite`, {
+  const marker = { layers: 'model.json', onnx: 'model.onnx', pytorch: 'model.safetensors' }[format];
+  if (existsSync(path.join(out, marker)) && raw.force !== true)
+    throw new InvalidArgumentError(`${out} already holds a ${marker}; pass --force to overwrite`, {
       field: '--out',
     });
   // The weights are copied as they are: any backend does, cpu starts fastest.
   const loaded = await loadClassifierFromDir(path.resolve(model), 'cpu');
   try {
+    const { config } = loaded.model;
     const head = loaded.model.ngramHead;
-    if (head !== undefined && raw.withoutNgram !== true)
-      throw new InvalidArgumentError(
-        `the model mixes a recurrent network with an n-gram head (${head.size} n-grams), which the tfjs-layers format cannot hold; ` +
-          "pass --without-ngram to export the recurrent network alone (its predictions differ from the bundle's), " +
-          'or train with --ngram none for a model that exports whole',
-        { field: '--model' },
+    if (format === 'pytorch') {
+      await writeFiles(out, exportTorchClassifier(loaded.model, loaded.tokenizer, loaded.labels));
+      process.stdout.write(
+        `exported ${config.cell} classifier (${loaded.labels.length} labels${head === undefined ? '' : ', n-gram head'}) to ${out}: model.safetensors, model.py, config.json, labels.json\n`,
       );
+      return;
+    }
+    if (format === 'onnx') {
+      const text = (value: unknown): Uint8Array =>
+        new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
+      await writeFiles(out, {
+        'model.onnx': exportOnnxClassifier(loaded.model, loaded.tokenizer, loaded.labels),
+        'tokenizer.json': text(loaded.tokenizer.toJSON()),
+        'labels.json': text(loaded.labels),
+      });
+      process.stdout.write(
+        `exported ${config.cell} classifier (${loaded.labels.length} labels${head === undefined ? '' : ', n-gram head'}) to ${out}/model.onnx (input ids: int64 [batch, length], right-padded with 0; outputs logits, probabilities)\n`,
+      );
+      return;
+    }
+    if (config.cell === 'gru' && config.resetAfter === true)
+      throw new InvalidArgumentError(
+        'a GRU with reset_after=true cannot be exported as a tfjs-layers model (tfjs-layers 4.22 lacks it); use --format onnx or --format pytorch',
+        { field: '--format' },
+      );
+    const withNgram = raw.withoutNgram !== true;
     const artifacts = loaded.model.toArtifacts();
     await fileSystemHandler(out).save({
       modelTopology: artifacts.modelTopology,
@@ -59,16 +99,16 @@ export async function runExport(raw: RawExportOptions): Promise<void> {
         charrnnExport: { labels: loaded.labels, tokenizer: loaded.tokenizer.toJSON() },
       },
     });
-    const { config } = loaded.model;
+    await writeFiles(out, layersExportFiles(loaded.model, loaded.tokenizer, loaded.labels, { withNgram }));
     const lines = [
-      `exported ${config.cell} classifier (${loaded.labels.length} labels) to ${out}/model.json`,
+      `exported ${config.cell} classifier (${loaded.labels.length} labels) to ${out}/model.json, with predict.mjs and README.md`,
     ];
     if (head !== undefined)
       lines.push(
-        'note: the n-gram head was left out (--without-ngram): the exported model is the recurrent network alone',
+        withNgram
+          ? `the n-gram head (${head.size} n-grams) is in ngram.json + ngram.bin; predict.mjs mixes it in`
+          : 'note: the n-gram head was left out (--without-ngram): the exported model is the recurrent network alone',
       );
-    if (config.cell === 'gru' && config.resetAfter === true)
-      lines.push('note: GRU reset_after=true loads in Keras 3 but not in tfjs-layers 4.22, which lacks it');
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     loaded.model.dispose();

@@ -96,11 +96,11 @@ async function predictFile(
   try {
     const source = input === '-' ? process.stdin : input;
     let pending: NameLine[] = [];
-    for await (const lines of readNameLines(source)) {
+    for await (const lines of readNameLines(source, { chunkBytes: 64 * 1024 })) {
       for (const line of lines) pending.push(line);
-      if (pending.length >= NAMES_PER_PASS) {
-        await flush(pending);
-        pending = [];
+      while (pending.length >= NAMES_PER_PASS) {
+        await flush(pending.slice(0, NAMES_PER_PASS));
+        pending = pending.slice(NAMES_PER_PASS);
       }
       if (target.kind === 'stdout' && isStdoutClosed()) break;
     }

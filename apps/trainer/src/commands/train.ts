@@ -18,7 +18,11 @@ import { chooseBackend, describeBackend } from '../backend.js';
 import { GENERATOR_ONLY_FLAGS, runTrainGenerator } from './train_generator.js';
 import { ProgressReporter } from '../progress.js';
 import { writeRunReport } from '../report/index.js';
+import { checkTrainBudget } from '../budget.js';
 import { checkWritable, prepareOutputDir } from '../run_dir.js';
+import { lockRunDirectory } from '../run_lock.js';
+import { recordRunStart } from '../run_manifest.js';
+import { exitCodeOf, lastStopSignal, onStopSignals, type StopSignal } from '../stop_signals.js';
 import { loadRunCheckpoint } from '../run_checkpoint.js';
 import { loadSplits } from '../train_data.js';
 import { formatMetrics, KERNEL_NAMES, presentEvent } from '../train_log.js';
@@ -33,7 +37,7 @@ import {
 
 export { resolveTrainConfig, type TrainConfig } from '../train_config.js';
 
-/** Exit code of a run stopped by Ctrl-C (SIGINT) after saving its checkpoint: 128 + 2, as shells expect. */
+/** Exit code of a run stopped by Ctrl-C (SIGINT) after saving its checkpoint: 128 + 2, as shells expect (SIGTERM 143, SIGHUP 129). */
 export const EXIT_INTERRUPTED = 130;
 
 /**
@@ -124,9 +128,21 @@ export async function runTrain(flags: TrainFlags): Promise<number> {
 
 async function runClassifierTrain(flags: TrainFlags): Promise<number> {
   const { config, resumed } = await resolveRun(flags);
+  // One writer per run directory: a second train or a --resume of a live run is refused.
+  const lock = await lockRunDirectory(path.resolve(config.out));
+  try {
+    return await trainLocked(config, resumed);
+  } finally {
+    lock.release();
+  }
+}
+
+/** {@link runTrain} once the run directory is locked. */
+async function trainLocked(config: TrainConfig, resumed: Resumed | null): Promise<number> {
   const out = path.resolve(config.out);
   if (resumed === null) await prepareOutputDir(out, config.force);
   await checkWritable(out);
+  if (resumed === null) await recordRunStart(out);
   const progress = new ProgressReporter();
   const log = (line: string): void => progress.log(line);
 
@@ -144,6 +160,9 @@ async function runClassifierTrain(flags: TrainFlags): Promise<number> {
       { field: '--data' },
     );
   }
+  const size = checkTrainBudget(config, splits.train, labels.length);
+  log(`size: ${size.cost}`);
+  if (size.slowInit !== undefined) log(size.slowInit);
   if (resumed !== null) {
     const { meta } = resumed;
     const fingerprint = await fingerprintNames(splits.train);
@@ -156,7 +175,7 @@ async function runClassifierTrain(flags: TrainFlags): Promise<number> {
   await writeFileAtomic(path.join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
 
   const result = await trainWithSigint(config, splits, resumed !== null, progress);
-  if (result === EXIT_INTERRUPTED) return EXIT_INTERRUPTED;
+  if (typeof result === 'number') return result;
   try {
     await writeRun(result, config, splits.source, backend, out);
   } finally {
@@ -167,33 +186,34 @@ async function runClassifierTrain(flags: TrainFlags): Promise<number> {
 
 /**
  * Runs `trainClassifier` with a checkpoint store in the run directory and Ctrl-C wired to its
- * signal: a first SIGINT (while training) stops after the current step and saves, a second one
- * exits at once. Returns the result, or {@link EXIT_INTERRUPTED} once the stop is reported.
+ * signal: a first SIGINT, SIGTERM or SIGHUP (while training) stops after the current step and
+ * saves, a second one exits at once. Returns the result, or the exit code (128 + the signal's
+ * number, e.g. {@link EXIT_INTERRUPTED}) once the stop is reported.
  */
 async function trainWithSigint(
   config: TrainConfig,
   splits: Awaited<ReturnType<typeof loadSplits>>,
   resume: boolean,
   progress: ProgressReporter,
-): Promise<TrainedClassifier | typeof EXIT_INTERRUPTED> {
+): Promise<TrainedClassifier | number> {
   const out = config.out;
   const controller = new AbortController();
   let interrupts = 0;
-  const onSigint = (): void => {
+  // SIGTERM (docker stop, timeout) and SIGHUP (a closed terminal) stop the run like Ctrl-C.
+  const onStop = (signal: StopSignal): void => {
     interrupts += 1;
     if (interrupts > 1) {
-      process.stderr.write('\ninterrupted again: exiting without waiting for the checkpoint\n');
-      process.exit(EXIT_INTERRUPTED);
+      process.stderr.write(`\n${signal} again: exiting without waiting for the checkpoint\n`);
+      process.exit(exitCodeOf(signal));
     }
     progress.stop();
     process.stderr.write(
-      '\ninterrupt: finishing the current step and saving a checkpoint (Ctrl-C again to quit at once)\n',
+      `\n${signal === 'SIGINT' ? 'interrupt' : signal}: finishing the current step and saving a checkpoint (Ctrl-C again to quit at once)\n`,
     );
     controller.abort();
   };
   // Only while training: the phases after it (n-gram head, evaluation) run to the end.
-  const detach = (): void => void process.off('SIGINT', onSigint);
-  process.on('SIGINT', onSigint);
+  const detach = onStopSignals(onStop);
   const poisonAt = faultStep();
   let model: CharClassifier | null = null;
   let startStep = 0;
@@ -239,7 +259,7 @@ async function trainWithSigint(
         `\ninterrupted at step ${error.steps}${config.ensemble > 1 ? ` of ensemble member ${error.member + 1}` : ''}: ` +
           `checkpoint saved in ${path.join(dir, CHECKPOINT_DIR)}\ncontinue with: charrnn train --resume ${out}\n`,
       );
-      return EXIT_INTERRUPTED;
+      return exitCodeOf(lastStopSignal() ?? 'SIGINT');
     }
     if (error instanceof RunDivergedError) {
       const kept = error.lastCheckpoint;

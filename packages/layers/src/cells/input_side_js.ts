@@ -7,8 +7,8 @@ import {
   simdProduct,
   simdProductTransposedB,
   simdTransposedProduct,
-} from './recurrence_js.js';
-import type { RecurrentRunPlan } from './recurrence_js.js';
+} from './products_js.js';
+import type { RecurrentRunPlan } from './run_plan.js';
 
 /**
  * The input side `x_t·W` of a `'js'` recurrence: the projection each valid step reads, and the

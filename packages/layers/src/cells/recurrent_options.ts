@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '@charrnn/core';
 import type { OpPath } from '../backend_path.js';
 import { checkSequenceShape } from './sequence_shape.js';
@@ -106,68 +106,4 @@ export function checkRecurrentArgs(
     ...(initial === undefined ? {} : { initialState: initial }),
     ...(options.onFinalState === undefined ? {} : { onFinalState: options.onFinalState }),
   };
-}
-
-/**
- * The state after each sequence's last step, rows in sequence order, from states `s[t]`
- * (t = 0..T, each `[B, H]`, rows in `order`).
- * @internal
- */
-export function finalStateRows(
-  s: Float32Array,
-  lengths: Int32Array,
-  order: Int32Array,
-  H: number,
-): Float32Array {
-  const B = order.length;
-  const last = new Float32Array(B * H);
-  for (let i = 0; i < B; i++) {
-    const from = (lengths[order[i] as number] as number) * B * H + i * H;
-    last.set(s.subarray(from, from + H), (order[i] as number) * H);
-  }
-  return last;
-}
-
-/** Rows of a `[rows, width]` matrix put in `order` (row `i` of the result is row `order[i]`). @internal */
-export function reorderRows(src: Float32Array, order: Int32Array, width: number): Float32Array {
-  const out = new Float32Array(order.length * width);
-  for (let i = 0; i < order.length; i++) {
-    const from = (order[i] as number) * width;
-    out.set(src.subarray(from, from + width), i * width);
-  }
-  return out;
-}
-
-/**
- * The output tensor of a `'js'` recurrent path from its states `h[t]` (t = 0..T, each
- * `[B, H]`, rows in `order`): the state after each sequence's last step, or (with
- * `returnSequences`) every step's state at row `r * T + t`, zero on padding.
- * @internal
- */
-export function gatherSequenceOutputs(
-  h: Float32Array,
-  lengths: Int32Array,
-  order: Int32Array,
-  running: Int32Array,
-  T: number,
-  H: number,
-  returnSequences: boolean,
-): tf.Tensor2D {
-  const B = order.length;
-  if (!returnSequences) {
-    const last = new Float32Array(B * H);
-    for (let i = 0; i < B; i++) {
-      const from = (lengths[order[i] as number] as number) * B * H + i * H;
-      last.set(h.subarray(from, from + H), (order[i] as number) * H);
-    }
-    return tf.tensor2d(last, [B, H]);
-  }
-  const all = new Float32Array(B * T * H);
-  for (let t = 0; t < T; t++) {
-    for (let i = 0; i < (running[t] as number); i++) {
-      const from = ((t + 1) * B + i) * H;
-      all.set(h.subarray(from, from + H), ((order[i] as number) * T + t) * H);
-    }
-  }
-  return tf.tensor2d(all, [B * T, H]);
 }

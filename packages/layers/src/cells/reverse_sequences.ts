@@ -20,7 +20,7 @@ export function reverseSequences(x: tf.Tensor2D, sequences: SequenceShape): tf.T
   }
   const permute = (m: tf.Tensor2D): tf.Tensor2D => {
     if (!readBackIsCheap()) return tf.gather(m, tf.tensor1d(perm, 'int32'));
-    // wasm's gather is slow (PERFORMANCE.md lesson 4): permute the rows in JS.
+    // wasm's gather is slow (docs/performance.md, "gather on wasm"): permute the rows in JS.
     const [rows, width] = m.shape;
     const src = m.dataSync() as Float32Array;
     const out = new Float32Array(rows * width);

@@ -2,7 +2,7 @@
  * Small matrix products in plain JS on row-major Float32Arrays, for the recurrences of the `'js'`
  * paths. For a few rows (batch 1) a tfjs `matMul` costs more in tensor bookkeeping and read-back
  * than the arithmetic, and the cpu backend's matMul is slower than these loops at any size
- * (PERFORMANCE.md lesson 8). The products keep their running sums in registers (float64, rounded
+ * (docs/performance.md, "The cpu backend's matMul"). The products keep their running sums in registers (float64, rounded
  * once per output): 4×4 blocks from four rows up, about 4 GFLOP/s in Node 20 here against 2.2–3.3
  * for loops that add into the output row; the last rows of `a·b` one at a time in 1×8 blocks (a
  * 1×128 · 128×512 product: 35 µs, against 61 µs for the row loop).

@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '@charrnn/core';
 import { matMulInto } from '../kernels/mat_mul_js.js';
 import { resolvePath } from '../backend_path.js';
 import type { OpPath } from '../backend_path.js';
-import { sigmoid, tanhJs } from '../cells/recurrence_js.js';
+import { sigmoid, tanhJs } from '../cells/activations_js.js';
 import { SimdKernels, simdKernels } from '../kernels/simd_kernels.js';
 import type { LanguageModelConfig } from './language_model_config.js';
 

@@ -19,7 +19,8 @@ import type { OpPath } from '../backend_path.js';
  * `cpu`/`wasm` small layers (the classifier's output layer at small batch sizes) run entirely
  * in JS, larger ones read `x` and `W` into JS during the forward pass; elsewhere they are kept
  * with customGrad's `save`. Transposes are explicit and followed by a plain `matMul`:
- * autodiff's transposed matMuls run on a slow path on wasm (PERFORMANCE.md lesson 1).
+ * autodiff's transposed matMuls run on a slow path on wasm (docs/performance.md, "Transposed
+ * matMuls under autodiff").
  *
  * @param x `[batch, inFeatures]`
  * @param W `[inFeatures, outFeatures]` (Keras `kernel` layout)

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +61,19 @@ describe('fileCheckpointStore', () => {
     await store.clear();
     expect(existsSync(path.join(dir, 'checkpoint'))).toBe(false);
     expect(existsSync(path.join(dir, 'members'))).toBe(false);
+  });
+
+  it('clears only what it wrote: files of another tool in checkpoint/ or members/ stay', async () => {
+    const store = fileCheckpointStore(dir);
+    await store.save({ member: 0, members: 1 }, saved(1));
+    await store.save({ member: 0, members: 2 }, saved(2));
+    await writeFile(path.join(dir, 'checkpoint', 'notes.txt'), 'mine');
+    await mkdir(path.join(dir, 'members', 'other'), { recursive: true });
+    await writeFile(path.join(dir, 'members', 'other', 'x.bin'), 'theirs');
+    await store.clear();
+    expect(await readdir(path.join(dir, 'checkpoint'))).toEqual(['notes.txt']);
+    expect(await readdir(path.join(dir, 'members'))).toEqual(['other']);
+    expect(await store.load({ member: 0, members: 1 })).toBeNull();
   });
 
   it('names the file and the field of a damaged state', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidBundleError, IoError, NotFoundError } from '@charrnn/core';
 import { writeFileAtomic } from '@charrnn/core/node';
@@ -176,6 +176,20 @@ export async function loadRunCheckpoint(runDir: string): Promise<SavedCheckpoint
   };
 }
 
+/**
+ * Removes the files {@link saveRunCheckpoint} writes in a checkpoint folder (`state.json`,
+ * `tensors.<hash>.bin`, temporary files), then the folder if that left it empty.
+ */
+async function clearCheckpointDir(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  await Promise.all(
+    names
+      .filter((name) => name === STATE_FILE || TENSORS.test(name) || TEMP.test(name))
+      .map((name) => rm(path.join(dir, name), { force: true })),
+  );
+  await rmdir(dir).catch(() => undefined);
+}
+
 /** Run directory of a slot: the run's own for a single model, `members/<m + 1>` in an ensemble. */
 export function slotDir(dir: string, slot: CheckpointSlot): string {
   return slot.members === 1 ? dir : path.join(dir, MEMBERS_DIR, String(slot.member + 1));
@@ -206,8 +220,14 @@ export function fileCheckpointStore(dir: string): CheckpointStore {
     },
     save: (slot, saved) => saveRunCheckpoint(slotDir(dir, slot), saved),
     async clear() {
-      await rm(path.join(dir, CHECKPOINT_DIR), { recursive: true, force: true });
-      await rm(path.join(dir, MEMBERS_DIR), { recursive: true, force: true });
+      // Only what a store wrote: files another tool keeps in checkpoint/ or members/ stay.
+      await clearCheckpointDir(path.join(dir, CHECKPOINT_DIR));
+      const members = await readdir(path.join(dir, MEMBERS_DIR)).catch(() => [] as string[]);
+      for (const member of members.filter((m) => /^[1-9]\d*$/.test(m))) {
+        await clearCheckpointDir(path.join(dir, MEMBERS_DIR, member, CHECKPOINT_DIR));
+        await rmdir(path.join(dir, MEMBERS_DIR, member)).catch(() => undefined);
+      }
+      await rmdir(path.join(dir, MEMBERS_DIR)).catch(() => undefined);
     },
   };
 }

@@ -1,21 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customOp } from '../../ops/custom_op.js';
 import { keepForBackward } from '../../ops/keep_for_backward.js';
-import {
-  StepMatrix,
-  columnSums,
-  columns,
-  gatherRows,
-  inputProjection,
-  planRecurrentRun,
-  inputSideGradients,
-  sigmoid,
-  tanhJs,
-  weightGradient,
-} from '../recurrence_js.js';
-import { gruSimd } from './gru_simd.js';
+import { sigmoid, tanhJs } from '../activations_js.js';
+import { columns, columnSums, inputProjection, inputSideGradients, weightGradient } from '../products_js.js';
 import type { RecurrentRunOptions } from '../recurrent_options.js';
-import { finalStateRows, gatherSequenceOutputs, reorderRows } from '../recurrent_options.js';
+import {
+  finalStateRows,
+  gatherRows,
+  gatherSequenceOutputs,
+  planRecurrentRun,
+  reorderRows,
+} from '../run_plan.js';
+import { StepMatrix } from '../step_matrix.js';
+import { gruSimd } from './gru_simd.js';
 import type { SequenceShape } from '../sequence_shape.js';
 import { simdKernels } from '../../kernels/simd_kernels.js';
 

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CustomOpResult } from '../../ops/custom_op.js';
-import { addStepOutputGradient, lastStateGradient, simdOutputAndKeep } from '../recurrence_js.js';
-import type { RecurrentRunPlan } from '../recurrence_js.js';
-import { finalStateRows, reorderRows } from '../recurrent_options.js';
+import type { RecurrentRunPlan } from '../run_plan.js';
+import { finalStateRows, reorderRows } from '../run_plan.js';
+import { addStepOutputGradient, lastStateGradient, simdOutputAndKeep } from '../simd_state.js';
 import type { SequenceShape } from '../sequence_shape.js';
 import type { SimdKernels } from '../../kernels/simd_kernels.js';
 

@@ -8,19 +8,13 @@ import { simdKernels } from '../../kernels/simd_kernels.js';
 import type { SimdKernels } from '../../kernels/simd_kernels.js';
 import { denseInputSide, embeddedInputSide } from '../input_side_js.js';
 import type { InputSide } from '../input_side_js.js';
-import {
-  planRecurrentRun,
-  addStepOutputGradient,
-  lastStateGradient,
-  readProduct,
-  simdOutputAndKeep,
-  sigmoid,
-  tanhJs,
-  weightGradient,
-} from '../recurrence_js.js';
-import type { RecurrentRunPlan } from '../recurrence_js.js';
+import { sigmoid, tanhJs } from '../activations_js.js';
+import { weightGradient } from '../products_js.js';
 import type { RecurrentRunOptions } from '../recurrent_options.js';
-import { finalStateRows, gatherSequenceOutputs, reorderRows } from '../recurrent_options.js';
+import { finalStateRows, gatherSequenceOutputs, planRecurrentRun, reorderRows } from '../run_plan.js';
+import type { RecurrentRunPlan } from '../run_plan.js';
+import { addStepOutputGradient, lastStateGradient, simdOutputAndKeep } from '../simd_state.js';
+import { readProduct } from '../step_matrix.js';
 import type { SequenceShape } from '../sequence_shape.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lengthOrder, sigmoid, tanhJs } from './recurrence_js.js';
+import { sigmoid, tanhJs } from './activations_js.js';
 
 describe('tanhJs and sigmoid (rational, float32 accuracy)', () => {
   it('equal Math.tanh and the logistic function to 3e-7 / 1.5e-7 absolute error', () => {
@@ -33,13 +33,5 @@ describe('tanhJs and sigmoid (rational, float32 accuracy)', () => {
     expect(sigmoid(-1e6)).toBe(0);
     expect(sigmoid(0)).toBe(0.5);
     expect(tanhJs(Number.NaN)).toBeNaN();
-  });
-});
-
-describe('lengthOrder', () => {
-  it('sorts rows longest first (stable) and counts the sequences running at each step', () => {
-    const { order, running } = lengthOrder(Int32Array.from([2, 4, 0, 4, 1]), 4);
-    expect(Array.from(order)).toEqual([1, 3, 0, 4, 2]);
-    expect(Array.from(running)).toEqual([4, 3, 2, 2]);
   });
 });
