@@ -15,6 +15,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
 const skipTorch = process.argv.includes('--no-torch');
+// `--only names` / `--only text`: one of the two models (the other's rows stay empty).
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
 const shared = process.env.CHARRNN_SHARED_DIR ?? path.resolve(root, '../shared');
 const split = path.join(shared, 'datasets', 'names-split');
 const textFile = path.join(shared, 'datasets', 'text', 'licenses.txt');
@@ -111,102 +113,69 @@ const train = await readTsv(path.join(split, 'train.tsv'));
 const val = await readTsv(path.join(split, 'val.tsv'));
 const names = quick ? train.filter((_, i) => i % 8 === 0) : train;
 
-// --- names ---------------------------------------------------------------------------------
-log(`names: PyTorch (${quick ? 'quick' : '10 epochs'})...`);
-const torchSamples = path.join(outDir, 'lm-torch-samples.tsv');
-const torchNames = torch([
-  '--task',
-  'names',
-  '--data',
-  split,
-  '--samples-tsv',
-  torchSamples,
-  ...(quick ? ['--epochs', '1', '--max-steps', '25', '--samples-per-label', '10'] : []),
-]);
-log(`names: charrnn on wasm (kernels: ${simdKernelVariant()})...`);
-const namesRecipe = { ...DEFAULT_GENERATOR_RECIPE, epochs: quick ? 1 : 10 };
-const ours = await trainLanguageModel({ kind: 'names', train: names, val }, namesRecipe, {
-  onEvent: (e) =>
-    e.type === 'epoch' &&
-    log(`  epoch ${e.epoch}: val ${e.valBpc?.toFixed(4)} bpc, ${Math.round(e.charsPerSecond)} chars/s`),
-});
-const oursNamesSample = samplingSpeed(ours.bundle, { count: 300, maxLength: 30 });
-
-// Believable names: our novel samples and PyTorch's, classified by a default-recipe classifier.
-log('believable names: training the default-recipe classifier on the same split...');
-const perLanguage = quick ? 10 : 100;
-const classifier = await trainClassifier(
-  { train: names, val },
-  quick ? { ...DEFAULT_RECIPE, model: { ...DEFAULT_RECIPE.model }, epochs: 1 } : DEFAULT_RECIPE,
-);
-const share = (list, label) =>
-  list.length === 0
-    ? null
-    : classifyNames(classifier.bundle, list, 1).filter((p) => p.top[0]?.label === label).length / list.length;
-const trainSet = new Set(train.map((n) => n.name));
-const torchByLabel = new Map();
-if (existsSync(torchSamples) && torchNames !== null)
-  for (const line of readFileSync(torchSamples, 'utf8').split('\n').filter(Boolean)) {
-    const [name, label] = line.split('\t');
-    torchByLabel.set(label, [...(torchByLabel.get(label) ?? []), name]);
-  }
-const believable = LANGUAGES.map((label, i) => {
-  const generated = sample(ours.bundle, {
-    label,
-    count: perLanguage,
-    temperature: 0.8,
-    novel: true,
-    seed: 100 + i,
-  }).map((s) => s.text);
-  const theirs = torchByLabel.get(label) ?? [];
-  return {
-    label,
-    ours: share(generated, label),
-    ours_count: generated.length,
-    ours_in_training: generated.filter((n) => trainSet.has(n)).length,
-    pytorch: share(theirs, label),
-    pytorch_count: theirs.length,
-    examples: generated.slice(0, 6),
-  };
-});
-classifier.bundle.model.dispose();
-
-// --- text ----------------------------------------------------------------------------------
-const text = readFileSync(textFile, 'utf8');
-log(`text: PyTorch (${quick ? 'quick' : '4 epochs'})...`);
-const torchText = torch([
-  '--task',
-  'text',
-  '--data',
-  textFile,
-  '--epochs',
-  quick ? '1' : '4',
-  ...(quick ? ['--max-steps', '10'] : []),
-]);
-log('text: charrnn on wasm...');
-const textRecipe = { ...TEXT_GENERATOR_RECIPE, epochs: quick ? 1 : 4 };
-const oursText = await trainLanguageModel(
-  { kind: 'text', text: quick ? text.slice(0, 40_000) : text },
-  textRecipe,
-  {
+/** The names model, ours and PyTorch's, and the believable-names check. */
+async function runNames() {
+  log(`names: PyTorch (${quick ? 'quick' : '10 epochs'})...`);
+  const torchSamples = path.join(outDir, 'lm-torch-samples.tsv');
+  const torchNames = torch([
+    '--task',
+    'names',
+    '--data',
+    split,
+    '--samples-tsv',
+    torchSamples,
+    ...(quick ? ['--epochs', '1', '--max-steps', '25', '--samples-per-label', '10'] : []),
+  ]);
+  log(`names: charrnn on wasm (kernels: ${simdKernelVariant()})...`);
+  const namesRecipe = { ...DEFAULT_GENERATOR_RECIPE, epochs: quick ? 1 : 10 };
+  const ours = await trainLanguageModel({ kind: 'names', train: names, val }, namesRecipe, {
     onEvent: (e) =>
       e.type === 'epoch' &&
       log(`  epoch ${e.epoch}: val ${e.valBpc?.toFixed(4)} bpc, ${Math.round(e.charsPerSecond)} chars/s`),
-  },
-);
-const oursTextSample = samplingSpeed(oursText.bundle, {
-  count: 1,
-  maxLength: 2000,
-  startId: oursText.bundle.tokenizer.encode(text[0])[0],
-});
-const textExample = sample(oursText.bundle, { maxLength: 300, seed: 2, prime: text[0] })[0]?.text;
+  });
+  const oursNamesSample = samplingSpeed(ours.bundle, { count: 300, maxLength: 30 });
 
-const ratio = (a, b) => (a == null || b == null ? null : +(a / b).toFixed(2));
-const result = {
-  quick,
-  backend: 'wasm',
-  kernels: simdKernelVariant(),
-  names: {
+  // Believable names: our novel samples and PyTorch's, classified by a default-recipe classifier.
+  log('believable names: training the default-recipe classifier on the same split...');
+  const perLanguage = quick ? 10 : 100;
+  const classifier = await trainClassifier(
+    { train: names, val },
+    quick ? { ...DEFAULT_RECIPE, model: { ...DEFAULT_RECIPE.model }, epochs: 1 } : DEFAULT_RECIPE,
+  );
+  const share = (list, label) =>
+    list.length === 0
+      ? null
+      : classifyNames(classifier.bundle, list, 1).filter((p) => p.top[0]?.label === label).length /
+        list.length;
+  const trainSet = new Set(train.map((n) => n.name));
+  const torchByLabel = new Map();
+  if (existsSync(torchSamples) && torchNames !== null)
+    for (const line of readFileSync(torchSamples, 'utf8').split('\n').filter(Boolean)) {
+      const [name, label] = line.split('\t');
+      torchByLabel.set(label, [...(torchByLabel.get(label) ?? []), name]);
+    }
+  const believable = LANGUAGES.map((label, i) => {
+    const generated = sample(ours.bundle, {
+      label,
+      count: perLanguage,
+      temperature: 0.8,
+      novel: true,
+      seed: 100 + i,
+    }).map((s) => s.text);
+    const theirs = torchByLabel.get(label) ?? [];
+    return {
+      label,
+      ours: share(generated, label),
+      ours_count: generated.length,
+      ours_in_training: generated.filter((n) => trainSet.has(n)).length,
+      pytorch: share(theirs, label),
+      pytorch_count: theirs.length,
+      examples: generated.slice(0, 6),
+    };
+  });
+  classifier.bundle.model.dispose();
+
+  const namesResult = {
     ours: {
       best_val_bpc: ours.metrics.best_val_bpc,
       train_chars_per_s: Math.round(ours.metrics.train_chars_per_s),
@@ -217,8 +186,43 @@ const result = {
       train_chars_per_s: torchNames.train_chars_per_s,
       sample_chars_per_s: torchNames.sample_chars_per_s,
     },
-  },
-  text: {
+  };
+  ours.bundle.model.dispose();
+  return { names: namesResult, believable };
+}
+
+/** The text model, ours and PyTorch's. */
+async function runText() {
+  const text = readFileSync(textFile, 'utf8');
+  log(`text: PyTorch (${quick ? 'quick' : '4 epochs'})...`);
+  const torchText = torch([
+    '--task',
+    'text',
+    '--data',
+    textFile,
+    '--epochs',
+    quick ? '1' : '4',
+    ...(quick ? ['--max-steps', '10'] : []),
+  ]);
+  log('text: charrnn on wasm...');
+  const textRecipe = { ...TEXT_GENERATOR_RECIPE, epochs: quick ? 1 : 4 };
+  const oursText = await trainLanguageModel(
+    { kind: 'text', text: quick ? text.slice(0, 40_000) : text },
+    textRecipe,
+    {
+      onEvent: (e) =>
+        e.type === 'epoch' &&
+        log(`  epoch ${e.epoch}: val ${e.valBpc?.toFixed(4)} bpc, ${Math.round(e.charsPerSecond)} chars/s`),
+    },
+  );
+  const oursTextSample = samplingSpeed(oursText.bundle, {
+    count: 1,
+    maxLength: 2000,
+    startId: oursText.bundle.tokenizer.encode(text[0])[0],
+  });
+  const textExample = sample(oursText.bundle, { maxLength: 300, seed: 2, prime: text[0] })[0]?.text;
+
+  const textResult = {
     ours: {
       val_bpc: oursText.metrics.val_bpc,
       train_chars_per_s: Math.round(oursText.metrics.train_chars_per_s),
@@ -229,9 +233,23 @@ const result = {
       train_chars_per_s: torchText.train_chars_per_s,
       sample_chars_per_s: torchText.sample_chars_per_s,
     },
-  },
-  believable,
-  text_example: textExample,
+  };
+  oursText.bundle.model.dispose();
+  return { text: textResult, text_example: textExample };
+}
+
+const ratio = (a, b) => (a == null || b == null ? null : +(a / b).toFixed(2));
+const empty = { ours: {}, pytorch: null };
+const result = {
+  quick,
+  only,
+  backend: 'wasm',
+  kernels: simdKernelVariant(),
+  names: empty,
+  believable: [],
+  text: empty,
+  ...(only === 'text' ? {} : await runNames()),
+  ...(only === 'names' ? {} : await runText()),
 };
 for (const task of ['names', 'text']) {
   const { ours: o, pytorch: p } = result[task];
@@ -241,9 +259,10 @@ for (const task of ['names', 'text']) {
     bpc: ratio(o.best_val_bpc ?? o.val_bpc, p.best_val_bpc ?? p.val_bpc),
   };
 }
-ours.bundle.model.dispose();
-oursText.bundle.model.dispose();
-writeFileSync(path.join(outDir, quick ? 'lm-quick.json' : 'lm.json'), `${JSON.stringify(result, null, 2)}\n`);
+writeFileSync(
+  path.join(outDir, `lm${quick ? '-quick' : ''}${only ? `-${only}` : ''}.json`),
+  `${JSON.stringify(result, null, 2)}\n`,
+);
 
 const f = (v, d = 0) => (v == null ? '-' : typeof v === 'number' ? v.toFixed(d) : String(v));
 console.log(
@@ -261,7 +280,7 @@ for (const task of ['names', 'text']) {
 }
 console.log('\n| language | classified as it: ours | PyTorch | ours in training set | examples (ours) |');
 console.log('| --- | --- | --- | --- | --- |');
-for (const b of believable)
+for (const b of result.believable)
   console.log(
     `| ${b.label} | ${f(b.ours === null ? null : b.ours * 100)}% of ${b.ours_count} | ${f(b.pytorch === null ? null : b.pytorch * 100)}% of ${b.pytorch_count} | ${b.ours_in_training} | ${b.examples.join(', ')} |`,
   );
