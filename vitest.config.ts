@@ -65,6 +65,7 @@ export default defineConfig({
             'src/cells/simd_state.test.ts',
             'src/model/classifier_cells.test.ts',
             'src/model/language_model.test.ts',
+            'src/model/classifier_inference.test.ts',
             'src/kernels/simd_*.test.ts',
             'src/kernels/adam_kernel.test.ts',
           ],

@@ -190,6 +190,7 @@ export function buildProgram(
       '--output <file>',
       'TSV to write, one row per input line in order: name<TAB>label, or name<TAB><TAB>reason for a name the model cannot read (- for stdout)',
     )
+    .option('--workers <n>', 'worker threads for --input (default: the number of cores)')
     .addOption(backend())
     .action(async (names: string[], options: RawPredictOptions) => {
       await handlers.predict(names, options);

@@ -148,7 +148,7 @@ describe('openOutput over every file type (property)', () => {
           if (before.isSymbolicLink()) expect(readlinkSync(target)).toBeTruthy();
         }
       }),
-      fcParams(0.2),
+      fcParams(),
     );
     outcomes.report();
     expect(outcomes.ok).toBeGreaterThan(0);

@@ -149,3 +149,70 @@ describe('charrnn import', () => {
     expect(charrnn(['import', path.join(FIXTURES, 'rnn.pt'), '--out', path.join(work, 'z')]).status).toBe(2);
   });
 });
+
+describe('charrnn import --from layers', () => {
+  it('imports a model.json + weights.bin saved with tfjs-layers defaults (LSTM, hard_sigmoid, mask_zero false)', async () => {
+    checkBuilt();
+    const tf = await import('@tensorflow/tfjs-core');
+    await import('@tensorflow/tfjs-backend-cpu');
+    // tfjs-layers calls chained ops (x.add(...)); tfjs-core's full entry registers them, a path
+    // the type declarations do not export, hence the string.
+    const chainedOps: string = '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
+    await import(chainedOps);
+    const tfl = await import('@tensorflow/tfjs-layers');
+    await tf.setBackend('cpu');
+    const work = mkdtempSync(path.join(tmpdir(), 'charrnn-import-layers-'));
+    const theirs = tfl.sequential({
+      layers: [
+        tfl.layers.embedding({ inputDim: 57, outputDim: 8 }),
+        tfl.layers.lstm({ units: 10 }),
+        tfl.layers.dense({ units: LABELS.length, activation: 'softmax' }),
+      ],
+    });
+    // What tf.io's file:// saver writes: model.json naming weights.bin in its manifest.
+    await theirs.save(
+      tf.io.withSaveHandler((a) => {
+        writeFileSync(
+          path.join(work, 'model.json'),
+          JSON.stringify({
+            modelTopology: a.modelTopology,
+            format: a.format,
+            generatedBy: a.generatedBy,
+            convertedBy: null,
+            weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
+          }),
+        );
+        writeFileSync(path.join(work, 'weights.bin'), new Uint8Array(a.weightData as ArrayBuffer));
+        return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } });
+      }),
+    );
+    const out = path.join(work, 'bundle');
+    const run = charrnn(['import', '--from', 'layers', work, '--out', out, '--labels', LABELS.join(',')]);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('imported lstm classifier');
+    expect(run.stdout).toContain('note: mask_zero: false read as masked');
+    const names = NAMES.slice(0, 20);
+    const predict = charrnn(['predict', '--model', out, '--json', '--top', String(LABELS.length), ...names]);
+    const ours = JSON.parse(predict.stdout) as Prediction[];
+    let maxDiff = 0;
+    names.forEach((name, r) => {
+      const ids = [...name.normalize('NFD').replace(/\p{M}/gu, '')]
+        .map((c) => "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ .,;'".indexOf(c))
+        .filter((i) => i >= 0);
+      const p = tf.tidy(() => {
+        const probs = theirs.predict(
+          tf.tensor2d([ids], [1, ids.length], 'int32'),
+        ) as import('@tensorflow/tfjs-core').Tensor;
+        return probs;
+      });
+      const row = Array.from(p.dataSync());
+      p.dispose();
+      for (const { label, probability } of ours[r]?.top ?? [])
+        maxDiff = Math.max(maxDiff, Math.abs(probability - (row[LABELS.indexOf(label)] as number)));
+    });
+    console.log(`[import] tfjs-layers defaults via the CLI: max |Δp| = ${maxDiff.toExponential(2)}`);
+    expect(maxDiff).toBeLessThanOrEqual(1e-5);
+    theirs.dispose();
+  });
+});

@@ -117,7 +117,9 @@ let lastReading: NameReading | null = null;
 function predict(reading: NameReading, bundle: ClassifierBundle): NamePrediction | null {
   if (reading.ids.length === 0) return null;
   const [prediction] = classifyNames(bundle, [reading.name], bundle.labels.length);
-  return prediction ?? null;
+  // A name the model cannot read (no character of its alphabet) gets no bars; the line under the
+  // input already says which characters it does not know.
+  return prediction === undefined || prediction.unreadable !== undefined ? null : prediction;
 }
 
 function refresh(): void {

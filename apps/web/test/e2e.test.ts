@@ -350,27 +350,37 @@ describe.skipIf(missing !== null)('web demo (headless Chromium)', () => {
     expect(await page.isEnabled('#train-start')).toBe(true);
   });
 
-  it('continues the stopped run from its IndexedDB checkpoint when started again with the same settings', async () => {
+  it('continues a stopped run from its IndexedDB checkpoint when started again with the same settings', async () => {
+    const stopAndWait = async (): Promise<number> => {
+      await page.click('#train-stop');
+      await page.waitForFunction(
+        () => ['done', 'stopped', 'failed'].includes(document.body.dataset['training'] ?? ''),
+        null,
+        { timeout: 30_000 },
+      );
+      expect(await page.getAttribute('body', 'data-training')).toBe('stopped');
+      return Number(/^stopped: (\d+) steps/.exec((await page.textContent('#train-status')) ?? '')?.[1]);
+    };
+    const stepPast = (from: number): Promise<unknown> =>
+      page.waitForFunction(
+        (after) =>
+          Number(/^step (\d+)\//.exec(document.querySelector('#train-status')?.textContent ?? '')?.[1] ?? 0) >
+          after,
+        from,
+        { timeout: 60_000 },
+      );
+    await page.fill('#epochs', '50');
+    await page.click('#train-start');
+    await stepPast(0);
+    const stoppedAt = await stopAndWait();
+    expect(stoppedAt).toBeGreaterThan(0);
     await page.click('#train-start');
     await page.waitForFunction(() => document.body.dataset['resumedFrom'] !== undefined, null, {
       timeout: 30_000,
     });
-    const from = Number(await page.getAttribute('body', 'data-resumed-from'));
-    expect(from).toBeGreaterThan(0);
-    await page.waitForFunction(
-      (step) =>
-        /^step (\d+)\//.test(document.querySelector('#train-status')?.textContent ?? '') &&
-        Number(/^step (\d+)\//.exec(document.querySelector('#train-status')?.textContent ?? '')?.[1]) > step,
-      from,
-      { timeout: 30_000 },
-    );
-    await page.click('#train-stop');
-    await page.waitForFunction(
-      () => ['done', 'stopped', 'failed'].includes(document.body.dataset['training'] ?? ''),
-      null,
-      { timeout: 30_000 },
-    );
-    expect(await page.getAttribute('body', 'data-training')).toBe('stopped');
+    expect(Number(await page.getAttribute('body', 'data-resumed-from'))).toBe(stoppedAt);
+    await stepPast(stoppedAt);
+    expect(await stopAndWait()).toBeGreaterThan(stoppedAt);
   });
 
   it('trains an LSTM and a GRU when @charrnn/layers has them, and shows their gates', async () => {

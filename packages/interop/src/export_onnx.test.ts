@@ -32,6 +32,14 @@ const CASES: { label: string; config: Omit<ClassifierConfig, 'vocabSize'>; ngram
     config: { cell: 'gru', ...BASE, layers: 2, bidirectional: 'concat', resetAfter: true },
   },
   { label: 'gru + n-gram head', config: { cell: 'gru', ...BASE }, ngram: true },
+  {
+    label: 'lstm hard_sigmoid bidirectional',
+    config: { cell: 'lstm', ...BASE, bidirectional: 'concat', recurrentActivation: 'hard_sigmoid' },
+  },
+  {
+    label: 'gru hard_sigmoid, 2 layers',
+    config: { cell: 'gru', ...BASE, layers: 2, recurrentActivation: 'hard_sigmoid' },
+  },
 ];
 
 function randomModel(

@@ -251,6 +251,16 @@ export function exportOnnxClassifier(
       direction: { type: 'string', value: directions === 2 ? 'bidirectional' : 'forward' },
     };
     if (config.cell === 'gru') attributes['linear_before_reset'] = { type: 'int', value: resetAfter ? 1 : 0 };
+    if (config.recurrentActivation === 'hard_sigmoid') {
+      // ONNX HardSigmoid(alpha 0.2, beta 0.5) is clip(0.2·a + 0.5, 0, 1): Keras 2's hard_sigmoid.
+      const perDirection = config.cell === 'lstm' ? ['HardSigmoid', 'Tanh', 'Tanh'] : ['HardSigmoid', 'Tanh'];
+      const all = Array.from({ length: directions }, () => perDirection).flat();
+      attributes['activations'] = { type: 'strings', value: all };
+      // ONNX Runtime gives each function that takes parameters the next alpha / beta in turn.
+      const hard = all.filter((a) => a === 'HardSigmoid');
+      attributes['activation_alpha'] = { type: 'floats', value: hard.map(() => 0.2) };
+      attributes['activation_beta'] = { type: 'floats', value: hard.map(() => 0.5) };
+    }
     const [Y, Yh] = g.op(
       ONNX_OP[config.cell] as string,
       [

@@ -46,6 +46,11 @@ const CONFIGS: { label: string; config: Omit<ClassifierConfig, 'vocabSize'>; ngr
     config: { cell: 'gru', ...BASE, layers: 2 },
     ngram: true,
   },
+  { label: 'lstm hard_sigmoid', config: { cell: 'lstm', ...BASE, recurrentActivation: 'hard_sigmoid' } },
+  {
+    label: 'gru hard_sigmoid bidirectional',
+    config: { cell: 'gru', ...BASE, bidirectional: 'concat', recurrentActivation: 'hard_sigmoid' },
+  },
 ];
 
 /** A model with random weights (biases too) and, when asked, an n-gram head on the names' grams. */

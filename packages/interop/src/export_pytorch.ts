@@ -18,15 +18,22 @@ export interface TorchExportConfig {
   model: {
     /** `'rnn'` (charrnn's rnn and simple cells), `'lstm'` or `'gru'`. */
     cell: 'rnn' | 'lstm' | 'gru';
+    /** Embedding rows: charrnn's token ids (PAD 0, UNK 1, symbols). */
     vocab_size: number;
+    /** Embedding width. */
     embed_dim: number;
+    /** Recurrent state width per direction. */
     hidden_size: number;
+    /** Outputs (labels). */
     num_classes: number;
+    /** Stacked recurrent layers. */
     num_layers: number;
     /** How the two directions merge; null for one direction. */
     merge: 'concat' | 'sum' | null;
     /** GRU: reset gate after the recurrent product (nn.GRU's form). */
     reset_after: boolean;
+    /** LSTM / GRU gate activation: `'sigmoid'` (nn.LSTM / nn.GRU) or `'hard_sigmoid'` (clip(0.2·a + 0.5, 0, 1)). */
+    recurrent_activation: 'sigmoid' | 'hard_sigmoid';
   };
   /** charrnn's tokenizer JSON (`Tokenizer.toJSON()`). */
   tokenizer: object;
@@ -110,6 +117,7 @@ export function exportTorchClassifier(
       num_layers: config.layers ?? 1,
       merge: config.bidirectional ?? null,
       reset_after: resetAfter,
+      recurrent_activation: config.recurrentActivation ?? 'sigmoid',
     },
     tokenizer: tokenizer.toJSON(),
     ngram: head === undefined ? null : head.toJSON(),
@@ -165,6 +173,7 @@ export function torchExportImportOptions(
     labels: labels as string[],
     merge: merge === 'sum' ? 'sum' : 'concat',
     gruResetAfter: m['reset_after'] !== false,
+    ...(m['recurrent_activation'] === 'hard_sigmoid' ? { recurrentActivation: 'hard_sigmoid' as const } : {}),
     ...(config['ngram'] === null || config['ngram'] === undefined ? {} : { ngramHead: config['ngram'] }),
   };
 }

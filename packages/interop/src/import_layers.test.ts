@@ -76,6 +76,45 @@ describe('importLayersModel', () => {
     theirs.dispose();
   });
 
+  it.each(['lstm', 'gru'] as const)(
+    'imports a tfjs-layers Sequential %s built with every default (hardSigmoid gates, mask_zero false)',
+    async (cell) => {
+      const theirs = tfl.sequential({
+        layers: [
+          tfl.layers.embedding({ inputDim: 57, outputDim: 8 }),
+          cell === 'lstm' ? tfl.layers.lstm({ units: 12 }) : tfl.layers.gru({ units: 12 }),
+          tfl.layers.dense({ units: 5, activation: 'softmax' }),
+        ],
+      });
+      const imported = importLayersModel(await artifactsOf(theirs), { vocabulary: tutorialVocabulary });
+      expect(imported.model.config).toMatchObject({ cell, recurrentActivation: 'hard_sigmoid' });
+      const ours = imported.model.predictProba(imported.tokenizer.encodeBatch(NAMES));
+      const diff = maxDiff(ours, theirProbabilities(theirs, NAMES));
+      console.log(`[interop] tfjs-layers ${cell} defaults: max |Δp| = ${diff.toExponential(2)}`);
+      expect(diff).toBeLessThanOrEqual(1e-6);
+      imported.model.dispose();
+      theirs.dispose();
+    },
+  );
+
+  it("refuses Keras 3's hard_sigmoid (another function under the same name)", async () => {
+    const theirs = tfl.sequential({
+      layers: [
+        tfl.layers.embedding({ inputDim: 57, outputDim: 4 }),
+        tfl.layers.lstm({ units: 3 }),
+        tfl.layers.dense({ units: 2, activation: 'softmax' }),
+      ],
+    });
+    const artifacts = await artifactsOf(theirs);
+    (artifacts.modelTopology as Record<string, unknown>)['keras_version'] = '3.6.0';
+    expect(() =>
+      importLayersModel(artifacts, { vocabulary: tutorialVocabulary, file: 'k3/model.json' }),
+    ).toThrow(
+      /^k3\/model\.json field modelTopology\.config\.layers\[1\]\.config\.recurrent_activation: Keras 3\.6\.0's hard_sigmoid/,
+    );
+    theirs.dispose();
+  });
+
   it('imports a functional chain: bidirectional stacked GRU, Dense + Activation(softmax)', async () => {
     const input = tfl.input({ shape: [null], dtype: 'int32' });
     let x = tfl.layers.embedding({ inputDim: 57, outputDim: 6 }).apply(input) as tfl.SymbolicTensor;

@@ -240,7 +240,11 @@ export function importLayersModel(
   let model: CharClassifier;
   try {
     model = CharClassifier.fromArtifacts({
-      modelTopology: { class_name: 'Sequential', config: { name: 'sequential', layers: chain } },
+      modelTopology: {
+        class_name: 'Sequential',
+        config: { name: 'sequential', layers: chain },
+        keras_version: topology['keras_version'] ?? (artifacts.modelTopology as Json)['keras_version'],
+      },
       weightSpecs: newSpecs,
       weightData: joined.buffer,
     });

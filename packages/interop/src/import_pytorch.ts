@@ -58,6 +58,11 @@ export interface TorchImportOptions {
    */
   gruResetAfter?: boolean;
   /**
+   * LSTM / GRU gate activation, `'sigmoid'` (default: nn.LSTM, nn.GRU) or `'hard_sigmoid'` (as a
+   * `charrnn export --format pytorch` of a tfjs-layers-default model records it).
+   */
+  recurrentActivation?: 'sigmoid' | 'hard_sigmoid';
+  /**
    * The JSON part of an n-gram head (`NgramHead.toJSON()`) whose weights are `ngram.weight`
    * `[grams, classes]` and `ngram.bias`: the head is rebuilt and attached, as in a
    * `charrnn export --format pytorch` directory.
@@ -89,7 +94,7 @@ export interface ImportedClassifier {
 
 /**
  * Maps a PyTorch classifier's state dict (from `readStateDict`) onto a charrnn
- * {@link CharClassifier} that computes the same probabilities, and the tokenizer that feeds it
+ * `CharClassifier` that computes the same probabilities, and the tokenizer that feeds it
  * the same token ids:
  *
  * - tutorial: `E` = `embedding.weight`; `i2h.weight` `[H, E + H]` splits into the input kernel
@@ -192,30 +197,24 @@ export function importTorchClassifier(state: StateDict, options: TorchImportOpti
 
   if (arch === 'tutorial') {
     // i2h: [H, E + H]; h2o: [C, H]; embedding: [V, E].
-    const i2hName = findWeight(
-      'i2h',
-      (n, t) =>
+    // i2h is the Linear [H, E + H] (with a bias [H]) beside an embedding [V, E] (no bias).
+    const isEmbedding = (n: string, width: number): boolean =>
+      state.get(n)?.shape.length === 2 && state.get(n)?.shape[1] === width && !state.has(biasOf(n));
+    const i2hName = findWeight('i2h', (n, t) => {
+      const [H, In] = t.shape as [number, number];
+      return (
         t.shape.length === 2 &&
-        state.has(biasOf(n)) &&
-        (t.shape[1] as number) > (t.shape[0] as number) &&
-        state.get(biasOf(n))?.shape[0] === t.shape[0] &&
-        names.some(
-          (e) =>
-            e !== n &&
-            state.get(e)?.shape.length === 2 &&
-            (state.get(e)?.shape[1] as number) + (t.shape[0] as number) === t.shape[1] &&
-            !state.has(biasOf(e)),
-        ),
-    );
+        In > H &&
+        state.get(biasOf(n))?.shape[0] === H &&
+        names.some((e) => e !== n && isEmbedding(e, In - H))
+      );
+    });
     const i2h = get(i2hName);
     if (i2h.shape.length !== 2) bad(i2hName, 'must be a matrix');
     const H = i2h.shape[0] as number;
     const E = (i2h.shape[1] as number) - H;
     if (E < 1) bad(i2hName, `has ${i2h.shape[1]} columns: not cat(embedding, hidden) for hidden size ${H}`);
-    const embeddingName = findWeight(
-      'embedding',
-      (n, t) => t.shape.length === 2 && t.shape[1] === E && !state.has(biasOf(n)),
-    );
+    const embeddingName = findWeight('embedding', (n) => isEmbedding(n, E));
     embedding = get(embeddingName);
     if (embedding.shape.length !== 2 || embedding.shape[1] !== E) bad(embeddingName, `must be [rows, ${E}]`);
     const i2hBias = get(biasOf(i2hName), [H]);
@@ -288,6 +287,9 @@ export function importTorchClassifier(state: StateDict, options: TorchImportOpti
       ...(layers > 1 ? { layers } : {}),
       ...(bidirectional ? { bidirectional: merge } : {}),
       ...(resetAfter ? { resetAfter: true } : {}),
+      ...(options.recurrentActivation === 'hard_sigmoid' && arch !== 'rnn'
+        ? { recurrentActivation: 'hard_sigmoid' as const }
+        : {}),
     };
     values.push(embeddingTable());
     const G = gates.count * H;

@@ -8,9 +8,11 @@ export interface NgramHeadExport {
   format: 'charrnn-ngram-head';
   /** Version of this layout; always 1. */
   version: 1;
-  /** Shortest and longest n-gram, in tokens (the boundary marker 0 counts). */
+  /** Shortest n-gram, in tokens (the boundary marker 0 counts). */
   minN: number;
+  /** Longest n-gram, in tokens. */
   maxN: number;
+  /** Number of labels (kernel columns). */
   numClasses: number;
   /** Factor on the network's logits: `logits = rnnScale · log p_model + scores` (then softmax). */
   rnnScale: number;

@@ -24,7 +24,8 @@ The recurrent weights are named and laid out as nn.RNN / nn.LSTM / nn.GRU name t
 (weight_ih_l{k}[_reverse], gates i,f,g,o for the LSTM and r,z,n for the GRU), so a
 concat-merged RNN, LSTM or reset-after GRU loads into those modules too (load_state_dict of
 rnn.*). A GRU with reset_after false (Keras 2 form) computes
-n = tanh(W_in x + b_in + W_hn (r * h) + b_hn), which nn.GRU does not: this module does.
+n = tanh(W_in x + b_in + W_hn (r * h) + b_hn), and a model with recurrent_activation
+'hard_sigmoid' gates with clip(0.2 z + 0.5, 0, 1), which nn.GRU / nn.LSTM do not: this module does.
 """
 import json
 import os
@@ -77,10 +78,13 @@ class Tokenizer:
 class Recurrent(nn.Module):
     """Stacked, optionally bidirectional RNN / LSTM / GRU over right-padded sequences with lengths."""
 
-    def __init__(self, cell, input_size, hidden_size, num_layers, merge, reset_after):
+    def __init__(self, cell, input_size, hidden_size, num_layers, merge, reset_after, recurrent_activation='sigmoid'):
         super().__init__()
         self.cell, self.hidden_size, self.num_layers = cell, hidden_size, num_layers
         self.merge, self.reset_after = merge, reset_after
+        # The gates' activation: sigmoid, or Keras 2's / tfjs-layers' hard_sigmoid.
+        self.gate = torch.sigmoid if recurrent_activation == 'sigmoid' else (
+            lambda z: torch.clamp(0.2 * z + 0.5, 0.0, 1.0))
         gates = {'rnn': 1, 'lstm': 4, 'gru': 3}[cell] * hidden_size
         out = 2 * hidden_size if merge == 'concat' else hidden_size
         for k in range(num_layers):
@@ -97,17 +101,17 @@ class Recurrent(nn.Module):
             return torch.tanh(x @ w_ih.t() + b_ih + h @ w_hh.t() + b_hh), c
         if self.cell == 'lstm':
             i, f, g, o = (x @ w_ih.t() + b_ih + h @ w_hh.t() + b_hh).chunk(4, 1)
-            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-            return torch.sigmoid(o) * torch.tanh(c), c
+            c = self.gate(f) * c + self.gate(i) * torch.tanh(g)
+            return self.gate(o) * torch.tanh(c), c
         xr, xz, xn = (x @ w_ih.t() + b_ih).chunk(3, 1)
         H = self.hidden_size
         if self.reset_after:
             hr, hz, hn = (h @ w_hh.t() + b_hh).chunk(3, 1)
-            r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
+            r, z = self.gate(xr + hr), self.gate(xz + hz)
             n = torch.tanh(xn + r * hn)
         else:
             hr, hz = (h @ w_hh[:2 * H].t() + b_hh[:2 * H]).chunk(2, 1)
-            r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
+            r, z = self.gate(xr + hr), self.gate(xz + hz)
             n = torch.tanh(xn + (r * h) @ w_hh[2 * H:].t() + b_hh[2 * H:])
         return (1 - z) * n + z * h, c
 
@@ -166,7 +170,7 @@ class CharRNN(nn.Module):
         m = config['model']
         self.embedding = nn.Embedding(m['vocab_size'], m['embed_dim'])
         self.rnn = Recurrent(m['cell'], m['embed_dim'], m['hidden_size'], m['num_layers'], m['merge'],
-                             m['reset_after'])
+                             m['reset_after'], m.get('recurrent_activation', 'sigmoid'))
         out = 2 * m['hidden_size'] if m['merge'] == 'concat' else m['hidden_size']
         self.fc = nn.Linear(out, m['num_classes'])
         self.ngram = NgramHead(config['ngram'], m['num_classes']) if config.get('ngram') else None

@@ -6,11 +6,18 @@ import type { Normalization } from '@charrnn/tokenizer';
  * What one row of a foreign model's embedding stands for: a symbol, its padding or unknown
  * token, or nothing charrnn's tokenizer can produce.
  */
-export type VocabularyRow = { symbol: string } | 'pad' | 'unk' | 'unused';
+export type VocabularyRow =
+  | {
+      /** The symbol (one code point) this row's token id stands for. */
+      symbol: string;
+    }
+  | 'pad'
+  | 'unk'
+  | 'unused';
 
 /**
  * How a foreign model's token ids map onto text: row `i` of its embedding is what token id `i`
- * reads. {@link vocabularyTokenizer} turns it into a charrnn {@link Tokenizer} and the row of
+ * reads. {@link vocabularyTokenizer} turns it into a charrnn `Tokenizer` and the row of
  * the foreign embedding behind each charrnn id.
  */
 export interface TorchVocabulary {

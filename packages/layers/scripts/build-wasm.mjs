@@ -29,6 +29,8 @@ ${addRows()}
 ${gruKernels()}
 ${elementwise()}
 ${transpose()}
+${gatherRows()}
+${rnnKernels()}
 )
 `;
 }
@@ -110,9 +112,14 @@ function block(MR, NR) {
   return lines.join('\n        ');
 }
 
-/** Loops j over the columns with blocks of 8, 4, 1 for a row block of MR rows at i. */
+/**
+ * Loops j over the columns with blocks of 8, 4, 1 for a row block of MR rows at i; single rows
+ * first take blocks of 32 (eight accumulators, as many independent sums as the 4 × 8 block: a
+ * 1 × 8 block waits on its two accumulators' add latency). Every element is still summed over p
+ * in order, so the results do not depend on the blocking.
+ */
 function columnLoops(MR, tag) {
-  return [8, 4, 1]
+  return (MR === 1 ? [32, 8, 4, 1] : [8, 4, 1])
     .map(
       (NR) => `(block $c${NR}done${tag} (loop $c${NR}${tag}
         (br_if $c${NR}done${tag} (i32.gt_s (i32.add ${I('j')} (i32.const ${NR})) ${I('n')}))
@@ -130,6 +137,8 @@ function gemm() {
   const MRmax = ROW_BLOCKS[0];
   const accLocals = [];
   for (let r = 0; r < MRmax; r++) for (let v = 0; v < 2; v++) accLocals.push(`(local $acc${r}${v} v128)`);
+  // The single-row 1 × 32 block's further accumulators.
+  for (let v = 2; v < 8; v++) accLocals.push(`(local $acc0${v} v128)`);
   // Scalar accumulators reuse names with an f32 type: give them their own.
   const scalarAcc = [];
   for (let r = 0; r < MRmax; r++) scalarAcc.push(`(local $acc${r}0s f32)`);
@@ -146,7 +155,7 @@ function gemm() {
       (param $rsA i32) (param $csA i32) (param $ldb i32) (param $ldc i32) (param $accumulate i32)
     (local $i i32) (local $j i32) (local $p i32) (local $pb i32) (local $pc i32)
     ${paLocals} (local $ldb4 i32) (local $ldc4 i32) (local $csA4 i32)
-    (local $av v128) (local $b0 v128) (local $b1 v128) (local $as f32) (local $s0 f32)
+    (local $av v128) ${Array.from({ length: 8 }, (_, v) => `(local $b${v} v128)`).join(' ')} (local $as f32) (local $s0 f32)
     ${accLocals.join(' ')}
     ${scalarAcc.join(' ')}
     (local.set $ldb4 (i32.shl ${I('ldb')} (i32.const 2)))
@@ -189,8 +198,10 @@ function laneOps(vector) {
     sub: (a, b) => `(${T}.sub ${a} ${b})`,
     mul: (a, b) => `(${T}.mul ${a} ${b})`,
     div: (a, b) => `(${T}.div ${a} ${b})`,
-    min: (a, b) => `(${T}.min ${a} ${b})`,
-    max: (a, b) => `(${T}.max ${a} ${b})`,
+    // Lanes use pmin/pmax (one minps/maxps each): the IEEE min/max NaN and ±0 rules cost V8 a
+    // sequence of instructions per lane op, and neither case arises where they clamp.
+    min: (a, b) => (vector ? `(f32x4.pmin ${a} ${b})` : `(f32.min ${a} ${b})`),
+    max: (a, b) => (vector ? `(f32x4.pmax ${a} ${b})` : `(f32.max ${a} ${b})`),
   };
 }
 
@@ -673,43 +684,148 @@ function elementwise() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// transpose(src, dst, rows, cols): dst [cols × rows] = srcᵀ (src [rows × cols], row-major). Four
-// columns at a time: one f32x4 load, four lane stores.
+// transpose(src, dst, rows, cols): dst [cols × rows] = srcᵀ (src [rows × cols], row-major). In
+// 4 × 4 blocks: four f32x4 row loads, a shuffle transpose, four f32x4 stores, the blocks of a
+// column strip one after another so that the stores run along dst's rows (column-wise scalar
+// stores 4·rows bytes apart fell into a few L1 sets for power-of-two sizes: 10× slower); the
+// rows and columns left over one element at a time.
 // ---------------------------------------------------------------------------------------------
 
 function transpose() {
-  const lanes = [0, 1, 2, 3]
-    .map(
-      (k) =>
-        `(f32.store (i32.add (local.get $pd) (i32.mul (local.get $rows4) (i32.const ${k}))) (f32x4.extract_lane ${k} (local.get $v)))`,
-    )
-    .join('\n          ');
+  const bytes = (lanes) => lanes.flatMap((l) => [0, 1, 2, 3].map((b) => 4 * l + b)).join(' ');
+  // Lanes 0–3 are the first operand's, 4–7 the second's.
+  const shuffle = (lanes, a, b) => `(i8x16.shuffle ${bytes(lanes)} (local.get $${a}) (local.get $${b}))`;
+  const rowAt = (base, k, stride) =>
+    k === 0
+      ? `(local.get $${base})`
+      : `(i32.add (local.get $${base}) (i32.mul (local.get $${stride}) (i32.const ${k})))`;
   return `  (func (export "transpose") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
-    (local $r i32) (local $c i32) (local $rows4 i32) (local $ps i32) (local $pd i32) (local $v v128)
+    (local $r i32) (local $c i32) (local $k i32) (local $rows4 i32) (local $cols4 i32) (local $ps i32) (local $pd i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
     (local.set $rows4 (i32.shl (local.get $rows) (i32.const 2)))
+    (local.set $cols4 (i32.shl (local.get $cols) (i32.const 2)))
+    (block $cdone (loop $cl
+      (br_if $cdone (i32.gt_s (i32.add (local.get $c) (i32.const 4)) (local.get $cols)))
+      (local.set $r (i32.const 0))
+      (block $rdone (loop $rl
+        (br_if $rdone (i32.gt_s (i32.add (local.get $r) (i32.const 4)) (local.get $rows)))
+        (local.set $ps (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 2))))
+        (local.set $pd (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $rows)) (local.get $r)) (i32.const 2))))
+        ${[0, 1, 2, 3].map((k) => `(local.set $v${k} (v128.load ${rowAt('ps', k, 'cols4')}))`).join('\n        ')}
+        (local.set $t0 ${shuffle([0, 4, 1, 5], 'v0', 'v1')})
+        (local.set $t1 ${shuffle([2, 6, 3, 7], 'v0', 'v1')})
+        (local.set $t2 ${shuffle([0, 4, 1, 5], 'v2', 'v3')})
+        (local.set $t3 ${shuffle([2, 6, 3, 7], 'v2', 'v3')})
+        (v128.store ${rowAt('pd', 0, 'rows4')} ${shuffle([0, 1, 4, 5], 't0', 't2')})
+        (v128.store ${rowAt('pd', 1, 'rows4')} ${shuffle([2, 3, 6, 7], 't0', 't2')})
+        (v128.store ${rowAt('pd', 2, 'rows4')} ${shuffle([0, 1, 4, 5], 't1', 't3')})
+        (v128.store ${rowAt('pd', 3, 'rows4')} ${shuffle([2, 3, 6, 7], 't1', 't3')})
+        (local.set $r (i32.add (local.get $r) (i32.const 4)))
+        (br $rl)))
+      ;; rows left over: the strip's four columns one element at a time
+      (block $redone (loop $rel
+        (br_if $redone (i32.ge_s (local.get $r) (local.get $rows)))
+        (local.set $k (i32.const 0))
+        (block $kdone (loop $kl
+          (br_if $kdone (i32.ge_s (local.get $k) (i32.const 4)))
+          (f32.store
+            (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (i32.add (local.get $c) (local.get $k)) (local.get $rows)) (local.get $r)) (i32.const 2)))
+            (f32.load (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (i32.add (local.get $c) (local.get $k))) (i32.const 2)))))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br $kl)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rel)))
+      (local.set $c (i32.add (local.get $c) (i32.const 4)))
+      (br $cl)))
+    ;; columns left over, one element at a time
+    (block $cedone (loop $cel
+      (br_if $cedone (i32.ge_s (local.get $c) (local.get $cols)))
+      (local.set $r (i32.const 0))
+      (block $r1done (loop $r1
+        (br_if $r1done (i32.ge_s (local.get $r) (local.get $rows)))
+        (f32.store
+          (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $rows)) (local.get $r)) (i32.const 2)))
+          (f32.load (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 2)))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $r1)))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br $cel)))
+  )`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// gather_rows(src, index, dst, rows, width, ldd): dst row i (row stride ldd floats) = src row
+// index[i] (rows of `width` floats), for i < rows; `index` holds i32 row numbers. The inverse of
+// add_rows without the sum: a forward pass gathers a step's input rows (embedding projections,
+// a reversed sequence's rows) with it.
+// ---------------------------------------------------------------------------------------------
+
+function gatherRows() {
+  const loops = [true, false]
+    .map((vector) => {
+      const o = laneOps(vector);
+      const tag = vector ? 'v' : 's';
+      return `(block $g${tag}done (loop $g${tag}
+          (br_if $g${tag}done (i32.gt_s (i32.add (local.get $jb) (i32.const ${o.bytes})) (local.get $w4)))
+          ${o.store('(i32.add (local.get $pd) (local.get $jb))', o.load('(i32.add (local.get $ps) (local.get $jb))'))}
+          (local.set $jb (i32.add (local.get $jb) (i32.const ${o.bytes})))
+          (br $g${tag})))`;
+    })
+    .join('\n        ');
+  return `  (func (export "gather_rows") (param $src i32) (param $index i32) (param $dst i32) (param $rows i32) (param $width i32) (param $ldd i32)
+    (local $i i32) (local $jb i32) (local $w4 i32) (local $ps i32) (local $pd i32)
+    (local.set $w4 (i32.shl (local.get $width) (i32.const 2)))
     (block $rdone (loop $r
-      (br_if $rdone (i32.ge_s (local.get $r) (local.get $rows)))
-      (local.set $ps (i32.add (local.get $src) (i32.shl (i32.mul (local.get $r) (local.get $cols)) (i32.const 2))))
-      (local.set $pd (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 2))))
-      (local.set $c (i32.const 0))
-      (block $c4done (loop $c4
-        (br_if $c4done (i32.gt_s (i32.add (local.get $c) (i32.const 4)) (local.get $cols)))
-        (local.set $v (v128.load (local.get $ps)))
-        ${lanes}
-        (local.set $ps (i32.add (local.get $ps) (i32.const 16)))
-        (local.set $pd (i32.add (local.get $pd) (i32.shl (local.get $rows4) (i32.const 2))))
-        (local.set $c (i32.add (local.get $c) (i32.const 4)))
-        (br $c4)))
-      (block $c1done (loop $c1
-        (br_if $c1done (i32.ge_s (local.get $c) (local.get $cols)))
-        (f32.store (local.get $pd) (f32.load (local.get $ps)))
-        (local.set $ps (i32.add (local.get $ps) (i32.const 4)))
-        (local.set $pd (i32.add (local.get $pd) (local.get $rows4)))
-        (local.set $c (i32.add (local.get $c) (i32.const 1)))
-        (br $c1)))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br_if $rdone (i32.ge_s (local.get $i) (local.get $rows)))
+      (local.set $ps (i32.add (local.get $src)
+        (i32.mul (i32.load (i32.add (local.get $index) (i32.shl (local.get $i) (i32.const 2)))) (local.get $w4))))
+      (local.set $pd (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $i) (local.get $ldd)) (i32.const 2))))
+      (local.set $jb (i32.const 0))
+        ${loops}
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $r)))
   )`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tutorial RNN / SimpleRNN step (rows × H units): rnn_forward(pre, bias, hnext): with
+// pre = x·Wx + h·Wh ([rows × H]), hnext = tanh(pre + b). rnn_backward(hnext, dh, da, db):
+// da = dh·(1 − hnext²), db += da (the gradient at the pre-activation; dh·Whᵀ is a gemm).
+// ---------------------------------------------------------------------------------------------
+
+function rnnKernels() {
+  const forward = rowKernel(
+    'rnn_forward',
+    ['pre', 'bias', 'hnext'],
+    [
+      ['pp', 'pre', 1],
+      ['pn', 'hnext', 1],
+    ],
+    ['h', ...TANH_LOCALS],
+    (o, g, set, addr, L) =>
+      [tanhInto(o, L('h'), o.add(o.load(addr('pp')), o.load(at('bias')))), o.store(addr('pn'), g('h'))].join(
+        '\n          ',
+      ),
+  );
+  const backward = rowKernel(
+    'rnn_backward',
+    ['hnext', 'dh', 'da', 'db'],
+    [
+      ['pn', 'hnext', 1],
+      ['pd', 'dh', 1],
+      ['pz', 'da', 1],
+    ],
+    ['h', 'd'],
+    (o, g, set, addr) =>
+      [
+        set('h', o.load(addr('pn'))),
+        set('d', o.mul(o.load(addr('pd')), o.sub(o.c('1'), o.mul(g('h'), g('h'))))),
+        o.store(addr('pz'), g('d')),
+        o.store(at('db'), o.add(o.load(at('db')), g('d'))),
+      ].join('\n          '),
+  );
+  return [forward, backward].join('\n');
 }
 
 /** Both variants' text and binary: `plain` (SIMD) and `relaxed` (relaxed SIMD's fused multiply-add). */

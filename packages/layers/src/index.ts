@@ -24,6 +24,7 @@ export { gru } from './cells/gru/gru.js';
 export type { GruOptions } from './cells/gru/gru.js';
 export { gruReference } from './cells/gru/gru_reference.js';
 export type { RecurrentOptions } from './cells/recurrent_options.js';
+export type { RecurrentActivation } from './cells/recurrent_activation.js';
 export type { SequenceShape } from './cells/sequence_shape.js';
 
 // The other ops with custom gradients.

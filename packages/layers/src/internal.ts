@@ -7,3 +7,5 @@
 export { readBackIsCheap } from './backend_path.js';
 export { AdamKernel } from './kernels/adam_kernel.js';
 export type { AdamStep } from './kernels/adam_kernel.js';
+export { rnnClassifierGradients } from './model/rnn_classifier_gradients.js';
+export type { LossAndGradients } from './model/rnn_classifier_gradients.js';

@@ -124,6 +124,34 @@ describe.each(['cpu', 'wasm'])('Optimizer on the %s backend', (backend) => {
     expect(run(5)).toEqual(run(undefined));
   });
 
+  it.each([
+    ['sgd, momentum 0.9, clip 1', { kind: 'sgd', learningRate: 0.05, momentum: 0.9 }, 1, 'auto'],
+    ['adam', { kind: 'adam', learningRate: 0.01 }, undefined, 'auto'],
+    ['sgd on the ops path', { kind: 'sgd', learningRate: 0.05, momentum: 0.5 }, 2, 'ops'],
+  ] as const)(
+    'applyValues (arrays) makes the same updates as apply (tensors): %s',
+    (_, config, clipNorm, implementation) => {
+      const run = (arrays: boolean): Float32Array[] => {
+        const vars = variables(randomArrays(5), `a${Math.random()}`);
+        const optimizer = new Optimizer(vars, { ...config, implementation });
+        for (let s = 0; s < 4; s++) {
+          const values = randomArrays(200 + s, 3);
+          if (arrays) optimizer.applyValues(values, clipNorm);
+          else {
+            const grads = values.map((g, i) => tf.tensor(g, [...(SHAPES[i] as readonly number[])]));
+            optimizer.apply(grads, clipNorm);
+            tf.dispose(grads);
+          }
+        }
+        const out = vars.map((v) => Float32Array.from(v.dataSync()));
+        optimizer.dispose();
+        tf.dispose(vars);
+        return out;
+      };
+      expect(run(true)).toEqual(run(false));
+    },
+  );
+
   it('refuses a non-finite gradient without touching the weights', () => {
     const vars = variables(randomArrays(3), `n${Math.random()}`);
     const optimizer = new Optimizer(vars, { kind: 'adam', learningRate: 0.1 });

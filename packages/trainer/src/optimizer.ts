@@ -139,8 +139,34 @@ export class Optimizer {
     return this.onJsPath() ? this.applyJs(grads, clipNorm) : this.applyOps(grads, clipNorm, checkFinite);
   }
 
+  /**
+   * {@link Optimizer.apply} with the gradients as arrays (one per weight, shaped like it), as a
+   * step computed without tfjs gives them; the same update as `apply` with tensors of them.
+   */
+  applyValues(grads: readonly Float32Array[], clipNorm?: number, checkFinite = false): number | undefined {
+    const tensors = this.onJsPath()
+      ? undefined
+      : grads.map((g, i) => tf.tensor(g, (this.weights[i] as tf.Variable).shape, 'float32'));
+    if (tensors === undefined) {
+      if (grads.length !== this.weights.length || grads.some((g, i) => g.length !== this.weights[i]?.size))
+        throw new InvalidArgumentError('the gradients do not match the weights', { field: 'grads' });
+      return this.applyJsValues(grads, clipNorm);
+    }
+    try {
+      return this.apply(tensors, clipNorm, checkFinite);
+    } finally {
+      tf.dispose(tensors);
+    }
+  }
+
   private applyJs(grads: readonly tf.Tensor[], clipNorm: number | undefined): number {
-    const g = grads.map((t) => t.dataSync() as Float32Array);
+    return this.applyJsValues(
+      grads.map((t) => t.dataSync() as Float32Array),
+      clipNorm,
+    );
+  }
+
+  private applyJsValues(g: readonly Float32Array[], clipNorm: number | undefined): number {
     const norm = Math.sqrt(g.reduce((sum, a) => sum + sumOfSquaresJs(a), 0));
     if (!Number.isFinite(norm)) throw new TrainingDivergedError(`gradient norm is ${norm}`);
     const scale = clipNorm === undefined ? 1 : clipNorm / Math.max(norm, clipNorm);
@@ -166,7 +192,8 @@ export class Optimizer {
     const correction2 = 1 - beta2 ** this.step;
     this.weights.forEach((variable, k) => {
       const grad = g[k] as Float32Array;
-      const w = Float32Array.from(variable.dataSync() as Float32Array);
+      // A copy (new Float32Array(typed array) is a memcpy; Float32Array.from iterates).
+      const w = new Float32Array(variable.dataSync() as Float32Array);
       if (this.kind === 'adam' && this.adamKernel) {
         this.adamKernel.update(k, w, grad, {
           scale,
@@ -196,12 +223,7 @@ export class Optimizer {
             (w[i] as number) - (step * (m[i] as number)) / (Math.sqrt((v[i] as number) * inverse2) + epsilon);
         }
       } else if (momentum > 0) {
-        const vel = (this.jsSlots as Float32Array[])[k] as Float32Array;
-        for (let i = 0; i < w.length; i++) {
-          const vi = Math.fround(momentum * (vel[i] as number) + (grad[i] as number) * scale);
-          vel[i] = vi;
-          w[i] = (w[i] as number) - lr * vi;
-        }
+        sgdMomentumStep(w, (this.jsSlots as Float32Array[])[k] as Float32Array, grad, momentum, scale, lr);
       } else {
         for (let i = 0; i < w.length; i++) w[i] = (w[i] as number) - lr * (grad[i] as number) * scale;
       }
@@ -324,4 +346,24 @@ function checkLearningRate(learningRate: number): void {
     throw new InvalidArgumentError(`learning rate must be a positive number, got ${learningRate}`, {
       field: 'learningRate',
     });
+}
+
+/**
+ * SGD with momentum on one weight array, in place: `v = fround(μ·v + scale·g)`, `w = w − lr·v`
+ * (float64 arithmetic, float32 storage). A top-level function of its arrays: inside the
+ * optimizer's closure they were context slots, reloaded on every access.
+ */
+function sgdMomentumStep(
+  w: Float32Array,
+  vel: Float32Array,
+  grad: Float32Array,
+  momentum: number,
+  scale: number,
+  lr: number,
+): void {
+  for (let i = 0; i < w.length; i++) {
+    const vi = Math.fround(momentum * (vel[i] as number) + (grad[i] as number) * scale);
+    vel[i] = vi;
+    w[i] = (w[i] as number) - lr * vi;
+  }
 }

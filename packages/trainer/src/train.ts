@@ -4,6 +4,7 @@ import { collate } from '@charrnn/data';
 import type { Batch, Example } from '@charrnn/data';
 import { softmaxCrossEntropy } from '@charrnn/layers';
 import type { CharClassifier } from '@charrnn/layers';
+import { rnnClassifierGradients } from '@charrnn/layers/internal';
 import type { TrainCheckpoint } from './checkpoint.js';
 import { evaluate } from './evaluate.js';
 import { Optimizer } from './optimizer.js';
@@ -147,6 +148,18 @@ export async function train(
 
   /** One optimisation step; returns the batch loss (a scalar tensor, not read back). */
   function step(batch: Batch, stepNumber: number): tf.Scalar {
+    // The tutorial's model on cpu/wasm: the same loss and gradients without tfjs (bit-identical).
+    const fused = rnnClassifierGradients(model, batch, batch.labels, lossOptions);
+    if (fused !== undefined) {
+      try {
+        optimizer.applyValues(fused.grads, clipNorm);
+      } catch (error) {
+        if (error instanceof TrainingDivergedError)
+          throw new TrainingDivergedError(`${error.message} at step ${stepNumber}`, { cause: error });
+        throw error;
+      }
+      return tf.scalar(fused.loss);
+    }
     const { value, grads } = tf.variableGrads(
       () =>
         softmaxCrossEntropy(

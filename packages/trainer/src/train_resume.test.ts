@@ -98,6 +98,54 @@ describe.each(['cpu', 'wasm'])('resuming training on the %s backend', (backend) 
     },
   );
 
+  it('the tutorial recipe (batch 1, SGD with momentum, clip; its step runs without tfjs) resumes bit for bit', async () => {
+    const config: ClassifierConfig = {
+      cell: 'rnn',
+      vocabSize: 28,
+      embedDim: 8,
+      hiddenSize: 12,
+      numClasses: 2,
+    };
+    const options: TrainRunOptions = {
+      optimizer: 'sgd',
+      learningRate: 0.01,
+      momentum: 0.9,
+      clipNorm: 1,
+      batchSize: 1,
+      sampler: 'tutorial',
+      seed: 5,
+      labels: LABELS,
+      iterations: 60,
+      evalEvery: 20,
+      val: VAL,
+    };
+    const straight = CharClassifier.create(config, new Rng(1));
+    const full = await train(straight, TRAIN, options);
+    const first = CharClassifier.create(config, new Rng(1));
+    const controller = new AbortController();
+    let saved: TrainCheckpoint | undefined;
+    await train(first, TRAIN, {
+      ...options,
+      logEvery: 1,
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'step' && e.step === 27) controller.abort();
+      },
+      onCheckpoint: (c) => {
+        saved = c;
+      },
+    });
+    expect(saved?.steps).toBe(27);
+    const encoded = encodeCheckpoint(saved as TrainCheckpoint);
+    const decoded = decodeCheckpoint(JSON.parse(JSON.stringify(encoded.json)), encoded.data.slice());
+    const second = CharClassifier.create(config, new Rng(99));
+    const resumed = await train(second, TRAIN, { ...options, resumeFrom: decoded });
+    expect(resumed.steps).toBe(60);
+    expect(weightsOf(second)).toEqual(weightsOf(straight));
+    expect(resumed.history.map((h) => h.val?.accuracy)).toEqual(full.history.map((h) => h.val?.accuracy));
+    for (const m of [straight, first, second]) m.dispose();
+  });
+
   it('checkpoints at every epoch end, and a finished checkpoint resumes to the same result without training', async () => {
     const model = CharClassifier.create(CONFIG, new Rng(2));
     const checkpoints: TrainCheckpoint[] = [];

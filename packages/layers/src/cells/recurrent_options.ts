@@ -1,6 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '@charrnn/core';
 import type { OpPath } from '../backend_path.js';
+import { checkRecurrentActivation } from './recurrent_activation.js';
+import type { RecurrentActivation } from './recurrent_activation.js';
 import { checkSequenceShape } from './sequence_shape.js';
 import type { SequenceShape } from './sequence_shape.js';
 
@@ -32,6 +34,11 @@ export interface RecurrentOptions {
    * out as {@link RecurrentOptions.initialState} (new arrays; on GPU backends this reads back).
    */
   onFinalState?: (state: Float32Array[]) => void;
+  /**
+   * LSTM and GRU: the gate activation (default `'sigmoid'`); `'hard_sigmoid'` runs on the
+   * `'ops'` path. See {@link RecurrentActivation}.
+   */
+  recurrentActivation?: RecurrentActivation;
 }
 
 /** {@link RecurrentOptions} after checking, as the implementations take them. @internal */
@@ -40,6 +47,8 @@ export interface RecurrentRunOptions {
   recurrentDropoutMask?: Float32Array;
   initialState?: readonly Float32Array[];
   onFinalState?: (state: Float32Array[]) => void;
+  /** LSTM and GRU gate activation; absent = `'sigmoid'`. */
+  recurrentActivation?: RecurrentActivation;
 }
 
 /**
@@ -105,5 +114,6 @@ export function checkRecurrentArgs(
     ...(mask === undefined ? {} : { recurrentDropoutMask: mask }),
     ...(initial === undefined ? {} : { initialState: initial }),
     ...(options.onFinalState === undefined ? {} : { onFinalState: options.onFinalState }),
+    recurrentActivation: checkRecurrentActivation(options.recurrentActivation, 'recurrentActivation'),
   };
 }

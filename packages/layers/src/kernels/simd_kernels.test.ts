@@ -43,10 +43,10 @@ describe('SIMD kernels', () => {
     expect(simd).toBeDefined();
   });
 
-  // Every register-block path: 4×8, 4×4, 4×1, 1×8, 1×4, 1×1, with k = 0 and 1.
+  // Every register-block path: 4×8, 4×4, 4×1, 1×32, 1×8, 1×4, 1×1, with k = 0 and 1.
   const shapes: [number, number, number][] = [];
   for (const m of [1, 2, 3, 4, 5, 7, 8, 9, 64])
-    for (const n of [1, 3, 4, 5, 8, 9, 12, 13, 17, 512])
+    for (const n of [1, 3, 4, 5, 8, 9, 12, 13, 17, 45, 512])
       for (const k of [0, 1, 6, 128]) shapes.push([m, k, n]);
 
   it.each([false, true])(
@@ -84,6 +84,7 @@ describe('SIMD kernels', () => {
         }
       }
       expect(checked).toBe(shapes.length * 3);
+      expect(checked).toBe(396 * 3);
       // float32 sums: error grows like √k · 2^-24 · |terms|.
       expect(worst).toBeLessThan(2e-6);
     },
@@ -341,7 +342,11 @@ describe('SIMD kernels', () => {
     [3, 5],
     [4, 8],
     [7, 13],
+    [5, 4],
+    [9, 6],
+    [128, 128],
     [128, 512],
+    [512, 130],
   ])('transpose and putTransposed of a %i × %i matrix', (rows, cols) => {
     const kernels = simd as SimdKernels;
     kernels.begin();
@@ -352,6 +357,72 @@ describe('SIMD kernels', () => {
     for (let r = 0; r < rows; r++)
       for (let c = 0; c < cols; c++) if (got[c * rows + r] !== data[r * cols + c]) wrong++;
     expect(wrong).toBe(0);
+  });
+
+  it.each([
+    [1, 1],
+    [3, 5],
+    [2, 8],
+    [64, 128],
+  ])('rnnForward and rnnBackward equal the float64 formulas (%i rows × %i units)', (rows, H) => {
+    const kernels = simd as SimdKernels;
+    kernels.begin();
+    const preData = values(rows * H, 21).map((v) => v * 9);
+    const biasData = values(H, 22);
+    const dhData = values(rows * H, 23);
+    const pre = kernels.put(preData);
+    const bias = kernels.put(biasData);
+    const hNext = kernels.alloc(rows * H);
+    const dh = kernels.put(dhData);
+    const da = kernels.alloc(rows * H);
+    const db = kernels.put(new Float32Array(H).fill(0.25));
+    kernels.rnnForward(pre, bias, hNext, rows, H);
+    kernels.rnnBackward(hNext, dh, da, db, rows, H);
+    const h = kernels.view(hNext, rows * H);
+    const daView = kernels.view(da, rows * H);
+    const dbWant = new Float64Array(H).fill(0.25);
+    let forward = 0;
+    let backward = 0;
+    for (let r = 0; r < rows; r++)
+      for (let j = 0; j < H; j++) {
+        const want = Math.tanh((preData[r * H + j] as number) + (biasData[j] as number));
+        forward = Math.max(forward, Math.abs((h[r * H + j] as number) - want));
+        // The backward reads the kernel's own h, as the recurrence does.
+        const hj = h[r * H + j] as number;
+        const daWant = (dhData[r * H + j] as number) * (1 - hj * hj);
+        backward = Math.max(backward, Math.abs((daView[r * H + j] as number) - daWant));
+        dbWant[j] = (dbWant[j] as number) + daWant;
+      }
+    expect(forward).toBeLessThan(5e-7);
+    expect(backward).toBeLessThan(2e-7);
+    const dbView = kernels.view(db, H);
+    for (let j = 0; j < H; j++)
+      expect(Math.abs((dbView[j] as number) - (dbWant[j] as number))).toBeLessThan(1e-5);
+  });
+
+  it('gatherRows copies the indexed rows into a strided destination, leaving the rest alone', () => {
+    const kernels = simd as SimdKernels;
+    for (const width of [1, 3, 4, 9, 64]) {
+      kernels.begin();
+      const srcData = values(7 * width, width);
+      const src = kernels.put(srcData);
+      const rows = [6, 0, 3, 3, 1];
+      const index = kernels.alloc(rows.length);
+      kernels.intView(index, rows.length).set(rows);
+      const ldd = width + 2;
+      const before = values(rows.length * ldd, 99);
+      const dst = kernels.put(before);
+      kernels.gatherRows(src, index, dst, rows.length, width, ldd);
+      const got = kernels.view(dst, rows.length * ldd);
+      rows.forEach((r, i) => {
+        expect(Array.from(got.subarray(i * ldd, i * ldd + width))).toEqual(
+          Array.from(srcData.subarray(r * width, (r + 1) * width)),
+        );
+        expect(Array.from(got.subarray(i * ldd + width, (i + 1) * ldd))).toEqual(
+          Array.from(before.subarray(i * ldd + width, (i + 1) * ldd)),
+        );
+      });
+    }
   });
 
   it('keeps its data when the arena grows, and begin() starts a new generation', () => {

@@ -122,6 +122,9 @@ interface KernelExports {
     rows: number,
     H: number,
   ) => void;
+  gather_rows: (src: number, index: number, dst: number, rows: number, width: number, ldd: number) => void;
+  rnn_forward: (pre: number, bias: number, hnext: number, rows: number, H: number) => void;
+  rnn_backward: (hnext: number, dh: number, da: number, db: number, rows: number, H: number) => void;
 }
 
 /** 64 KiB. */
@@ -404,6 +407,25 @@ export class SimdKernels {
     this.exports.lstm_backward(acts * 4, tanhC * 4, cPrev * 4, dh * 4, dc * 4, dz * 4, db * 4, rows, H);
   }
 
+  /**
+   * Row gather: row `i` of `dst` (row stride `ldd` floats) = row `index[i]` of `src` (rows of
+   * `width` floats), for `rows` rows, with the row numbers as ints at `index` (offsets in floats
+   * and 4-byte words).
+   */
+  gatherRows(src: number, index: number, dst: number, rows: number, width: number, ldd = width): void {
+    this.exports.gather_rows(src * 4, index * 4, dst * 4, rows, width, ldd);
+  }
+
+  /** One tutorial RNN / SimpleRNN step for `rows` rows of `H` units: `hNext = tanh(pre + bias)`. */
+  rnnForward(pre: number, bias: number, hNext: number, rows: number, H: number): void {
+    this.exports.rnn_forward(pre * 4, bias * 4, hNext * 4, rows, H);
+  }
+
+  /** Its step back: `da = dh·(1 − hNext²)`, `db += Σ_rows da`. */
+  rnnBackward(hNext: number, dh: number, da: number, db: number, rows: number, H: number): void {
+    this.exports.rnn_backward(hNext * 4, dh * 4, da * 4, db * 4, rows, H);
+  }
+
   /** The GRU gate kernels on this arena. */
   get gru(): GruKernels {
     const x = this.exports;
@@ -541,7 +563,21 @@ function modeFromEnvironment(): SimdMode {
 }
 
 let kernels: SimdKernels | undefined | null = null;
+let inference: SimdKernels | undefined | null = null;
 let mode: SimdMode = modeFromEnvironment();
+
+/**
+ * A second {@link SimdKernels} instance (own memory, same variant as {@link simdKernels}) for
+ * forward-only prediction: models keep their weights in its arena between calls (as sticky
+ * holds), out of the way of the training runs that empty the shared arena at every step.
+ * Undefined where {@link simdKernels} is.
+ * @internal
+ */
+export function inferenceSimdKernels(): SimdKernels | undefined {
+  if (mode === 'off') return undefined;
+  if (inference === null) inference = SimdKernels.create(mode);
+  return inference;
+}
 
 /**
  * The shared {@link SimdKernels}, or undefined where WebAssembly SIMD is unavailable or the
@@ -568,7 +604,10 @@ export function simdKernels(): SimdKernels | undefined {
  */
 export function setSimdKernels(on: boolean | 'plain'): boolean {
   const next: SimdMode = on === false ? 'off' : on === 'plain' ? 'plain' : 'best';
-  if (next !== mode) kernels = null;
+  if (next !== mode) {
+    kernels = null;
+    inference = null;
+  }
   mode = next;
   return simdKernels() !== undefined;
 }

@@ -3,6 +3,7 @@ import { InvalidArgumentError, InvalidBundleError } from '@charrnn/core';
 import type { IdBatch, Rng } from '@charrnn/core';
 import { averagedConfig, averagedWeights, sharedConfig } from './average_classifiers.js';
 import { checkClassifierConfig, gateCount, recurrentOutputSize } from './classifier_config.js';
+import { ClassifierInference } from './classifier_inference.js';
 import type { ClassifierConfig } from './classifier_config.js';
 import { dense } from '../ops/dense.js';
 import { dropoutMask, repeatOverSteps } from '../cells/dropout_masks.js';
@@ -15,6 +16,7 @@ import { lstm } from '../cells/lstm/lstm.js';
 import { lstmEmbeddedJs } from '../cells/lstm/lstm_js.js';
 import { mergeDirections, multiplyByMask } from '../ops/merge_ops.js';
 import { NGRAM_BIAS, NGRAM_KERNEL, NgramHead } from './ngram_head.js';
+import type { RecurrentActivation } from '../cells/recurrent_activation.js';
 import type { RecurrentOptions } from '../cells/recurrent_options.js';
 import { resolvePath } from '../backend_path.js';
 import { reverseIds, reverseSequences } from '../cells/reverse_sequences.js';
@@ -91,6 +93,8 @@ export class CharClassifier {
   /** `[E, Wx, Wh, b, Wd, bd]` in Keras order (see {@link CharClassifier.toArtifacts}). */
   readonly trainableWeights: tf.Variable[];
   private head: NgramHead | undefined;
+  /** The forward-only prediction path (cpu/wasm with the SIMD kernels), made on first use. */
+  private inference: ClassifierInference | undefined;
 
   private constructor(config: ClassifierConfig, values: Float32Array[]) {
     this.config = { ...config };
@@ -165,7 +169,11 @@ export class CharClassifier {
     const table = weights[0] as tf.Variable<tf.Rank.R2>;
     // An LSTM reading the embedding directly (no input dropout) on the 'js' path looks its input
     // projection up per token (lstmEmbeddedJs): the same function, without the embedding tensor.
-    const fuseEmbedding = config.cell === 'lstm' && inputDropout === 0 && resolvePath() === 'js';
+    const fuseEmbedding =
+      config.cell === 'lstm' &&
+      (config.recurrentActivation ?? 'sigmoid') === 'sigmoid' &&
+      inputDropout === 0 &&
+      resolvePath() === 'js';
     if (fuseEmbedding) checkIds(ids, config.vocabSize);
     return tf.tidy(() => {
       let x = fuseEmbedding ? undefined : embeddingLookup(table, ids);
@@ -234,6 +242,12 @@ export class CharClassifier {
   }
 
   /** One direction of one recurrent layer. */
+  /** The configured gate activation, as cell options (none for the default sigmoid). */
+  private activation(): { recurrentActivation?: RecurrentActivation } {
+    const a = this.config.recurrentActivation;
+    return a === undefined || a === 'sigmoid' ? {} : { recurrentActivation: a };
+  }
+
   private cell(
     x: tf.Tensor2D,
     W: tf.Tensor2D,
@@ -244,9 +258,13 @@ export class CharClassifier {
   ): tf.Tensor2D {
     switch (this.config.cell) {
       case 'lstm':
-        return lstm(x, W, U, b as tf.Tensor1D, seq, options);
+        return lstm(x, W, U, b as tf.Tensor1D, seq, { ...options, ...this.activation() });
       case 'gru':
-        return gru(x, W, U, b, seq, { ...options, resetAfter: this.config.resetAfter === true });
+        return gru(x, W, U, b, seq, {
+          ...options,
+          ...this.activation(),
+          resetAfter: this.config.resetAfter === true,
+        });
       default:
         return simpleRnn(x, W, U, b as tf.Tensor1D, seq, options);
     }
@@ -282,6 +300,8 @@ export class CharClassifier {
    * the n-gram head's scores when one is attached.
    */
   predictLogits(batch: IdBatch): Float32Array {
+    const fast = this.forwardOnly(batch);
+    if (fast !== undefined) return fast;
     const logits = this.logits(batch.ids, batch.lengths, batch.batchSize, batch.maxLen);
     // Copied: the tensor's own buffer goes with it.
     const out = new Float32Array(logits.dataSync());
@@ -298,23 +318,9 @@ export class CharClassifier {
    * row-major.
    */
   predictProba(batch: IdBatch): Float32Array {
-    if (this.head !== undefined) {
-      const logits = this.predictLogits(batch);
-      const C = this.config.numClasses;
-      for (let row = 0; row < batch.batchSize; row++) {
-        const scores = logits.subarray(row * C, (row + 1) * C);
-        let max = -Infinity;
-        for (const v of scores) if (v > max) max = v;
-        let sum = 0;
-        for (let c = 0; c < C; c++) {
-          const e = Math.exp((scores[c] as number) - max);
-          scores[c] = e;
-          sum += e;
-        }
-        for (let c = 0; c < C; c++) scores[c] = (scores[c] as number) / sum;
-      }
-      return logits;
-    }
+    const fast = this.forwardOnly(batch);
+    if (fast !== undefined) return softmaxRows(fast, this.config.numClasses);
+    if (this.head !== undefined) return softmaxRows(this.predictLogits(batch), this.config.numClasses);
     const probs = tf.tidy(() =>
       tf.softmax(this.logits(batch.ids, batch.lengths, batch.batchSize, batch.maxLen)),
     );
@@ -322,6 +328,23 @@ export class CharClassifier {
     const out = new Float32Array(probs.dataSync());
     probs.dispose();
     return out;
+  }
+
+  /**
+   * {@link CharClassifier.predictLogits} through the forward-only path ({@link ClassifierInference})
+   * where the backend takes the `'js'` path and the SIMD kernels exist; undefined elsewhere.
+   */
+  private forwardOnly(batch: IdBatch): Float32Array | undefined {
+    if (resolvePath() !== 'js') return undefined;
+    this.inference ??= new ClassifierInference(this.config);
+    return this.inference.logits(
+      batch.ids,
+      batch.lengths,
+      batch.batchSize,
+      batch.maxLen,
+      this.trainableWeights,
+      this.head,
+    );
   }
 
   /**
@@ -467,6 +490,24 @@ export class CharClassifier {
 
   /** Frees the weights. The model is unusable afterwards. */
   dispose(): void {
+    this.inference?.dispose();
     for (const v of this.trainableWeights) v.dispose();
   }
+}
+
+/** Softmax of each row of `[rows × C]` logits, in place (float64 sums); returns `logits`. */
+function softmaxRows(logits: Float32Array, C: number): Float32Array {
+  for (let at = 0; at < logits.length; at += C) {
+    const scores = logits.subarray(at, at + C);
+    let max = -Infinity;
+    for (const v of scores) if (v > max) max = v;
+    let sum = 0;
+    for (let c = 0; c < C; c++) {
+      const e = Math.exp((scores[c] as number) - max);
+      scores[c] = e;
+      sum += e;
+    }
+    for (let c = 0; c < C; c++) scores[c] = (scores[c] as number) / sum;
+  }
+  return logits;
 }

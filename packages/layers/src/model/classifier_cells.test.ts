@@ -361,7 +361,7 @@ describe('CharClassifier cells: configuration and dropout', () => {
     );
   });
 
-  it('refuses an LSTM saved with tfjs-layers’ default hard_sigmoid, saying how to fix it', async () => {
+  it('reads an LSTM saved with tfjs-layers’ default hard_sigmoid and predicts as tfjs-layers does', async () => {
     const layersModel = tf.sequential({
       layers: [
         tf.layers.embedding({ inputDim: 12, outputDim: 5, maskZero: true, inputShape: [null] }),
@@ -370,8 +370,29 @@ describe('CharClassifier cells: configuration and dropout', () => {
       ],
     });
     const artifacts = await saveWith(layersModel);
-    expect(() => CharClassifier.fromArtifacts(artifacts)).toThrow(
-      'field modelTopology.config.layers[1].config.recurrent_activation: must be "sigmoid", got "hard_sigmoid"',
+    const model = CharClassifier.fromArtifacts(artifacts);
+    expect(model.config.recurrentActivation).toBe('hard_sigmoid');
+    const batch = {
+      ids: Int32Array.from([3, 7, 2, 0, 5, 11, 9, 4]),
+      lengths: Int32Array.from([3, 4]),
+      batchSize: 2,
+      maxLen: 4,
+    };
+    const theirs = tf.tidy(() =>
+      (layersModel.predict(tf.tensor2d(batch.ids, [2, 4], 'int32')) as tf.Tensor).dataSync(),
+    );
+    const ours = model.predictProba(batch);
+    ours.forEach((p, i) => expect(Math.abs(p - (theirs[i] as number))).toBeLessThanOrEqual(1e-6));
+    // It writes the activation back, so the round trip keeps it.
+    expect(CharClassifier.fromArtifacts(model.toArtifacts()).config.recurrentActivation).toBe('hard_sigmoid');
+    model.dispose();
+    const topology = JSON.parse(JSON.stringify(artifacts.modelTopology)) as {
+      config: { layers: { config: Record<string, unknown> }[] };
+    };
+    (topology.config.layers[1] as { config: Record<string, unknown> }).config['recurrent_activation'] =
+      'relu';
+    expect(() => CharClassifier.fromArtifacts({ ...artifacts, modelTopology: topology })).toThrow(
+      'field modelTopology.config.layers[1].config.recurrent_activation: must be "sigmoid" or "hard_sigmoid", got "relu"',
     );
     layersModel.dispose();
   });

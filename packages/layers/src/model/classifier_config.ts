@@ -1,4 +1,6 @@
 import { InvalidConfigError } from '@charrnn/core';
+import { RECURRENT_ACTIVATIONS } from '../cells/recurrent_activation.js';
+import type { RecurrentActivation } from '../cells/recurrent_activation.js';
 
 /**
  * Recurrent cell of a {@link CharClassifier}. `'rnn'`: the tutorial's tanh RNN; `'simple'`:
@@ -29,6 +31,11 @@ export interface ClassifierConfig {
   bidirectional?: 'concat' | 'sum';
   /** GRU only: reset gate after the recurrent product (Keras 3 / PyTorch / cuDNN). Default false. */
   resetAfter?: boolean;
+  /**
+   * LSTM and GRU: the gate activation, `'sigmoid'` (default) or `'hard_sigmoid'` (the tfjs-layers
+   * and Keras 2 default, clip(0.2·a + 0.5, 0, 1); computed on the tfjs-ops path).
+   */
+  recurrentActivation?: RecurrentActivation;
   /** LSTM only: forget-gate biases start at 1 (Keras `unit_forget_bias`). Default true. */
   unitForgetBias?: boolean;
   /**
@@ -86,6 +93,17 @@ export function checkClassifierConfig(config: ClassifierConfig): void {
   }
   if (config.resetAfter !== undefined && config.cell !== 'gru')
     throw new InvalidConfigError('resetAfter applies to the gru cell only', { field: 'resetAfter' });
+  if (config.recurrentActivation !== undefined) {
+    if (config.cell !== 'lstm' && config.cell !== 'gru')
+      throw new InvalidConfigError('recurrentActivation applies to the lstm and gru cells only', {
+        field: 'recurrentActivation',
+      });
+    if (!(RECURRENT_ACTIVATIONS as readonly unknown[]).includes(config.recurrentActivation))
+      throw new InvalidConfigError(
+        `recurrentActivation must be "sigmoid" or "hard_sigmoid", got ${JSON.stringify(config.recurrentActivation)}`,
+        { field: 'recurrentActivation' },
+      );
+  }
   if (config.unitForgetBias !== undefined && config.cell !== 'lstm')
     throw new InvalidConfigError('unitForgetBias applies to the lstm cell only', { field: 'unitForgetBias' });
 }

@@ -1,6 +1,7 @@
 import { InvalidBundleError } from '@charrnn/core';
 import { gateCount, recurrentOutputSize } from './classifier_config.js';
 import type { CellType, ClassifierConfig } from './classifier_config.js';
+import type { RecurrentActivation } from '../cells/recurrent_activation.js';
 
 /** Keras layer names of a classifier's layers; weights are named after them. @internal */
 export interface ModelNames {
@@ -99,7 +100,9 @@ function recurrentLayerConfig(
     trainable: true,
     units: config.hiddenSize,
     activation: 'tanh',
-    ...(config.cell === 'lstm' || config.cell === 'gru' ? { recurrent_activation: 'sigmoid' } : {}),
+    ...(config.cell === 'lstm' || config.cell === 'gru'
+      ? { recurrent_activation: config.recurrentActivation ?? 'sigmoid' }
+      : {}),
     use_bias: true,
     kernel_initializer: glorotUniform,
     recurrent_initializer: { class_name: 'Orthogonal', config: { gain: 1, seed: null } },
@@ -199,7 +202,7 @@ const CELL_OF_CLASS: Record<string, CellType> = { SimpleRNN: 'rnn', LSTM: 'lstm'
 /**
  * Reads the classifier configuration and layer names back from a topology written by
  * {@link sequentialTopology} or by Keras / tfjs-layers for an equivalent model: Embedding with
- * mask_zero → one or more SimpleRNN / LSTM / GRU layers (tanh, sigmoid recurrent activation,
+ * mask_zero → one or more SimpleRNN / LSTM / GRU layers (tanh, sigmoid or hard_sigmoid recurrent activation,
  * optionally all wrapped in Bidirectional with the same merge mode), all but the last returning
  * sequences → Dense with softmax. A SimpleRNN reads as cell `'rnn'`.
  * @throws InvalidBundleError naming the offending field
@@ -256,6 +259,7 @@ export function parseTopology(topology: unknown): { config: ClassifierConfig; na
   let units = 0;
   let merge: 'concat' | 'sum' | undefined;
   let resetAfter = false;
+  let recurrentActivation: RecurrentActivation = 'sigmoid';
   let dropout = 0;
   let recurrentDropout = 0;
   const recurrentNames: ModelNames['recurrent'] = [];
@@ -308,11 +312,23 @@ export function parseTopology(topology: unknown): { config: ClassifierConfig; na
     }
     if (c['activation'] !== 'tanh')
       fail(`${field}.activation`, `must be "tanh", got ${JSON.stringify(c['activation'])}`);
-    if (layerCell !== 'rnn' && c['recurrent_activation'] !== 'sigmoid')
-      fail(
-        `${field}.recurrent_activation`,
-        `must be "sigmoid", got ${JSON.stringify(c['recurrent_activation'])} (tfjs-layers defaults to "hard_sigmoid": build with recurrentActivation: 'sigmoid')`,
-      );
+    if (layerCell !== 'rnn') {
+      const activation = c['recurrent_activation'];
+      if (activation !== 'sigmoid' && activation !== 'hard_sigmoid')
+        fail(
+          `${field}.recurrent_activation`,
+          `must be "sigmoid" or "hard_sigmoid", got ${JSON.stringify(activation)}`,
+        );
+      // Keras 3 redefined hard_sigmoid as relu6(x + 3) / 6; ours is Keras 2's / tfjs-layers'.
+      if (activation === 'hard_sigmoid' && /^3\./.test(String(model['keras_version'])))
+        fail(
+          `${field}.recurrent_activation`,
+          `Keras ${String(model['keras_version'])}'s hard_sigmoid (relu6(x + 3) / 6) is not supported; charrnn's is Keras 2's and tfjs-layers' clip(0.2·x + 0.5, 0, 1)`,
+        );
+      if (i === 1) recurrentActivation = activation as RecurrentActivation;
+      else if (activation !== recurrentActivation)
+        fail(`${field}.recurrent_activation`, 'must be the same in every layer');
+    }
     if (c['use_bias'] === false) fail(`${field}.use_bias`, 'must be true');
     for (const key of ['go_backwards', 'stateful', 'return_state'] as const) {
       if (c[key] === true) fail(`${field}.${key}`, 'is not supported');
@@ -337,6 +353,7 @@ export function parseTopology(topology: unknown): { config: ClassifierConfig; na
     ...(recurrentNames.length > 1 ? { layers: recurrentNames.length } : {}),
     ...(merge === undefined ? {} : { bidirectional: merge }),
     ...(resetAfter ? { resetAfter: true } : {}),
+    ...(recurrentActivation === 'sigmoid' ? {} : { recurrentActivation }),
     ...(dropout > 0 ? { dropout } : {}),
     ...(recurrentDropout > 0 ? { recurrentDropout } : {}),
   };

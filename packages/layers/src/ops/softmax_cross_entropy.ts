@@ -53,6 +53,70 @@ export function softmaxCrossEntropy(
   options: SoftmaxCrossEntropyOptions = {},
 ): tf.Scalar {
   const [batch, numClasses] = logits.shape;
+  const { weightedTarget, c } = crossEntropyTargets(labels, batch, numClasses, options);
+  const path = resolvePath(options.path);
+  return customOp([logits] as [tf.Tensor2D], ([logits], save) =>
+    path === 'js'
+      ? crossEntropyJs(logits, weightedTarget, c)
+      : crossEntropyOps(logits, weightedTarget, c, save),
+  );
+}
+
+/** On `cpu`/`wasm`: read the logits back and do the small row-wise math in JS. */
+function crossEntropyJs(
+  logits: tf.Tensor2D,
+  weightedTarget: Float32Array,
+  c: Float32Array,
+): CustomOpResult<tf.Scalar> {
+  const [batch, numClasses] = logits.shape;
+  const { loss, dLogits } = crossEntropyValues(
+    logits.dataSync() as Float32Array,
+    weightedTarget,
+    c,
+    batch,
+    numClasses,
+  );
+  return {
+    value: tf.scalar(loss),
+    gradFunc: (dy) => [tf.tensor2d(dLogits(dy.dataSync()[0] as number), [batch, numClasses])],
+  };
+}
+
+function crossEntropyOps(
+  logits: tf.Tensor2D,
+  weightedTarget: Float32Array,
+  c: Float32Array,
+  save: tf.GradSaveFunc,
+): CustomOpResult<tf.Scalar> {
+  const [batch, numClasses] = logits.shape;
+  const shifted = tf.sub(logits, tf.max(logits, 1, true));
+  const logProbs = tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), 1, true)));
+  save([logProbs]);
+  return {
+    value: tf.neg(tf.sum<tf.Scalar>(tf.mul(logProbs, tf.tensor2d(weightedTarget, [batch, numClasses])))),
+    gradFunc: (dy, [logProbsSaved]) => {
+      const dLogits = tf.sub(
+        tf.mul(tf.exp(logProbsSaved as tf.Tensor2D), tf.tensor2d(c, [batch, 1])),
+        tf.tensor2d(weightedTarget, [batch, numClasses]),
+      );
+      return [tf.mul(dLogits, dy)];
+    },
+  };
+}
+
+/**
+ * The per-element weights of {@link softmaxCrossEntropy}'s loss, `loss = −Σ weightedTarget ⊙
+ * log softmax(logits)`, and each row's total weight `c` (so that `dLogits = c·softmax −
+ * weightedTarget`).
+ * @throws InvalidArgumentError as softmaxCrossEntropy does for labels and options
+ * @internal
+ */
+export function crossEntropyTargets(
+  labels: Int32Array,
+  batch: number,
+  numClasses: number,
+  options: SoftmaxCrossEntropyOptions,
+): { weightedTarget: Float32Array; c: Float32Array } {
   const { labelSmoothing = 0, classWeights, exampleWeights } = options;
   if (labels.length !== batch)
     throw new InvalidArgumentError(`labels has ${labels.length} entries, logits has ${batch} rows`, {
@@ -108,22 +172,21 @@ export function softmaxCrossEntropy(
     weightedTarget[at] = (weightedTarget[at] as number) + ci * (1 - labelSmoothing);
   }
 
-  const path = resolvePath(options.path);
-  return customOp([logits] as [tf.Tensor2D], ([logits], save) =>
-    path === 'js'
-      ? crossEntropyJs(logits, weightedTarget, c)
-      : crossEntropyOps(logits, weightedTarget, c, save),
-  );
+  return { weightedTarget, c };
 }
 
-/** On `cpu`/`wasm`: read the logits back and do the small row-wise math in JS. */
-function crossEntropyJs(
-  logits: tf.Tensor2D,
+/**
+ * The loss (float64) and its gradient with respect to the logits `z` (`[batch × numClasses]`),
+ * from {@link crossEntropyTargets}: what the `'js'` path computes, on arrays.
+ * @internal
+ */
+export function crossEntropyValues(
+  z: Float32Array,
   weightedTarget: Float32Array,
   c: Float32Array,
-): CustomOpResult<tf.Scalar> {
-  const [batch, numClasses] = logits.shape;
-  const z = logits.dataSync() as Float32Array;
+  batch: number,
+  numClasses: number,
+): { loss: number; dLogits: (scale: number) => Float32Array } {
   const probs = new Float32Array(batch * numClasses);
   let loss = 0;
   for (let i = 0; i < batch; i++) {
@@ -142,41 +205,15 @@ function crossEntropyJs(
       loss -= (weightedTarget[row + k] as number) * ((z[row + k] as number) - logSumExp);
     }
   }
-  return {
-    value: tf.scalar(loss),
-    gradFunc: (dy) => {
-      const scale = dy.dataSync()[0] as number;
-      const dLogits = new Float32Array(batch * numClasses);
-      for (let i = 0; i < batch; i++) {
-        for (let k = 0; k < numClasses; k++) {
-          const at = i * numClasses + k;
-          dLogits[at] = scale * ((probs[at] as number) * (c[i] as number) - (weightedTarget[at] as number));
-        }
+  const dLogits = (scale: number): Float32Array => {
+    const out = new Float32Array(batch * numClasses);
+    for (let i = 0; i < batch; i++) {
+      for (let k = 0; k < numClasses; k++) {
+        const at = i * numClasses + k;
+        out[at] = scale * ((probs[at] as number) * (c[i] as number) - (weightedTarget[at] as number));
       }
-      return [tf.tensor2d(dLogits, [batch, numClasses])];
-    },
+    }
+    return out;
   };
-}
-
-/** Elsewhere: tfjs ops only, no read-backs. */
-function crossEntropyOps(
-  logits: tf.Tensor2D,
-  weightedTarget: Float32Array,
-  c: Float32Array,
-  save: tf.GradSaveFunc,
-): CustomOpResult<tf.Scalar> {
-  const [batch, numClasses] = logits.shape;
-  const shifted = tf.sub(logits, tf.max(logits, 1, true));
-  const logProbs = tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), 1, true)));
-  save([logProbs]);
-  return {
-    value: tf.neg(tf.sum<tf.Scalar>(tf.mul(logProbs, tf.tensor2d(weightedTarget, [batch, numClasses])))),
-    gradFunc: (dy, [logProbsSaved]) => {
-      const dLogits = tf.sub(
-        tf.mul(tf.exp(logProbsSaved as tf.Tensor2D), tf.tensor2d(c, [batch, 1])),
-        tf.tensor2d(weightedTarget, [batch, numClasses]),
-      );
-      return [tf.mul(dLogits, dy)];
-    },
-  };
+  return { loss, dLogits };
 }

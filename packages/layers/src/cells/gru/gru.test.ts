@@ -195,3 +195,71 @@ describe('gru argument checks', () => {
     );
   });
 });
+
+describe.each(BACKENDS)('gru with the hard_sigmoid recurrent activation on the %s backend', (backend) => {
+  let available = false;
+  beforeAll(async () => {
+    available = await useBackend(backend);
+  });
+
+  describe.each([false, true])('resetAfter %s', (resetAfter) => {
+    const bShape = (H: number): number[] => (resetAfter ? [2, 3 * H] : [3 * H]);
+    const options = (v: (typeof VARIANTS)[number], drop: Float32Array) => ({
+      ...optionsFor(v, drop),
+      recurrentActivation: 'hard_sigmoid' as const,
+    });
+    it.each(CASES)('$name: computes the reference function and its autodiff gradient', (c) => {
+      if (!available) return;
+      const s = setup(c, 53, 3, bShape);
+      for (const v of VARIANTS) {
+        const o = options(v, s.drop);
+        const R = randomArray((v.returnSequences ? s.B * c.maxLen : s.B) * c.H, 59, 1);
+        const ref = outputAndGrads(
+          (x, W, U, b, seq, p) => gruReference(x, W, U, b, seq, { ...p, resetAfter }),
+          s,
+          o,
+          R,
+        );
+        const ours = outputAndGrads(
+          (x, W, U, b, seq, p) => withoutKernelLeakCheck(() => gru(x, W, U, b, seq, { ...p, resetAfter })),
+          s,
+          o,
+          R,
+        );
+        expect(maxAbsDiff(ours.y, ref.y), v.name).toBeLessThanOrEqual(1e-5);
+        ours.grads.forEach((g, i) =>
+          expect(maxRelDiff(g, ref.grads[i] as Float32Array), `${v.name} gradient ${i}`).toBeLessThanOrEqual(
+            1e-5,
+          ),
+        );
+      }
+    });
+  });
+
+  it("resetAfter false equals tfjs-layers' GRU with its default recurrent activation (hardSigmoid)", () => {
+    if (!available) return;
+    const c = CASES[0] as Case;
+    const s = setup(c, 61, 3, (H) => [3 * H]);
+    const layer = tfl.layers.gru({ units: c.H }); // recurrentActivation defaults to 'hardSigmoid'
+    const x3 = tf.tensor3d(s.x, [s.B, c.maxLen, c.E]);
+    const mask = tf.tensor2d(
+      Array.from({ length: s.B * c.maxLen }, (_, n) =>
+        n % c.maxLen < (c.lengths[Math.floor(n / c.maxLen)] as number) ? 1 : 0,
+      ),
+      [s.B, c.maxLen],
+      'bool',
+    );
+    tf.dispose(layer.apply(x3) as tf.Tensor);
+    const t = s.tensors();
+    layer.setWeights([t.W, t.U, t.b]);
+    const theirs = (layer.apply(x3, { mask }) as tf.Tensor).dataSync();
+    const ours = tf
+      .tidy(() => gru(t.x, t.W, t.U, t.b, s.seq, { recurrentActivation: 'hard_sigmoid' }))
+      .dataSync();
+    expect(maxAbsDiff(ours, theirs)).toBeLessThanOrEqual(1e-5);
+    const sigmoid = tf.tidy(() => gru(t.x, t.W, t.U, t.b, s.seq)).dataSync();
+    expect(maxAbsDiff(sigmoid, theirs)).toBeGreaterThan(1e-3);
+    tf.dispose([x3, mask, t.x, t.W, t.U, t.b]);
+    layer.dispose();
+  });
+});

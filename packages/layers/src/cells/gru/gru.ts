@@ -17,8 +17,8 @@ export interface GruOptions extends RecurrentOptions {
 }
 
 /**
- * Gated recurrent unit layer (Keras `GRU` with `recurrent_activation: 'sigmoid'`, gate order
- * z, r, h) over a batch of right-padded sequences, as one differentiable op:
+ * Gated recurrent unit layer (Keras `GRU`, gate order z, r, h; σ the recurrent activation,
+ * `options.recurrentActivation`, sigmoid by default) over a batch of right-padded sequences, as one differentiable op:
  *
  * ```
  * z = σ(x_t·W_z + h·U_z + b_z),   r = σ(x_t·W_r + h·U_r + b_r)        (+ rb_z, rb_r with resetAfter)
@@ -62,7 +62,8 @@ export function gru(
     sequences,
     options,
   );
-  return resolvePath(options.path) === 'js'
+  // The 'js' path computes σ only; another gate activation runs in tfjs ops.
+  return resolvePath(options.path) === 'js' && (run.recurrentActivation ?? 'sigmoid') === 'sigmoid'
     ? gruJs(x, W, U, b, sequences, run, resetAfter)
     : gruOps(x, W, U, b, sequences, run, resetAfter);
 }

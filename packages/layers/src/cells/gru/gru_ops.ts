@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customOp } from '../../ops/custom_op.js';
+import { activationSlope, applyActivation } from '../recurrent_activation.js';
 import type { RecurrentRunOptions } from '../recurrent_options.js';
 import { stepMask } from '../sequence_shape.js';
 import type { SequenceShape } from '../sequence_shape.js';
@@ -25,6 +26,7 @@ export function gruOps(
   const G = 3 * H;
   const N = B * T;
   const { returnSequences, recurrentDropoutMask } = options;
+  const act = options.recurrentActivation ?? 'sigmoid';
   const tanh = tanhOp();
   const dropTensor = (): tf.Tensor2D | undefined =>
     recurrentDropoutMask === undefined ? undefined : tf.tensor2d(recurrentDropoutMask, [B, H]);
@@ -67,14 +69,14 @@ export function gruOps(
             tf.Tensor2D,
             tf.Tensor2D,
           ];
-          z = tf.sigmoid(tf.add<tf.Tensor2D>(xz, rz));
-          r = tf.sigmoid(tf.add<tf.Tensor2D>(xr, rr));
+          z = applyActivation(act, tf.add<tf.Tensor2D>(xz, rz));
+          r = applyActivation(act, tf.add<tf.Tensor2D>(xr, rr));
           aux = rh;
           hh = tanh(tf.add<tf.Tensor2D>(xh, tf.mul(r, rh)));
         } else {
           const [rz, rr] = tf.split(tf.matMul(hIn, Uzr), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
-          z = tf.sigmoid(tf.add<tf.Tensor2D>(xz, rz));
-          r = tf.sigmoid(tf.add<tf.Tensor2D>(xr, rr));
+          z = applyActivation(act, tf.add<tf.Tensor2D>(xz, rz));
+          r = applyActivation(act, tf.add<tf.Tensor2D>(xr, rr));
           aux = tf.mul(r, hIn);
           hh = tanh(tf.add<tf.Tensor2D>(xh, tf.matMul(aux, Uh)));
         }
@@ -125,18 +127,18 @@ export function gruOps(
           if (dySteps !== undefined) dh = tf.add(dh, tf.mul(dySteps[t] as tf.Tensor2D, m));
           const [z, r, hh] = tf.split(gs[t] as tf.Tensor2D, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
           const dhn = tf.mul(dh, m);
-          const dz = tf.mul(tf.mul(dhn, tf.sub(hp[t] as tf.Tensor2D, hh)), tf.mul(z, tf.sub(1, z)));
+          const dz = tf.mul(tf.mul(dhn, tf.sub(hp[t] as tf.Tensor2D, hh)), activationSlope(act, z));
           const dah = tf.mul(tf.mul(dhn, tf.sub(1, z)), tf.sub(1, tf.square(hh)));
           let dr: tf.Tensor2D;
           let dLeft: tf.Tensor2D;
           if (resetAfter) {
-            dr = tf.mul(tf.mul(dah, ax[t] as tf.Tensor2D), tf.mul(r, tf.sub(1, r)));
+            dr = tf.mul(tf.mul(dah, ax[t] as tf.Tensor2D), activationSlope(act, r));
             const dRecT = tf.concat([dz, dr, tf.mul(dah, r)], 1) as tf.Tensor2D;
             dRec[t] = dRecT;
             dLeft = tf.matMul(dRecT, UT);
           } else {
             const drh = tf.matMul(dah, UhT);
-            dr = tf.mul(tf.mul(drh, hi[t] as tf.Tensor2D), tf.mul(r, tf.sub(1, r)));
+            dr = tf.mul(tf.mul(drh, hi[t] as tf.Tensor2D), activationSlope(act, r));
             dLeft = tf.add(tf.mul(drh, r), tf.matMul(tf.concat([dz, dr], 1), UzrT));
           }
           dZx[t] = tf.concat([dz, dr, dah], 1) as tf.Tensor2D;

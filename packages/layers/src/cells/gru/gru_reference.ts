@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { applyActivation } from '../recurrent_activation.js';
 import type { RecurrentOptions } from '../recurrent_options.js';
 import { stepMask } from '../sequence_shape.js';
 import type { SequenceShape } from '../sequence_shape.js';
 
 /**
  * The GRU written the plain way, one tfjs op after another per step (Keras gate order z, r, h;
- * σ the logistic sigmoid; `h̄ = h_{t−1} ⊙ m`, m the recurrent dropout mask, 1 without dropout):
+ * σ the recurrent activation, the logistic sigmoid unless `recurrentActivation` says; `h̄ = h_{t−1} ⊙ m`, m the recurrent dropout mask, 1 without dropout):
  *
  * ```
  * z = σ(x_t·W_z + b_z + h̄·U_z (+ rb_z)),   r = σ(x_t·W_r + b_r + h̄·U_r (+ rb_r))
@@ -33,6 +34,7 @@ export function gruReference(
   const H = U.shape[0];
   const resetAfter = options.resetAfter === true;
   const mask = stepMask(sequences);
+  const gate = (a: tf.Tensor2D): tf.Tensor2D => applyActivation(options.recurrentActivation ?? 'sigmoid', a);
   return tf.tidy(() => {
     const xSeq = tf.reshape(x, [B, T, E]);
     const drop =
@@ -61,13 +63,13 @@ export function gruReference(
           tf.Tensor2D,
           tf.Tensor2D,
         ];
-        z = tf.sigmoid(tf.add<tf.Tensor2D>(xz, rz));
-        const r = tf.sigmoid(tf.add(xr, rr));
+        z = gate(tf.add<tf.Tensor2D>(xz, rz));
+        const r = gate(tf.add(xr, rr));
         hh = tf.tanh(tf.add<tf.Tensor2D>(xh, tf.mul(r, rh)));
       } else {
         const [rz, rr] = tf.split(tf.matMul(hIn, Uzr), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
-        z = tf.sigmoid(tf.add<tf.Tensor2D>(xz, rz));
-        const r = tf.sigmoid(tf.add(xr, rr));
+        z = gate(tf.add<tf.Tensor2D>(xz, rz));
+        const r = gate(tf.add(xr, rr));
         hh = tf.tanh(tf.add<tf.Tensor2D>(xh, tf.matMul(tf.mul(r, hIn), Uh)));
       }
       const hNext = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), hh));

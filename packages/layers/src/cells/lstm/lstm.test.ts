@@ -202,3 +202,59 @@ describe('lstm argument checks', () => {
     );
   });
 });
+
+describe.each(BACKENDS)('lstm with the hard_sigmoid recurrent activation on the %s backend', (backend) => {
+  let available = false;
+  beforeAll(async () => {
+    available = await useBackend(backend);
+  });
+  const hard: RecurrentOptions = { recurrentActivation: 'hard_sigmoid' };
+
+  it.each(CASES)('$name: computes the reference function and its autodiff gradient', (c) => {
+    if (!available) return;
+    const s = setup(c, 41, 4, bShape);
+    for (const v of VARIANTS) {
+      const options = { ...optionsFor(v, s.drop), ...hard };
+      const R = randomArray((v.returnSequences ? s.B * c.maxLen : s.B) * c.H, 43, 1);
+      const ref = outputAndGrads(reference, s, options, R);
+      const ours = outputAndGrads(
+        (x, W, U, b, seq, o) => withoutKernelLeakCheck(() => lstm(x, W, U, b as tf.Tensor1D, seq, o)),
+        s,
+        options,
+        R,
+      );
+      expect(maxAbsDiff(ours.y, ref.y), v.name).toBeLessThanOrEqual(1e-5);
+      ours.grads.forEach((g, i) =>
+        expect(maxRelDiff(g, ref.grads[i] as Float32Array), `${v.name} gradient ${i}`).toBeLessThanOrEqual(
+          1e-5,
+        ),
+      );
+    }
+  });
+
+  it("equals tfjs-layers' LSTM with its default recurrent activation (hardSigmoid)", () => {
+    if (!available) return;
+    const c = CASES[0] as Case;
+    const s = setup(c, 47, 4, bShape);
+    const layer = tfl.layers.lstm({ units: c.H }); // recurrentActivation defaults to 'hardSigmoid'
+    const x3 = tf.tensor3d(s.x, [s.B, c.maxLen, c.E]);
+    const mask = tf.tensor2d(
+      Array.from({ length: s.B * c.maxLen }, (_, n) =>
+        n % c.maxLen < (c.lengths[Math.floor(n / c.maxLen)] as number) ? 1 : 0,
+      ),
+      [s.B, c.maxLen],
+      'bool',
+    );
+    tf.dispose(layer.apply(x3) as tf.Tensor);
+    const t = s.tensors();
+    layer.setWeights([t.W, t.U, t.b]);
+    const theirs = (layer.apply(x3, { mask }) as tf.Tensor).dataSync();
+    const ours = tf.tidy(() => lstm(t.x, t.W, t.U, t.b as tf.Tensor1D, s.seq, hard)).dataSync();
+    expect(maxAbsDiff(ours, theirs)).toBeLessThanOrEqual(1e-5);
+    // and differs from the sigmoid LSTM, so the option is not ignored
+    const sigmoid = tf.tidy(() => lstm(t.x, t.W, t.U, t.b as tf.Tensor1D, s.seq)).dataSync();
+    expect(maxAbsDiff(sigmoid, theirs)).toBeGreaterThan(1e-3);
+    tf.dispose([x3, mask, t.x, t.W, t.U, t.b]);
+    layer.dispose();
+  });
+});

@@ -7,8 +7,8 @@ import type { RecurrentOptions } from '../recurrent_options.js';
 import type { SequenceShape } from '../sequence_shape.js';
 
 /**
- * Long short-term memory layer (Keras `LSTM` with `recurrent_activation: 'sigmoid'`, gate order
- * i, f, c, o) over a batch of right-padded sequences, as one differentiable op:
+ * Long short-term memory layer (Keras `LSTM`, gate order i, f, c, o; σ the recurrent activation,
+ * `options.recurrentActivation`, sigmoid by default) over a batch of right-padded sequences, as one differentiable op:
  *
  * ```
  * z_t = x_t·W + h_{t−1}·U + b
@@ -46,7 +46,8 @@ export function lstm(
   options: RecurrentOptions = {},
 ): tf.Tensor2D {
   const run = checkRecurrentArgs(x, W, U, b, (units) => [4 * units], 4, sequences, options);
-  return resolvePath(options.path) === 'js'
+  // The 'js' path computes σ only; another gate activation runs in tfjs ops.
+  return resolvePath(options.path) === 'js' && (run.recurrentActivation ?? 'sigmoid') === 'sigmoid'
     ? lstmJs(x, W, U, b, sequences, run)
     : lstmOps(x, W, U, b, sequences, run);
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customOp } from '../../ops/custom_op.js';
+import { activationSlope, applyActivation } from '../recurrent_activation.js';
 import type { RecurrentRunOptions } from '../recurrent_options.js';
 import { tanhOp } from '../../ops/tanh_op.js';
 import { stepMask } from '../sequence_shape.js';
@@ -24,6 +25,7 @@ export function lstmOps(
   const H = U.shape[0];
   const N = B * T;
   const { returnSequences, recurrentDropoutMask } = options;
+  const act = options.recurrentActivation ?? 'sigmoid';
   const tanh = tanhOp();
 
   return customOp(
@@ -50,7 +52,12 @@ export function lstmOps(
         const hIn: tf.Tensor2D = drop === undefined ? h : tf.mul(h, drop);
         const z = tf.add(xzSteps[t] as tf.Tensor2D, tf.matMul(hIn, U));
         const [zi, zf, zg, zo] = tf.split(z, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-        const [i, f, g, o] = [tf.sigmoid(zi), tf.sigmoid(zf), tanh(zg), tf.sigmoid(zo)];
+        const [i, f, g, o] = [
+          applyActivation(act, zi),
+          applyActivation(act, zf),
+          tanh(zg),
+          applyActivation(act, zo),
+        ];
         const cNext: tf.Tensor2D = tf.add(tf.mul(f, c), tf.mul(i, g));
         const tc = tanh(cNext);
         const hNext = tf.mul(o, tc) as tf.Tensor2D;
@@ -110,10 +117,10 @@ export function lstmOps(
           const dcn = tf.add(tf.mul(dc, m), tf.mul(tf.mul(dhn, o), tf.sub(1, tf.square(tc))));
           const dz = tf.concat(
             [
-              tf.mul(tf.mul(dcn, g), tf.mul(i, tf.sub(1, i))),
-              tf.mul(tf.mul(dcn, cp[t] as tf.Tensor2D), tf.mul(f, tf.sub(1, f))),
+              tf.mul(tf.mul(dcn, g), activationSlope(act, i)),
+              tf.mul(tf.mul(dcn, cp[t] as tf.Tensor2D), activationSlope(act, f)),
               tf.mul(tf.mul(dcn, i), tf.sub(1, tf.square(g))),
-              tf.mul(tf.mul(dhn, tc), tf.mul(o, tf.sub(1, o))),
+              tf.mul(tf.mul(dhn, tc), activationSlope(act, o)),
             ],
             1,
           ) as tf.Tensor2D;

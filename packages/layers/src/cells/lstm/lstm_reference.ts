@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { applyActivation } from '../recurrent_activation.js';
 import type { RecurrentOptions } from '../recurrent_options.js';
 import { stepMask } from '../sequence_shape.js';
 import type { SequenceShape } from '../sequence_shape.js';
 
 /**
  * The LSTM written the plain way, one tfjs op after another per step (Keras gate order
- * i, f, c, o; σ the logistic sigmoid):
+ * i, f, c, o; σ the recurrent activation, the logistic sigmoid unless `recurrentActivation` says):
  *
  * ```
  * z_t = x_t·W + (h_{t−1} ⊙ m)·U + b          m: recurrent dropout mask (1 without dropout)
@@ -35,6 +36,7 @@ export function lstmReference(
   const E = x.shape[1];
   const H = U.shape[0];
   const mask = stepMask(sequences);
+  const gate = (a: tf.Tensor2D): tf.Tensor2D => applyActivation(options.recurrentActivation ?? 'sigmoid', a);
   return tf.tidy(() => {
     const xSeq = tf.reshape(x, [B, T, E]);
     const drop =
@@ -49,8 +51,8 @@ export function lstmReference(
       const hIn = drop === undefined ? h : tf.mul(h, drop);
       const z = tf.add(tf.add(tf.matMul(xt, W), tf.matMul(hIn, U)), b);
       const [zi, zf, zg, zo] = tf.split(z, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-      const cNext = tf.add(tf.mul(tf.sigmoid(zf), c), tf.mul(tf.sigmoid(zi), tf.tanh(zg)));
-      const hNext = tf.mul(tf.sigmoid(zo), tf.tanh(cNext));
+      const cNext = tf.add(tf.mul(gate(zf), c), tf.mul(gate(zi), tf.tanh(zg)));
+      const hNext = tf.mul(gate(zo), tf.tanh(cNext));
       const valid = tf.tensor2d(mask.subarray(t * B, (t + 1) * B), [B, 1]);
       h = tf.add(h, tf.mul(valid, tf.sub(hNext, h)));
       c = tf.add(c, tf.mul(valid, tf.sub(cNext, c)));

@@ -13,11 +13,14 @@ import {
 } from '../run_plan.js';
 import { StepMatrix } from '../step_matrix.js';
 import type { SequenceShape } from '../sequence_shape.js';
+import { simdKernels } from '../../kernels/simd_kernels.js';
+import { simpleRnnSimd } from './simple_rnn_simd.js';
 
 /**
  * The tutorial RNN for backends where reading tensors back is cheap (`cpu`, `wasm`): the input
  * projection `x·Wx` of every step is one `matMul`; the recurrence and its backpropagation through
- * time run in JS on Float32Arrays; the weight gradients are again one `matMul` each over all
+ * time run in our WebAssembly SIMD kernels where they exist ({@link simpleRnnSimd}), else in JS
+ * on Float32Arrays; the weight gradients are again one `matMul` each over all
  * steps. Those big products are tfjs ops on wasm and JS loops on cpu. Same function as
  * {@link simpleRnnReference}.
  *
@@ -36,12 +39,8 @@ export function simpleRnnJs(
   const { lengths, batchSize: B, maxLen: T } = sequences;
   const [E, H] = Wx.shape;
   const N = B * T;
-  const { order, running, valid, compact, M, onCpu, dropMask } = planRecurrentRun(
-    lengths,
-    T,
-    H,
-    options.recurrentDropoutMask,
-  );
+  const plan = planRecurrentRun(lengths, T, H, options.recurrentDropoutMask);
+  const { order, running, valid, compact, M, onCpu, dropMask } = plan;
   const { returnSequences } = options;
 
   return customOp(
@@ -53,6 +52,19 @@ export function simpleRnnJs(
       const xWx =
         M === 0 ? new Float32Array(0) : inputProjection(tf.tensor2d(xData, [M, E]), xData, Wx, onCpu);
       const bias = b.dataSync() as Float32Array;
+      const simd = simdKernels();
+      if (simd !== undefined)
+        return simpleRnnSimd(
+          simd,
+          { xW: xWx, gradients: (dA) => inputSideGradients(dA, xData, WxKept(), valid, N, onCpu) },
+          Wh.dataSync() as Float32Array,
+          bias,
+          plan,
+          sequences,
+          returnSequences,
+          H,
+          options,
+        );
       const WhStep = new StepMatrix(Wh.dataSync() as Float32Array, H, H);
 
       // h[t] (t = 0..T) is the state entering step t, rows in `order`; h[0] = 0 unless given.
