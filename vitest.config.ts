@@ -42,6 +42,8 @@ export default defineConfig({
           include: [
             'src/cells/lstm/lstm.test.ts',
             'src/cells/lstm/lstm_embedded.test.ts',
+            'src/cells/initial_state.test.ts',
+            'src/model/language_model.test.ts',
             'src/cells/gru/gru.test.ts',
             'src/cells/simple_rnn/simple_rnn.test.ts',
             'src/cells/simple_rnn/simple_rnn_sequences.test.ts',
@@ -62,6 +64,7 @@ export default defineConfig({
             'src/cells/gru/gru.test.ts',
             'src/cells/simd_state.test.ts',
             'src/model/classifier_cells.test.ts',
+            'src/model/language_model.test.ts',
             'src/model/classifier_inference.test.ts',
             'src/kernels/simd_*.test.ts',
             'src/kernels/adam_kernel.test.ts',

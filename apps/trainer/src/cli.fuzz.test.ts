@@ -3,6 +3,7 @@
 // and checked by the same functions the commands run before doing any work. Every case succeeds
 // (and then yields a valid configuration) or fails with a CommanderError (usage) or one of our
 // typed errors naming the flag; nothing else may escape.
+import { checkGenerateFlags } from './commands/generate.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -212,6 +213,7 @@ describe('charrnn argument parsing (property-based)', () => {
       export: async (options) => void checkExportFlags(options),
       eval: async (options) => void checkEvalFlags(options),
       import: async (source, options) => void checkImportFlags(source, options),
+      generate: async (options) => void checkGenerateFlags(options),
     };
     const silent = { writeOut: () => undefined, writeErr: () => undefined };
     await fc.assert(

@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { isCharRnnError } from '@charrnn/core';
 import type { RawEvalOptions } from './commands/eval.js';
 import type { RawExportOptions } from './commands/export.js';
+import type { RawGenerateOptions } from './commands/generate.js';
 import type { RawImportOptions } from './commands/import.js';
 import type { RawPredictOptions } from './commands/predict.js';
 import { DEFAULT_LR, LOGIT_ADJUST_WITHOUT_NGRAM, TRAIN_DEFAULTS } from './train_config.js';
@@ -28,6 +29,7 @@ export interface CommandHandlers {
   export: (options: RawExportOptions) => Promise<void>;
   eval: (options: RawEvalOptions) => Promise<void>;
   import: (source: string | undefined, options: RawImportOptions) => Promise<void>;
+  generate: (options: RawGenerateOptions) => Promise<void>;
 }
 
 // Each command is imported when it runs: `predict` does not pay for the report renderer (vega,
@@ -38,6 +40,7 @@ const RUN: CommandHandlers = {
   export: async (options) => (await import('./commands/export.js')).runExport(options),
   eval: async (options) => (await import('./commands/eval.js')).runEval(options),
   import: async (source, options) => (await import('./commands/import.js')).runImport(source, options),
+  generate: async (options) => (await import('./commands/generate.js')).runGenerate(options),
 };
 
 /** Where commander writes help and usage errors. */
@@ -61,7 +64,7 @@ export function buildProgram(
   },
 ): Command {
   const program = new Command('charrnn')
-    .description('Train, evaluate and use character-level RNN classifiers (TensorFlow.js).')
+    .description('Train, evaluate and use character-level RNN classifiers and generators (TensorFlow.js).')
     .exitOverride()
     .configureOutput(output)
     .showSuggestionAfterError(true);
@@ -79,6 +82,10 @@ export function buildProgram(
     .option(
       '--config <file>',
       'JSON or YAML file of settings (keys as the flags, e.g. lr, recurrent_dropout; paths relative to the file)',
+    )
+    .option(
+      '--task <name>',
+      'classify (default): a name classifier; generate: a character language model (names by label, or a text file)',
     )
     .option(
       '--resume <dir>',
@@ -117,6 +124,8 @@ export function buildProgram(
     .option('--reset-after', 'GRU: reset gate after the recurrent product (Keras 3 / PyTorch)')
     .option('--hidden <n>', `hidden state size (default: ${d.hidden})`)
     .option('--embed <n>', `character embedding size (default: ${d.embed})`)
+    .option('--label-embed <n>', '--task generate: label embedding size, 0 = unconditional (default: 16)')
+    .option('--seq-len <n>', '--task generate, text: characters per training window (default: 100)')
     .option('--epochs <n>', `passes over the training data (default: ${d.epochs})`)
     .option('--iters <n>', 'training steps instead of epochs')
     .option('--batch <n>', `names per step (default: ${d.batch})`)
@@ -208,8 +217,29 @@ export function buildProgram(
     });
 
   program
+    .command('generate')
+    .description('sample names (one per line) or text from a generator (a train --task generate --out)')
+    .option('--model <dir>', 'generator bundle directory')
+    .option('--label <name>', 'the label to generate for (required by a conditional generator)')
+    .option('--count <n>', 'how many names or texts (default: 10 names, 1 text)')
+    .option('--prime <text>', 'start every sequence with this text')
+    .option('--temperature <t>', 'sampling temperature, 0 = greedy (default: 1)')
+    .option('--top-k <k>', 'sample among the k most likely characters')
+    .option('--top-p <p>', 'sample among the most likely characters holding probability p')
+    .option('--max-length <n>', 'most characters generated (default: 30 for names, 500 for text)')
+    .option('--seed <n>', 'random seed (same seed, same output; default: the clock)')
+    .option('--novel', 'names: never print a training name (or a repeat)')
+    .option('--json', 'print one JSON record per line (text, label, log_prob, ended)')
+    .addOption(backend())
+    .action(async (options: RawGenerateOptions) => {
+      await handlers.generate(options);
+    });
+
+  program
     .command('eval')
-    .description('evaluate a model bundle on labelled data')
+    .description(
+      'evaluate a model bundle on labelled data (a generator: bits per character on names or a text)',
+    )
     .option('--model <dir>', 'model bundle directory')
     .option('--data <path>', 'name<TAB>label TSV or directory of <Label>.txt')
     .option('--json', 'print JSON')

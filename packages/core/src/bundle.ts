@@ -26,7 +26,10 @@ export interface BundleMetadata {
   createdAt: string;
   /** The tokenizer's JSON form (`Tokenizer.toJSON()` of `@charrnn/tokenizer`). */
   tokenizer: unknown;
-  /** Class names, index = class id = output unit. */
+  /**
+   * Class names, index = class id = output unit; a generator's label names (empty for an
+   * unconditional generator, whose `model.task` is `'generate'`).
+   */
   labels: string[];
   /** Model configuration (cell type, sizes...). */
   model: Record<string, unknown>;
@@ -86,7 +89,9 @@ function validateMetadata(raw: unknown, where: ErrorContext): BundleMetadata {
     for (let i = 0; i < list.length; i++) if (typeof list[i] !== 'string') return false;
     return true;
   };
-  if (!Array.isArray(labels) || labels.length === 0 || !allStrings(labels)) {
+  // A generator (language model) without label conditioning has no labels.
+  const generator = isRecord(raw['model']) && raw['model']['task'] === 'generate';
+  if (!Array.isArray(labels) || (labels.length === 0 && !generator) || !allStrings(labels)) {
     throw new InvalidBundleError('labels must be a non-empty array of strings', {
       ...where,
       field: `${META}.labels`,

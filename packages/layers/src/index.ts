@@ -36,3 +36,15 @@ export type { SoftmaxCrossEntropyOptions } from './ops/softmax_cross_entropy.js'
 // Paths and kernels.
 export type { OpPath } from './backend_path.js';
 export { setSimdKernels, simdKernelVariant } from './kernels/simd_kernels.js';
+
+// The language model (next-character prediction) and its one-step-at-a-time view for sampling.
+export { LanguageModel } from './model/language_model.js';
+export type {
+  LanguageModelArtifacts,
+  LanguageModelBatch,
+  LanguageModelForwardOptions,
+  LanguageModelState,
+} from './model/language_model.js';
+export type { LanguageModelConfig } from './model/language_model_config.js';
+export { LanguageModelStepper } from './model/language_model_step.js';
+export type { StepperOptions } from './model/language_model_step.js';

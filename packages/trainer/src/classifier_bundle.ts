@@ -8,6 +8,7 @@ import {
 } from '@charrnn/core';
 import { CharClassifier } from '@charrnn/layers';
 import { Tokenizer } from '@charrnn/tokenizer';
+import { bundleKind, ModelKindError } from './generate/generator_bundle.js';
 
 /** A classifier with everything needed to read names: tokenizer, label names, metadata. */
 export interface ClassifierBundle {
@@ -129,10 +130,15 @@ async function saveParts(
  * Loads a bundle saved by {@link saveClassifierBundle} (or `charrnn train`). Run it after the
  * backend is chosen: the weights are created on the active backend.
  *
- * @throws InvalidBundleError when the bundle is malformed or its parts disagree.
+ * @throws InvalidBundleError when the bundle is malformed or its parts disagree; ModelKindError
+ *   (an InvalidBundleError) when it holds a generator.
  */
 export async function loadClassifierBundle(handler: tf.io.IOHandler): Promise<ClassifierBundle> {
   const bundle = await loadBundle(handler);
+  if (bundleKind(bundle.metadata) === 'generator') {
+    const path = (handler as { path?: unknown }).path;
+    throw new ModelKindError('classifier', 'generator', typeof path === 'string' ? path : undefined);
+  }
   const tokenizer = Tokenizer.fromJSON(bundle.metadata.tokenizer);
   const labels = bundle.metadata.labels;
   // A SimpleRNN reads back as cell 'rnn' unless the bundle recorded its Keras name 'simple'.

@@ -67,3 +67,42 @@ export type {
 export { pruneNgramHead } from './ngram_prune.js';
 export { checkSetting, TRAIN_LIMITS } from './train_limits.js';
 export type { LimitedSetting, SettingLimit } from './train_limits.js';
+
+// Generators: character language models (names by label, or text), sampling, bundles.
+export { trainLanguageModel, memoryLanguageModelStore } from './generate/train_language_model.js';
+export type {
+  GeneratorEpochRecord,
+  GeneratorMetrics,
+  GeneratorTrainEvent,
+  LanguageModelCheckpoint,
+  LanguageModelCheckpointStore,
+  SavedLanguageModelCheckpoint,
+  TrainedLanguageModel,
+  TrainLanguageModelOptions,
+} from './generate/train_language_model.js';
+export {
+  DEFAULT_GENERATOR_RECIPE,
+  TEXT_GENERATOR_RECIPE,
+  checkGeneratorRecipe,
+} from './generate/generator_recipe.js';
+export type { GeneratorRecipe } from './generate/generator_recipe.js';
+export { boundaryId } from './generate/language_model_data.js';
+export type { GeneratorData } from './generate/language_model_data.js';
+export { sample, sampleStream } from './generate/sample.js';
+export type { GeneratedSequence, SampleOptions } from './generate/sample.js';
+export type { SamplingRule } from './generate/sampling_distribution.js';
+export { generatorBpc } from './generate/evaluate_bpc.js';
+export {
+  bundleKind,
+  loadGeneratorBundle,
+  ModelKindError,
+  saveGeneratorBundle,
+} from './generate/generator_bundle.js';
+export type { GeneratorBundle, SaveGeneratorOptions } from './generate/generator_bundle.js';
+export { NoveltyFilter } from './generate/novelty_filter.js';
+export type { NoveltyFilterJSON } from './generate/novelty_filter.js';
+export {
+  decodeLanguageModelCheckpoint,
+  encodeLanguageModelCheckpoint,
+} from './generate/language_model_checkpoint.js';
+export type { EncodedLanguageModelCheckpoint } from './generate/language_model_checkpoint.js';

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { InvalidArgumentError } from '@charrnn/core';
 import { encodeExamples } from '@charrnn/data';
 import { loadCorpus } from '@charrnn/data/node';
-import { evaluate } from '@charrnn/trainer';
+import { evaluate, ModelKindError } from '@charrnn/trainer';
+import { runEvalGenerator } from './eval_generator.js';
 import { BACKEND_CHOICES } from '../backend.js';
 import { loadClassifierFromDir } from '../model_io.js';
 import { parseChoice } from '../options.js';
@@ -27,7 +28,14 @@ export function checkEvalFlags(raw: RawEvalOptions): { model: string; data: stri
 /** `charrnn eval`: accuracy, macro-F1, balanced accuracy, per-class table and confusion matrix. */
 export async function runEval(raw: RawEvalOptions): Promise<void> {
   const { model, data } = checkEvalFlags(raw);
-  const loaded = await loadClassifierFromDir(path.resolve(model), raw.backend);
+  let loaded;
+  try {
+    loaded = await loadClassifierFromDir(path.resolve(model), raw.backend);
+  } catch (error) {
+    if (error instanceof ModelKindError)
+      return runEvalGenerator(path.resolve(model), data, raw.json === true);
+    throw error;
+  }
   try {
     const { corpus, report: dataReport } = await loadCorpus(data);
     const unknown = [...new Set(corpus.items.map((i) => i.label))].filter((l) => !loaded.labels.includes(l));

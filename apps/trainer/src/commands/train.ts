@@ -15,6 +15,7 @@ import {
 import { fingerprintNames } from '@charrnn/trainer/internal';
 import { CHECKPOINT_DIR, fileCheckpointStore, MEMBERS_DIR, STATE_FILE } from '@charrnn/trainer/node';
 import { chooseBackend, describeBackend } from '../backend.js';
+import { GENERATOR_ONLY_FLAGS, runTrainGenerator } from './train_generator.js';
 import { ProgressReporter } from '../progress.js';
 import { writeRunReport } from '../report/index.js';
 import { checkTrainBudget } from '../budget.js';
@@ -111,6 +112,21 @@ async function resolveRun(flags: TrainFlags): Promise<{ config: TrainConfig; res
  * when Ctrl-C stopped it (the checkpoint is saved; `--resume` continues).
  */
 export async function runTrain(flags: TrainFlags): Promise<number> {
+  if (flags['task'] === 'generate') return runTrainGenerator(flags);
+  if (flags['task'] !== undefined && flags['task'] !== 'classify')
+    throw new InvalidArgumentError(`expected classify or generate, got '${String(flags['task'])}'`, {
+      field: '--task',
+    });
+  for (const key of GENERATOR_ONLY_FLAGS)
+    if (flags[key] !== undefined)
+      throw new InvalidArgumentError('applies to --task generate only', {
+        field: `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+      });
+  const { task: _task, ...classifierFlags } = flags;
+  return runClassifierTrain(classifierFlags);
+}
+
+async function runClassifierTrain(flags: TrainFlags): Promise<number> {
   // One writer per run directory: a second train or a --resume of a live run is refused (a
   // resume before its checkpoint is even read: the live run may be rewriting it).
   const resumeDir = typeof flags.resume === 'string' ? path.resolve(flags.resume) : undefined;

@@ -23,6 +23,18 @@ export interface RecurrentOptions {
    */
   recurrentDropoutMask?: Float32Array;
   /**
+   * The state entering step 0 instead of zeros: `[h0]` (SimpleRNN, GRU) or `[h0, c0]` (LSTM), each
+   * `[batchSize * units]`, row `r` for sequence `r`. A constant: no gradient flows into it
+   * (truncated backpropagation through time, as when a text model carries its state across
+   * consecutive windows).
+   */
+  initialState?: readonly Float32Array[];
+  /**
+   * Called once by the forward pass with each sequence's state after its last valid step, laid
+   * out as {@link RecurrentOptions.initialState} (new arrays; on GPU backends this reads back).
+   */
+  onFinalState?: (state: Float32Array[]) => void;
+  /**
    * LSTM and GRU: the gate activation (default `'sigmoid'`); `'hard_sigmoid'` runs on the
    * `'ops'` path. See {@link RecurrentActivation}.
    */
@@ -33,6 +45,8 @@ export interface RecurrentOptions {
 export interface RecurrentRunOptions {
   returnSequences: boolean;
   recurrentDropoutMask?: Float32Array;
+  initialState?: readonly Float32Array[];
+  onFinalState?: (state: Float32Array[]) => void;
   /** LSTM and GRU gate activation; absent = `'sigmoid'`. */
   recurrentActivation?: RecurrentActivation;
 }
@@ -87,9 +101,19 @@ export function checkRecurrentArgs(
     'recurrentDropoutMask',
     `recurrentDropoutMask has ${mask?.length} entries, expected batchSize * units = ${batchSize * units}`,
   );
+  const initial = options.initialState;
+  const stateCount = gates === 4 ? 2 : 1;
+  expect(
+    initial === undefined ||
+      (initial.length === stateCount && initial.every((s) => s.length === batchSize * units)),
+    'initialState',
+    `initialState must be ${stateCount} array(s) of batchSize * units = ${batchSize * units} entries`,
+  );
   return {
     returnSequences: options.returnSequences === true,
     ...(mask === undefined ? {} : { recurrentDropoutMask: mask }),
+    ...(initial === undefined ? {} : { initialState: initial }),
+    ...(options.onFinalState === undefined ? {} : { onFinalState: options.onFinalState }),
     recurrentActivation: checkRecurrentActivation(options.recurrentActivation, 'recurrentActivation'),
   };
 }

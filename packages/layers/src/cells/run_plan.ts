@@ -139,3 +139,23 @@ export function gatherSequenceOutputs(
   }
   return tf.tensor2d(all, [B * T, H]);
 }
+
+/**
+ * The state after each sequence's last step, rows in sequence order, from states `s[t]`
+ * (t = 0..T, each `[B, H]`, rows in `order`).
+ * @internal
+ */
+export function finalStateRows(
+  s: Float32Array,
+  lengths: Int32Array,
+  order: Int32Array,
+  H: number,
+): Float32Array {
+  const B = order.length;
+  const last = new Float32Array(B * H);
+  for (let i = 0; i < B; i++) {
+    const from = (lengths[order[i] as number] as number) * B * H + i * H;
+    last.set(s.subarray(from, from + H), (order[i] as number) * H);
+  }
+  return last;
+}

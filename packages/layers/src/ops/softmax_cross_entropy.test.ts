@@ -103,3 +103,31 @@ describe.each(BACKENDS)('softmaxCrossEntropy on the %s backend', (backend) => {
     z.dispose();
   });
 });
+
+describe('softmaxCrossEntropy exampleWeights', () => {
+  it('a row of weight 0 is ignored: loss and gradient as without it', async () => {
+    await tf.setBackend('cpu');
+    const logits = tf.tensor2d([
+      [2, 0, -1],
+      [0.5, 0.1, 3],
+      [9, -9, 4],
+    ]);
+    const kept = tf.tensor2d([
+      [2, 0, -1],
+      [0.5, 0.1, 3],
+    ]);
+    const f = (x: tf.Tensor2D, labels: Int32Array, w?: Float32Array): tf.Scalar =>
+      softmaxCrossEntropy(x, labels, w === undefined ? {} : { exampleWeights: w });
+    const withWeights = tf.valueAndGrad((x: tf.Tensor2D) =>
+      f(x, Int32Array.from([0, 2, 1]), Float32Array.from([1, 1, 0])),
+    )(logits);
+    const without = tf.valueAndGrad((x: tf.Tensor2D) => f(x, Int32Array.from([0, 2])))(kept);
+    expect(withWeights.value.dataSync()[0]).toBeCloseTo(without.value.dataSync()[0] as number, 6);
+    const g = withWeights.grad.dataSync();
+    expect(Array.from(g.slice(0, 6))).toEqual(Array.from(without.grad.dataSync()));
+    expect(Array.from(g.slice(6))).toEqual([0, 0, 0]);
+    expect(() =>
+      softmaxCrossEntropy(logits, Int32Array.from([0, 0, 0]), { exampleWeights: new Float32Array(2) }),
+    ).toThrow(/exampleWeights has 2 entries/);
+  });
+});

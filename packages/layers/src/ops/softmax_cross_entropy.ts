@@ -17,6 +17,12 @@ export interface SoftmaxCrossEntropyOptions {
    * is weighted: `Σ_i w[label_i]·loss_i / Σ_i w[label_i]` (PyTorch `CrossEntropyLoss(weight)`).
    */
   classWeights?: Float32Array;
+  /**
+   * One non-negative weight per row, multiplied with its class weight; a row of weight 0 is
+   * ignored (padding of a per-step language-model loss: PyTorch `ignore_index`). The mean is
+   * weighted the same way: `Σ_i v_i·w[label_i]·loss_i / Σ_i v_i·w[label_i]`.
+   */
+  exampleWeights?: Float32Array;
   /** Implementation, see {@link OpPath}. Default `'auto'`. */
   path?: OpPath;
 }
@@ -111,7 +117,7 @@ export function crossEntropyTargets(
   numClasses: number,
   options: SoftmaxCrossEntropyOptions,
 ): { weightedTarget: Float32Array; c: Float32Array } {
-  const { labelSmoothing = 0, classWeights } = options;
+  const { labelSmoothing = 0, classWeights, exampleWeights } = options;
   if (labels.length !== batch)
     throw new InvalidArgumentError(`labels has ${labels.length} entries, logits has ${batch} rows`, {
       field: 'labels',
@@ -120,6 +126,11 @@ export function crossEntropyTargets(
     throw new InvalidArgumentError(`labelSmoothing must be in [0, 1), got ${labelSmoothing}`, {
       field: 'labelSmoothing',
     });
+  if (exampleWeights !== undefined && exampleWeights.length !== batch)
+    throw new InvalidArgumentError(
+      `exampleWeights has ${exampleWeights.length} entries, logits has ${batch} rows`,
+      { field: 'exampleWeights' },
+    );
   if (classWeights !== undefined && classWeights.length !== numClasses) {
     throw new InvalidArgumentError(
       `classWeights has ${classWeights.length} entries, expected numClasses = ${numClasses}`,
@@ -142,8 +153,13 @@ export function crossEntropyTargets(
       throw new InvalidArgumentError(`classWeights[${label}] = ${w} must be finite and non-negative`, {
         field: 'classWeights',
       });
-    c[i] = w;
-    weightSum += w;
+    const v = exampleWeights === undefined ? 1 : (exampleWeights[i] as number);
+    if (!(v >= 0 && Number.isFinite(v)))
+      throw new InvalidArgumentError(`exampleWeights[${i}] = ${v} must be finite and non-negative`, {
+        field: 'exampleWeights',
+      });
+    c[i] = w * v;
+    weightSum += w * v;
   }
   if (!(weightSum > 0))
     throw new InvalidArgumentError('the class weights of this batch sum to 0', { field: 'classWeights' });

@@ -4,7 +4,13 @@ import { keepForBackward } from '../../ops/keep_for_backward.js';
 import { sigmoid, tanhJs } from '../activations_js.js';
 import { columns, columnSums, inputProjection, inputSideGradients, weightGradient } from '../products_js.js';
 import type { RecurrentRunOptions } from '../recurrent_options.js';
-import { gatherRows, gatherSequenceOutputs, planRecurrentRun, reorderRows } from '../run_plan.js';
+import {
+  finalStateRows,
+  gatherRows,
+  gatherSequenceOutputs,
+  planRecurrentRun,
+  reorderRows,
+} from '../run_plan.js';
 import { StepMatrix } from '../step_matrix.js';
 import { gruSimd } from './gru_simd.js';
 import type { SequenceShape } from '../sequence_shape.js';
@@ -55,6 +61,8 @@ export function gruJs(
         plan,
         sequences,
         returnSequences,
+        ...(options.initialState?.[0] === undefined ? {} : { initialState: options.initialState[0] }),
+        ...(options.onFinalState === undefined ? {} : { onFinalState: options.onFinalState }),
         H,
         resetAfter,
       });
@@ -65,8 +73,10 @@ export function gruJs(
     const RS = resetAfter ? G : 2 * H; // row stride of `rec`
     const rb = (k: number): number => (resetAfter ? (bias[G + k] as number) : 0);
 
-    // h[t] (t = 0..T): the state entering step t, rows in `order`; h[0] = 0.
+    // h[t] (t = 0..T): the state entering step t, rows in `order`; h[0] = 0 unless given.
     const h = new Float32Array((T + 1) * B * H);
+    if (options.initialState !== undefined)
+      h.set(reorderRows(options.initialState[0] as Float32Array, order, H));
     const acts = new Float32Array(T * B * G); // z, r, h̃ of every step
     // resetAfter: h·U_h + rb_h; otherwise r ⊙ h (the candidate product's input), every step.
     const aux = new Float32Array(T * B * H);
@@ -123,6 +133,7 @@ export function gruJs(
     // Their tensors (if any) are made again on the backward's first use.
     for (const m of [Ufull, Uzr, Uh]) m.dispose();
     const value = gatherSequenceOutputs(h, lengths, order, running, T, H, returnSequences);
+    options.onFinalState?.([finalStateRows(h, lengths, order, H)]);
 
     const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
       const dyData = dy.dataSync() as Float32Array;

@@ -45,7 +45,8 @@ export function gruOps(
       const valid = tf.unstack(mask) as tf.Tensor2D[];
       const drop = dropTensor();
       const [Uzr, Uh] = tf.split(U, [2 * H, H], 1) as [tf.Tensor2D, tf.Tensor2D];
-      let h: tf.Tensor2D = tf.zeros([B, H]);
+      const initial = options.initialState?.[0];
+      let h: tf.Tensor2D = initial === undefined ? tf.zeros([B, H]) : tf.tensor2d(initial, [B, H]);
       const hPrevs: tf.Tensor2D[] = [];
       const hIns: tf.Tensor2D[] = [];
       const gates: tf.Tensor2D[] = [];
@@ -87,6 +88,7 @@ export function gruOps(
         h = tf.add(h, tf.mul(valid[t] as tf.Tensor2D, tf.sub(hNext, h)));
         if (returnSequences) outputs.push(tf.mul(h, valid[t] as tf.Tensor2D));
       }
+      options.onFinalState?.([(h.dataSync() as Float32Array).slice()]);
       // Inputs too: x may be an intermediate that is freed before the backward runs.
       save([x, W, U, tf.stack(hPrevs), tf.stack(hIns), tf.stack(gates), tf.stack(auxs), mask]);
       const value: tf.Tensor2D = returnSequences

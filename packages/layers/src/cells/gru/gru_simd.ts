@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CustomOpResult } from '../../ops/custom_op.js';
 import type { RecurrentRunPlan } from '../run_plan.js';
+import { finalStateRows, reorderRows } from '../run_plan.js';
 import { addStepOutputGradient, lastStateGradient, simdOutputAndKeep } from '../simd_state.js';
 import type { SequenceShape } from '../sequence_shape.js';
 import type { SimdKernels } from '../../kernels/simd_kernels.js';
@@ -30,6 +31,10 @@ export interface GruSimdRun {
   plan: RecurrentRunPlan;
   sequences: SequenceShape;
   returnSequences: boolean;
+  /** The state entering step 0, rows in sequence order (default zeros); no gradient flows into it. */
+  initialState?: Float32Array;
+  /** Receives each sequence's state after its last step. */
+  onFinalState?: (state: Float32Array[]) => void;
   /** Units. */
   H: number;
   /** Keras' `reset_after` variant (the reset gate applied after the candidate's product). */
@@ -50,6 +55,7 @@ export function gruSimd(simd: SimdKernels, run: GruSimdRun): CustomOpResult<tf.T
   const { batchSize: B, maxLen: T } = sequences;
   const G = 3 * H;
   const state = forward(simd, run);
+  run.onFinalState?.([finalStateRows(simd.view(state.h, (T + 1) * B * H), sequences.lengths, plan.order, H)]);
   const { value, kept } = simdOutputAndKeep(
     simd,
     {
@@ -92,7 +98,8 @@ function forward(simd: SimdKernels, run: GruSimdRun): SimdGruState {
     acts: simd.alloc(T * B * G),
     aux: simd.alloc(T * S),
   };
-  simd.view(state.h, S).fill(0);
+  if (run.initialState === undefined) simd.view(state.h, S).fill(0);
+  else simd.view(state.h, S).set(reorderRows(run.initialState, order, H));
   for (let t = 0; t < T; t++) {
     const rows = running[t] as number;
     if (rows === 0) break;

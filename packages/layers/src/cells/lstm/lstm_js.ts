@@ -11,7 +11,7 @@ import type { InputSide } from '../input_side_js.js';
 import { sigmoid, tanhJs } from '../activations_js.js';
 import { weightGradient } from '../products_js.js';
 import type { RecurrentRunOptions } from '../recurrent_options.js';
-import { gatherSequenceOutputs, planRecurrentRun, reorderRows } from '../run_plan.js';
+import { finalStateRows, gatherSequenceOutputs, planRecurrentRun, reorderRows } from '../run_plan.js';
 import type { RecurrentRunPlan } from '../run_plan.js';
 import { addStepOutputGradient, lastStateGradient, simdOutputAndKeep } from '../simd_state.js';
 import { readProduct } from '../step_matrix.js';
@@ -84,15 +84,19 @@ function lstmJsWith(
     const bias = b.dataSync() as Float32Array;
     const simd = simdKernels();
     if (simd !== undefined)
-      return lstmSimd(simd, side, U.dataSync() as Float32Array, bias, plan, sequences, returnSequences, H);
+      return lstmSimd(simd, side, U.dataSync() as Float32Array, bias, plan, sequences, options, H);
     // U's values are read only when a product runs in JS (a 256 KiB copy for 128 units).
     const UKept = keepForBackward(U);
     let UValues: Float32Array | undefined;
     const UData = (): Float32Array => (UValues ??= U.dataSync() as Float32Array);
 
-    // h[t], c[t] (t = 0..T): the state entering step t, rows in `order`; h[0] = c[0] = 0.
+    // h[t], c[t] (t = 0..T): the state entering step t, rows in `order`; h[0] = c[0] = 0 unless given.
     const h = new Float32Array((T + 1) * B * H);
     const c = new Float32Array((T + 1) * B * H);
+    if (options.initialState !== undefined) {
+      h.set(reorderRows(options.initialState[0] as Float32Array, order, H));
+      c.set(reorderRows(options.initialState[1] as Float32Array, order, H));
+    }
     const acts = new Float32Array(T * B * G); // i, f, g, o of every step
     const tanhC = new Float32Array(T * B * H);
     const hIn = new Float32Array(B * H); // h ⊙ recurrent dropout mask
@@ -114,6 +118,7 @@ function lstmJsWith(
       forwardStep(t, rows, forwardRun);
     }
     const value = gatherSequenceOutputs(h, lengths, order, running, T, H, returnSequences);
+    options.onFinalState?.([finalStateRows(h, lengths, order, H), finalStateRows(c, lengths, order, H)]);
 
     const gradFunc = (dy: tf.Tensor2D): tf.Tensor[] => {
       const dyData = dy.dataSync() as Float32Array;
@@ -323,6 +328,8 @@ interface SimdLstmRun {
   UData: Float32Array;
   bias: Float32Array;
   returnSequences: boolean;
+  /** `[h0, c0]` in length order (default zeros). */
+  initial?: Float32Array[];
 }
 
 /**
@@ -338,14 +345,32 @@ function lstmSimd(
   bias: Float32Array,
   plan: RecurrentRunPlan,
   sequences: SequenceShape,
-  returnSequences: boolean,
+  options: RecurrentRunOptions,
   H: number,
 ): CustomOpResult<tf.Tensor2D> {
-  const { batchSize: B, maxLen: T } = sequences;
+  const { lengths, batchSize: B, maxLen: T } = sequences;
+  const { returnSequences, initialState } = options;
   const G = 4 * H;
   const { values: xW, rowOf } = side;
-  const run: SimdLstmRun = { plan, T, B, H, xW, rowOf, UData, bias, returnSequences };
+  const run: SimdLstmRun = {
+    plan,
+    T,
+    B,
+    H,
+    xW,
+    rowOf,
+    UData,
+    bias,
+    returnSequences,
+    ...(initialState === undefined
+      ? {}
+      : { initial: initialState.map((s) => reorderRows(s, plan.order, H)) }),
+  };
   const state = forwardSimd(simd, run);
+  options.onFinalState?.([
+    finalStateRows(simd.view(state.h, (T + 1) * B * H), lengths, plan.order, H),
+    finalStateRows(simd.view(state.c, (T + 1) * B * H), lengths, plan.order, H),
+  ]);
   const { value, kept } = simdOutputAndKeep(
     simd,
     {
@@ -392,8 +417,13 @@ function forwardSimd(simd: SimdKernels, run: SimdLstmRun): SimdLstmState {
     tanhC: simd.alloc(T * S),
   };
   // Only h[0], c[0] and the rows each step writes are ever read.
-  simd.view(state.h, S).fill(0);
-  simd.view(state.c, S).fill(0);
+  if (run.initial === undefined) {
+    simd.view(state.h, S).fill(0);
+    simd.view(state.c, S).fill(0);
+  } else {
+    simd.view(state.h, S).set(run.initial[0] as Float32Array);
+    simd.view(state.c, S).set(run.initial[1] as Float32Array);
+  }
   for (let t = 0; t < T; t++) {
     const rows = running[t] as number;
     if (rows === 0) break;

@@ -38,8 +38,11 @@ export function lstmOps(
       const mask = tf.tensor3d(stepMask(sequences), [T, B, 1]);
       const valid = tf.unstack(mask) as tf.Tensor2D[];
       const drop = recurrentDropoutMask === undefined ? undefined : tf.tensor2d(recurrentDropoutMask, [B, H]);
-      let h: tf.Tensor2D = tf.zeros([B, H]);
-      let c: tf.Tensor2D = tf.zeros([B, H]);
+      const initial = options.initialState;
+      let h: tf.Tensor2D =
+        initial === undefined ? tf.zeros([B, H]) : tf.tensor2d(initial[0] as Float32Array, [B, H]);
+      let c: tf.Tensor2D =
+        initial === undefined ? tf.zeros([B, H]) : tf.tensor2d(initial[1] as Float32Array, [B, H]);
       const hIns: tf.Tensor2D[] = [];
       const cPrevs: tf.Tensor2D[] = [];
       const gates: tf.Tensor2D[] = [];
@@ -67,6 +70,9 @@ export function lstmOps(
         c = tf.add(c, tf.mul(m, tf.sub(cNext, c)));
         if (returnSequences) outputs.push(tf.mul(h, m));
       }
+      options.onFinalState?.(
+        [h.dataSync() as Float32Array, c.dataSync() as Float32Array].map((s) => s.slice()),
+      );
       // Inputs too: x may be an intermediate that is freed before the backward runs.
       save([x, W, U, tf.stack(hIns), tf.stack(cPrevs), tf.stack(gates), tf.stack(tanhCs), mask]);
       const value: tf.Tensor2D = returnSequences

@@ -75,9 +75,17 @@ export function simpleRnn(
     'recurrentDropoutMask',
     `recurrentDropoutMask has ${mask?.length} entries, expected batchSize * units = ${batchSize * hiddenSize}`,
   );
+  const initial = options.initialState;
+  expect(
+    initial === undefined || (initial.length === 1 && initial[0]?.length === batchSize * hiddenSize),
+    'initialState',
+    `initialState must be 1 array(s) of batchSize * units = ${batchSize * hiddenSize} entries`,
+  );
   const run = {
     returnSequences: options.returnSequences === true,
     ...(mask === undefined ? {} : { recurrentDropoutMask: mask }),
+    ...(initial === undefined ? {} : { initialState: initial }),
+    ...(options.onFinalState === undefined ? {} : { onFinalState: options.onFinalState }),
   };
   return resolvePath(options.path) === 'js'
     ? simpleRnnJs(x, Wx, Wh, b, sequences, run)

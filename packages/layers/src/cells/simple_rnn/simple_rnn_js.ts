@@ -4,7 +4,13 @@ import { keepForBackward } from '../../ops/keep_for_backward.js';
 import { tanhJs } from '../activations_js.js';
 import { columnSums, inputProjection, inputSideGradients, weightGradient } from '../products_js.js';
 import type { RecurrentRunOptions } from '../recurrent_options.js';
-import { gatherRows, gatherSequenceOutputs, planRecurrentRun, reorderRows } from '../run_plan.js';
+import {
+  finalStateRows,
+  gatherRows,
+  gatherSequenceOutputs,
+  planRecurrentRun,
+  reorderRows,
+} from '../run_plan.js';
 import { StepMatrix } from '../step_matrix.js';
 import type { SequenceShape } from '../sequence_shape.js';
 import { simdKernels } from '../../kernels/simd_kernels.js';
@@ -57,11 +63,14 @@ export function simpleRnnJs(
           sequences,
           returnSequences,
           H,
+          options,
         );
       const WhStep = new StepMatrix(Wh.dataSync() as Float32Array, H, H);
 
-      // h[t] (t = 0..T) is the state entering step t, rows in `order`; h[0] = 0.
+      // h[t] (t = 0..T) is the state entering step t, rows in `order`; h[0] = 0 unless given.
       const h = new Float32Array((T + 1) * B * H);
+      if (options.initialState !== undefined)
+        h.set(reorderRows(options.initialState[0] as Float32Array, order, H));
       const hIn = new Float32Array(B * H); // h ⊙ recurrent dropout mask
       const hWh = new Float32Array(B * H);
       const recurrentInput = (t: number, rows: number): Float32Array => {
@@ -86,6 +95,7 @@ export function simpleRnnJs(
       }
       WhStep.dispose(); // its tensor (if any) is made again on the backward's first use
       const value = gatherSequenceOutputs(h, lengths, order, running, T, H, returnSequences);
+      options.onFinalState?.([finalStateRows(h, lengths, order, H)]);
 
       const gradFunc = (dy: tf.Tensor2D): tf.Tensor[] => {
         const dyData = dy.dataSync() as Float32Array;

@@ -38,7 +38,8 @@ export function simpleRnnOps(
       const mask = tf.tensor3d(stepMask(sequences), [T, B, 1]);
       const valid = tf.unstack(mask) as tf.Tensor2D[];
       const drop = dropTensor();
-      let h: tf.Tensor2D = tf.zeros([B, H]);
+      const initial = options.initialState?.[0];
+      let h: tf.Tensor2D = initial === undefined ? tf.zeros([B, H]) : tf.tensor2d(initial, [B, H]);
       const hIns: tf.Tensor2D[] = [];
       const candidates: tf.Tensor2D[] = [];
       const outputs: tf.Tensor2D[] = [];
@@ -50,6 +51,7 @@ export function simpleRnnOps(
         h = tf.add(h, tf.mul(valid[t] as tf.Tensor2D, tf.sub(candidate, h)));
         if (returnSequences) outputs.push(tf.mul(h, valid[t] as tf.Tensor2D));
       }
+      options.onFinalState?.([(h.dataSync() as Float32Array).slice()]);
       // Inputs too: x may be an intermediate that is freed before the backward runs.
       save([x, Wx, Wh, tf.stack(candidates), tf.stack(hIns), mask]);
       const value: tf.Tensor2D = returnSequences

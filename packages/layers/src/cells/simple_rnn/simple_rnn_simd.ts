@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CustomOpResult } from '../../ops/custom_op.js';
 import { addStepOutputGradient, lastStateGradient, simdOutputAndKeep } from '../simd_state.js';
+import type { RecurrentRunOptions } from '../recurrent_options.js';
+import { finalStateRows, reorderRows } from '../run_plan.js';
 import type { RecurrentRunPlan } from '../run_plan.js';
 import type { SequenceShape } from '../sequence_shape.js';
 import type { SimdKernels } from '../../kernels/simd_kernels.js';
@@ -32,9 +34,22 @@ export function simpleRnnSimd(
   sequences: SequenceShape,
   returnSequences: boolean,
   H: number,
+  state: Pick<RecurrentRunOptions, 'initialState' | 'onFinalState'> = {},
 ): CustomOpResult<tf.Tensor2D> {
   const { batchSize: B, maxLen: T } = sequences;
-  const h = simpleRnnSimdForward(simd, input.xW, WhData, bias, plan, B, T, H);
+  const h0 = state.initialState?.[0];
+  const h = simpleRnnSimdForward(
+    simd,
+    input.xW,
+    WhData,
+    bias,
+    plan,
+    B,
+    T,
+    H,
+    h0 === undefined ? undefined : reorderRows(h0, plan.order, H),
+  );
+  state.onFinalState?.([finalStateRows(simd.view(h, (T + 1) * B * H), sequences.lengths, plan.order, H)]);
   const { value, kept } = simdOutputAndKeep(
     simd,
     { h: { at: h, size: (T + 1) * B * H } },
@@ -78,6 +93,7 @@ export function simpleRnnSimdForward(
   B: number,
   T: number,
   H: number,
+  h0?: Float32Array,
 ): number {
   const { order, running, compact, dropMask } = plan;
   const S = B * H;
@@ -88,7 +104,8 @@ export function simpleRnnSimdForward(
   const hIn = simd.alloc(S);
   const mask = dropMask === undefined ? -1 : simd.put(dropMask);
   const h = simd.alloc((T + 1) * S);
-  simd.view(h, S).fill(0);
+  if (h0 === undefined) simd.view(h, S).fill(0);
+  else simd.view(h, S).set(h0);
   for (let t = 0; t < T; t++) {
     const rows = running[t] as number;
     if (rows === 0) break;

@@ -1,0 +1,393 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError, InvalidBundleError } from '@charrnn/core';
+import type { Rng } from '@charrnn/core';
+import { dense } from '../ops/dense.js';
+import { dropoutMask, repeatOverSteps } from '../cells/dropout_masks.js';
+import { embeddingLookup } from '../ops/embedding.js';
+import { gru } from '../cells/gru/gru.js';
+import { glorotUniform, orthogonal } from './initializers.js';
+import { lstm } from '../cells/lstm/lstm.js';
+import { mergeDirections, multiplyByMask } from '../ops/merge_ops.js';
+import type { OpPath } from '../backend_path.js';
+import type { RecurrentOptions } from '../cells/recurrent_options.js';
+import type { SequenceShape } from '../cells/sequence_shape.js';
+import { checkSequenceShape } from '../cells/sequence_shape.js';
+import { simpleRnn } from '../cells/simple_rnn/simple_rnn.js';
+import { softmaxCrossEntropy } from '../ops/softmax_cross_entropy.js';
+import { checkLanguageModelConfig, languageModelWeightLayout } from './language_model_config.js';
+import type { LanguageModelConfig } from './language_model_config.js';
+import { LanguageModelStepper } from './language_model_step.js';
+import type { StepperOptions } from './language_model_step.js';
+
+/**
+ * A batch of right-padded input sequences of a {@link LanguageModel}: `ids` as an `IdBatch`,
+ * plus one label per sequence for a conditional model.
+ */
+export interface LanguageModelBatch {
+  /** `[batchSize * maxLen]` input ids, row-major, PAD (0) after each sequence's end. */
+  ids: Int32Array;
+  /** Valid length of each sequence. */
+  lengths: Int32Array;
+  /** Number of sequences. */
+  batchSize: number;
+  /** Row width. */
+  maxLen: number;
+  /** Conditional models: the label id of each sequence, in `[0, numLabels)`. */
+  labels?: Int32Array;
+}
+
+/**
+ * Recurrent state of every layer: `state[layer]` is `[h]` (SimpleRNN, GRU) or `[h, c]` (LSTM),
+ * each `[batchSize * hiddenSize]`, row `r` for sequence `r`.
+ */
+export type LanguageModelState = Float32Array[][];
+
+/** Options of {@link LanguageModel.logits} and {@link LanguageModel.loss}. */
+export interface LanguageModelForwardOptions {
+  /** Training pass: applies the configured dropout (needs `rng`). Default false. */
+  training?: boolean;
+  /** Draws the dropout masks. */
+  rng?: Rng;
+  /** The state entering step 0 (a constant: truncated backpropagation); default zeros. */
+  initialState?: LanguageModelState;
+  /** Receives each sequence's state after its last valid step, per layer. */
+  onFinalState?: (state: LanguageModelState) => void;
+  /** Implementation of the recurrent layers, see {@link OpPath}. */
+  path?: OpPath;
+}
+
+/** The weights and configuration of a {@link LanguageModel}, as {@link LanguageModel.toArtifacts} gives them. */
+export interface LanguageModelArtifacts {
+  /** The architecture. */
+  config: LanguageModelConfig;
+  /** Weight names, shapes and dtypes, in the order of `weightData`. */
+  weightSpecs: tf.io.WeightsManifestEntry[];
+  /** All weights as little-endian float32, concatenated. */
+  weightData: ArrayBuffer;
+}
+
+/**
+ * A character-level language model (next-symbol prediction): an embedding of the input symbol
+ * (concatenated with a label embedding at every step for a conditional model), stacked
+ * recurrent layers, and a dense layer over the vocabulary at every step:
+ *
+ * ```
+ * x_t      = [E[id_t] ; L[label]]                 (L only for a conditional model)
+ * h_t^l    = cell_l(h_t^{l−1}, h_{t−1}^l)          h_t^0 = x_t
+ * logits_t = h_t^top·Wd + bd                       [vocabSize]
+ * ```
+ *
+ * Training runs through the same differentiable recurrent ops as the classifier (their fast
+ * paths, padding masks and hand-written gradients); the per-step cross-entropy ignores padding.
+ * Sampling uses {@link LanguageModel.stepper}, a stateful one-symbol-at-a-time API.
+ *
+ * @example
+ * ```ts
+ * const model = LanguageModel.create({ cell: 'lstm', vocabSize: 60, embedDim: 64, hiddenSize: 256 }, new Rng(1));
+ * const loss = model.loss(batch, targets); // mean nats per target symbol
+ * const stepper = model.stepper({ batchSize: 1 });
+ * const probs = stepper.step(Int32Array.from([bos])); // [vocabSize]
+ * ```
+ */
+export class LanguageModel {
+  /** The architecture. */
+  readonly config: LanguageModelConfig;
+  /** `[E, (L), (W, U, b) per layer, Wd, bd]`, see {@link LanguageModel.toArtifacts}. */
+  readonly trainableWeights: tf.Variable[];
+
+  private constructor(config: LanguageModelConfig, values: Float32Array[]) {
+    this.config = { ...config };
+    this.trainableWeights = languageModelWeightLayout(config).map(({ shape }, i) =>
+      tf.tidy(() => tf.variable(tf.tensor(values[i] as Float32Array, shape), true)),
+    );
+  }
+
+  /**
+   * A freshly initialised model; the same `rng` state gives the same weights. Embeddings N(0, 1)
+   * (PyTorch's default), kernels Glorot uniform, recurrent kernels orthogonal, biases zero except
+   * an LSTM's forget gate (1 unless `unitForgetBias` is false).
+   * @throws InvalidConfigError naming the bad field
+   */
+  static create(config: LanguageModelConfig, rng: Rng): LanguageModel {
+    checkLanguageModelConfig(config);
+    const values = languageModelWeightLayout(config).map(({ name, shape }) => {
+      const size = shape.reduce((n, d) => n * d, 1);
+      // N(0, 1) as PyTorch's nn.Embedding: Keras' U(−0.05, 0.05) feeds the cells a signal so weak
+      // that a text model sits at the unigram loss for its first epoch (measured on bench:lm).
+      if (name.endsWith('/embeddings')) return Float32Array.from({ length: size }, () => rng.normal());
+      if (name.endsWith('/recurrent_kernel')) return orthogonal(rng, shape[0] as number, shape[1] as number);
+      if (name.endsWith('/kernel')) return glorotUniform(rng, shape[0] as number, shape[1] as number);
+      const bias = new Float32Array(size);
+      if (config.cell === 'lstm' && config.unitForgetBias !== false && name !== 'dense/bias')
+        bias.fill(1, config.hiddenSize, 2 * config.hiddenSize);
+      return bias;
+    });
+    return new LanguageModel(config, values);
+  }
+
+  /** Number of labels of a conditional model, 0 for an unconditional one. */
+  get numLabels(): number {
+    return this.config.numLabels ?? 0;
+  }
+
+  /**
+   * Next-symbol logits at every step, `[batchSize * maxLen, vocabSize]` (row `r * maxLen + t`
+   * predicts the symbol after input `t` of sequence `r`; padding rows hold the bias only).
+   * Differentiable with respect to {@link LanguageModel.trainableWeights}.
+   * @throws InvalidArgumentError when sizes, ids or labels do not fit, or dropout lacks an `rng`
+   */
+  logits(batch: LanguageModelBatch, options: LanguageModelForwardOptions = {}): tf.Tensor2D {
+    const { config } = this;
+    const { ids, lengths, batchSize: B, maxLen: T } = batch;
+    const seq: SequenceShape = { lengths, batchSize: B, maxLen: T };
+    checkSequenceShape(seq);
+    if (ids.length !== B * T)
+      throw new InvalidArgumentError(
+        `ids has ${ids.length} entries, expected batchSize * maxLen = ${B * T}`,
+        {
+          field: 'ids',
+        },
+      );
+    const labelIds = this.repeatedLabels(batch);
+    const layers = config.layers ?? 1;
+    if (options.initialState !== undefined && options.initialState.length !== layers)
+      throw new InvalidArgumentError(
+        `initialState has ${options.initialState.length} layers, the model ${layers}`,
+        { field: 'initialState' },
+      );
+    const rate = options.training === true ? (config.dropout ?? 0) : 0;
+    const { rng } = options;
+    if (rate > 0 && rng === undefined)
+      throw new InvalidArgumentError('training with dropout needs an rng', { field: 'rng' });
+    const drop = (x: tf.Tensor2D, width: number): tf.Tensor2D =>
+      rate > 0 ? multiplyByMask(x, repeatOverSteps(dropoutMask(rng as Rng, B, width, rate), B, T, width)) : x;
+    const weights = this.trainableWeights;
+    const finals: LanguageModelState = [];
+    const out = tf.tidy(() => {
+      let x = embeddingLookup(weights[0] as tf.Variable<tf.Rank.R2>, ids, { path: options.path ?? 'auto' });
+      let w = 1;
+      if (labelIds !== undefined) {
+        const labelRows = embeddingLookup(weights[1] as tf.Variable<tf.Rank.R2>, labelIds, {
+          path: options.path ?? 'auto',
+        });
+        x = mergeDirections(x, labelRows, 'concat');
+        w = 2;
+      }
+      let width = x.shape[1];
+      for (let l = 0; l < layers; l++) {
+        x = drop(x, width);
+        const [W, U, b] = weights.slice(w, w + 3) as [
+          tf.Variable<tf.Rank.R2>,
+          tf.Variable<tf.Rank.R2>,
+          tf.Variable,
+        ];
+        w += 3;
+        const initial = options.initialState?.[l];
+        const run: RecurrentOptions = {
+          returnSequences: true,
+          ...(options.path === undefined ? {} : { path: options.path }),
+          ...(initial === undefined ? {} : { initialState: initial }),
+          ...(options.onFinalState === undefined ? {} : { onFinalState: (s) => (finals[l] = s) }),
+        };
+        x = this.cell(x, W, U, b, seq, run);
+        width = config.hiddenSize;
+      }
+      x = drop(x, width);
+      return dense(x, weights[w] as tf.Variable<tf.Rank.R2>, weights[w + 1] as tf.Variable<tf.Rank.R1>, {
+        path: options.path ?? 'auto',
+      });
+    });
+    options.onFinalState?.(finals);
+    return out;
+  }
+
+  /**
+   * Mean cross-entropy (nats) of the next-symbol predictions against `targets`
+   * (`[batchSize * maxLen]`, the symbol that follows each input); a target of 0 (PAD) is ignored,
+   * so padding never changes the loss. Differentiable with respect to the weights.
+   * @throws InvalidArgumentError when `targets` has the wrong size, a target is out of range or
+   *   every target is PAD
+   */
+  loss(batch: LanguageModelBatch, targets: Int32Array, options: LanguageModelForwardOptions = {}): tf.Scalar {
+    const weights = targetWeights(targets, batch.batchSize * batch.maxLen);
+    return tf.tidy(() =>
+      softmaxCrossEntropy(this.logits(batch, options), targets, {
+        exampleWeights: weights,
+        ...(options.path === undefined ? {} : { path: options.path }),
+      }),
+    );
+  }
+
+  /**
+   * Summed negative log-likelihood (nats) of the non-PAD `targets` and their count, without
+   * gradients (evaluation: bits per character = `nats / count / ln 2`).
+   */
+  logLoss(
+    batch: LanguageModelBatch,
+    targets: Int32Array,
+    options: Pick<LanguageModelForwardOptions, 'initialState' | 'onFinalState' | 'path'> = {},
+  ): { nats: number; count: number } {
+    targetWeights(targets, batch.batchSize * batch.maxLen);
+    const logits = this.logits(batch, options);
+    const z = logits.dataSync() as Float32Array;
+    logits.dispose();
+    const V = this.config.vocabSize;
+    let nats = 0;
+    let count = 0;
+    for (let n = 0; n < targets.length; n++) {
+      const target = targets[n] as number;
+      if (target === 0) continue;
+      const row = z.subarray(n * V, (n + 1) * V);
+      let max = -Infinity;
+      for (const v of row) if (v > max) max = v;
+      let sum = 0;
+      for (const v of row) sum += Math.exp(v - max);
+      nats += max + Math.log(sum) - (row[target] as number);
+      count++;
+    }
+    return { nats, count };
+  }
+
+  /**
+   * A stateful one-step-at-a-time view of this model for sampling: feed one symbol per sequence,
+   * get the next-symbol probabilities. It reads the weights when made (make a new one after
+   * training changes them). See {@link LanguageModelStepper}.
+   */
+  stepper(options: StepperOptions): LanguageModelStepper {
+    return new LanguageModelStepper(
+      this.config,
+      this.trainableWeights.map((v) => v.dataSync() as Float32Array),
+      options,
+    );
+  }
+
+  /** The weights (float32, in {@link LanguageModel.trainableWeights} order, named) and the config. */
+  toArtifacts(): LanguageModelArtifacts {
+    const layout = languageModelWeightLayout(this.config);
+    const values = this.trainableWeights.map((v) => v.dataSync() as Float32Array);
+    const data = new Float32Array(values.reduce((n, v) => n + v.length, 0));
+    let offset = 0;
+    for (const v of values) {
+      data.set(v, offset);
+      offset += v.length;
+    }
+    return {
+      config: { ...this.config },
+      weightSpecs: layout.map(({ name, shape }) => ({ name, shape, dtype: 'float32' as const })),
+      weightData: data.buffer,
+    };
+  }
+
+  /**
+   * Rebuilds a model from {@link LanguageModel.toArtifacts}' output (weights matched by name).
+   * @throws InvalidBundleError naming what does not fit (InvalidConfigError for a bad config)
+   */
+  static fromArtifacts(artifacts: LanguageModelArtifacts): LanguageModel {
+    checkLanguageModelConfig(artifacts.config);
+    const specs: unknown = artifacts.weightSpecs;
+    if (!Array.isArray(specs))
+      throw new InvalidBundleError('weightSpecs must be an array', { field: 'weightSpecs' });
+    const found = new Map<string, Float32Array>();
+    let offset = 0;
+    const bytes = artifacts.weightData;
+    for (const [i, spec] of (specs as tf.io.WeightsManifestEntry[]).entries()) {
+      if (spec.dtype !== 'float32')
+        throw new InvalidBundleError(`dtype must be float32, got ${JSON.stringify(spec.dtype)}`, {
+          field: `weightSpecs[${i}].dtype`,
+        });
+      if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+        throw new InvalidBundleError('shape must be an array of non-negative integers', {
+          field: `weightSpecs[${i}].shape`,
+        });
+      const size = spec.shape.reduce((n, d) => n * d, 1);
+      if (offset + size * 4 > bytes.byteLength)
+        throw new InvalidBundleError(
+          `weightData holds ${bytes.byteLength} bytes, too few for the weights listed`,
+          {
+            field: 'weightData',
+          },
+        );
+      found.set(spec.name, new Float32Array(bytes.slice(offset, offset + size * 4)));
+      offset += size * 4;
+    }
+    const values = languageModelWeightLayout(artifacts.config).map(({ name, shape }) => {
+      const value = found.get(name);
+      const size = shape.reduce((n, d) => n * d, 1);
+      if (value === undefined)
+        throw new InvalidBundleError(`weight "${name}" is missing`, { field: 'weightSpecs' });
+      if (value.length !== size)
+        throw new InvalidBundleError(
+          `weight "${name}" has ${value.length} values, expected shape [${shape.join(', ')}]`,
+          { field: 'weightSpecs' },
+        );
+      return value;
+    });
+    return new LanguageModel(artifacts.config, values);
+  }
+
+  /** Frees the weights. The model is unusable afterwards. */
+  dispose(): void {
+    for (const v of this.trainableWeights) v.dispose();
+  }
+
+  /** Each step's label id (`[batchSize * maxLen]`) of a conditional model; checks the labels. */
+  private repeatedLabels(batch: LanguageModelBatch): Int32Array | undefined {
+    const C = this.numLabels;
+    const { labels, batchSize: B, maxLen: T } = batch;
+    if (C === 0) {
+      if (labels !== undefined)
+        throw new InvalidArgumentError('this model is unconditional: pass no labels', { field: 'labels' });
+      return undefined;
+    }
+    if (labels === undefined || labels.length !== B)
+      throw new InvalidArgumentError(`a conditional model needs one label per sequence (${B})`, {
+        field: 'labels',
+      });
+    const out = new Int32Array(B * T);
+    for (let r = 0; r < B; r++) {
+      const label = labels[r] as number;
+      if (!(Number.isInteger(label) && label >= 0 && label < C))
+        throw new InvalidArgumentError(`labels[${r}] = ${label} is outside [0, ${C})`, { field: 'labels' });
+      out.fill(label, r * T, (r + 1) * T);
+    }
+    return out;
+  }
+
+  private cell(
+    x: tf.Tensor2D,
+    W: tf.Tensor2D,
+    U: tf.Tensor2D,
+    b: tf.Tensor,
+    seq: SequenceShape,
+    options: RecurrentOptions,
+  ): tf.Tensor2D {
+    switch (this.config.cell) {
+      case 'lstm':
+        return lstm(x, W, U, b as tf.Tensor1D, seq, options);
+      case 'gru':
+        return gru(x, W, U, b, seq, { ...options, resetAfter: this.config.resetAfter === true });
+      default:
+        return simpleRnn(x, W, U, b as tf.Tensor1D, seq, options);
+    }
+  }
+}
+
+/** Weight 1 for each non-PAD target, 0 for PAD; checks the size and that some target counts. */
+function targetWeights(targets: Int32Array, rows: number): Float32Array {
+  if (targets.length !== rows)
+    throw new InvalidArgumentError(
+      `targets has ${targets.length} entries, expected batchSize * maxLen = ${rows}`,
+      {
+        field: 'targets',
+      },
+    );
+  const weights = new Float32Array(rows);
+  let any = false;
+  for (let n = 0; n < rows; n++)
+    if (targets[n] !== 0) {
+      weights[n] = 1;
+      any = true;
+    }
+  if (!any) throw new InvalidArgumentError('every target is PAD', { field: 'targets' });
+  return weights;
+}

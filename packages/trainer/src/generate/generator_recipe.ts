@@ -1,0 +1,120 @@
+import { InvalidConfigError } from '@charrnn/core';
+import type { CellType } from '@charrnn/layers';
+
+/**
+ * How {@link trainLanguageModel} builds and trains a character language model: plain, JSON-able
+ * data (saved with checkpoints and bundles).
+ */
+export interface GeneratorRecipe {
+  /** Recurrent cell. */
+  cell: CellType;
+  /** Stacked recurrent layers. */
+  layers: number;
+  /** Recurrent state width. */
+  hiddenSize: number;
+  /** Character embedding width. */
+  embedDim: number;
+  /**
+   * Names: label embedding width concatenated to the input at every step (a model conditioned on
+   * the language); 0 for an unconditional model. Ignored for text.
+   */
+  labelEmbedDim: number;
+  /** Dropout on each layer's input and on the output layer's input (training only). */
+  dropout: number;
+  /** `'adam'` or `'sgd'` (with `momentum`). */
+  optimizer: 'adam' | 'sgd';
+  /** Step size. */
+  learningRate: number;
+  /** SGD momentum (default 0). */
+  momentum?: number;
+  /** Adam ε (default 1e-8, as PyTorch). */
+  epsilon?: number;
+  /** Global gradient-norm clip; 0 = none. */
+  clipNorm: number;
+  /** Names per step, or parallel text streams per step. */
+  batchSize: number;
+  /** Passes over the training data. */
+  epochs: number;
+  /** Text: characters per window (truncated backpropagation; the state is carried across windows). */
+  seqLen: number;
+  /** Names: put the weights of the best validation epoch back at the end. */
+  restoreBest: boolean;
+  /** Text normalisation of the tokenizer (see `Tokenizer.fromCorpus`). */
+  normalization: 'unicode' | 'ascii-fold';
+  /** Seed of the weights, the order of the names and the dropout masks. */
+  seed: number;
+}
+
+/**
+ * The default recipe for names: the names reference model of `torch_charlm.py` (embedding 64 +
+ * label embedding 16 at every step, one LSTM of 256, Adam 3e-3, clip 5, batch 64, 10 epochs),
+ * keeping the best validation epoch. (Not yet compared with alternatives on validation bits per
+ * character: see the trainer README.)
+ */
+export const DEFAULT_GENERATOR_RECIPE: Readonly<GeneratorRecipe> = Object.freeze({
+  cell: 'lstm',
+  layers: 1,
+  hiddenSize: 256,
+  embedDim: 64,
+  labelEmbedDim: 16,
+  dropout: 0,
+  optimizer: 'adam',
+  learningRate: 3e-3,
+  clipNorm: 5,
+  batchSize: 64,
+  epochs: 10,
+  seqLen: 100,
+  restoreBest: true,
+  normalization: 'unicode',
+  seed: 1,
+});
+
+/**
+ * The text reference model of `torch_charlm.py`: embedding 64, two LSTM layers of 256, windows of
+ * 100 characters, 32 parallel streams, Adam 2e-3, clip 5, 4 epochs.
+ */
+export const TEXT_GENERATOR_RECIPE: Readonly<GeneratorRecipe> = Object.freeze({
+  ...DEFAULT_GENERATOR_RECIPE,
+  layers: 2,
+  labelEmbedDim: 0,
+  learningRate: 2e-3,
+  batchSize: 32,
+  epochs: 4,
+  seqLen: 100,
+  restoreBest: false,
+});
+
+/** Throws InvalidConfigError naming the field unless `recipe` is usable. @internal */
+export function checkGeneratorRecipe(recipe: GeneratorRecipe): void {
+  const fail = (field: string, message: string): never => {
+    throw new InvalidConfigError(message, { field });
+  };
+  const int = (field: keyof GeneratorRecipe, min: number): void => {
+    const v = recipe[field];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min)
+      fail(field, `${field} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+  };
+  if (!['rnn', 'simple', 'lstm', 'gru'].includes(recipe.cell))
+    fail('cell', `cell must be rnn, simple, lstm or gru, got ${JSON.stringify(recipe.cell)}`);
+  int('layers', 1);
+  int('hiddenSize', 1);
+  int('embedDim', 1);
+  int('labelEmbedDim', 0);
+  int('batchSize', 1);
+  int('epochs', 1);
+  int('seqLen', 1);
+  int('seed', 0);
+  if (!(recipe.dropout >= 0 && recipe.dropout < 1))
+    fail('dropout', `dropout must be in [0, 1), got ${recipe.dropout}`);
+  if (recipe.optimizer !== 'adam' && recipe.optimizer !== 'sgd')
+    fail('optimizer', `optimizer must be adam or sgd, got ${JSON.stringify(recipe.optimizer)}`);
+  if (!(recipe.learningRate > 0 && Number.isFinite(recipe.learningRate)))
+    fail('learningRate', `learningRate must be positive, got ${recipe.learningRate}`);
+  if (!(recipe.clipNorm >= 0 && Number.isFinite(recipe.clipNorm)))
+    fail('clipNorm', `clipNorm must be ≥ 0, got ${recipe.clipNorm}`);
+  if (recipe.normalization !== 'unicode' && recipe.normalization !== 'ascii-fold')
+    fail(
+      'normalization',
+      `normalization must be unicode or ascii-fold, got ${JSON.stringify(recipe.normalization)}`,
+    );
+}

@@ -1,0 +1,286 @@
+#!/usr/bin/env node
+// pnpm bench:lm — the two reference language models of ../shared/baselines/torch_charlm.py,
+// trained by charrnn on wasm and by PyTorch (one thread, OpenBLAS) one after the other in this
+// run: validation bits per character, training characters/s, sampled characters/s (one sequence
+// at a time), and the "believable names" check (100 novel names per language at temperature 0.8,
+// the share a default-recipe classifier trained on the same split gives to that language).
+// `--quick`: a smoke test on a slice of the data (numbers meaningless). Other processes on the
+// machine disturb the speeds: only the ratios of one run mean anything.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const quick = process.argv.includes('--quick');
+const skipTorch = process.argv.includes('--no-torch');
+// `--only names` / `--only text`: one of the two models (the other's rows stay empty).
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
+const shared = process.env.CHARRNN_SHARED_DIR ?? path.resolve(root, '../shared');
+const split = path.join(shared, 'datasets', 'names-split');
+const textFile = path.join(shared, 'datasets', 'text', 'licenses.txt');
+const torchScript = path.join(shared, 'baselines', 'torch_charlm.py');
+if (!existsSync(path.join(split, 'train.tsv')) || !existsSync(textFile)) {
+  console.log(`skipped: no names split or text at ${shared} (set CHARRNN_SHARED_DIR)`);
+  process.exit(0);
+}
+const outDir = path.join(root, 'bench-results');
+mkdirSync(outDir, { recursive: true });
+
+const pkg = (name, entry = 'index.js') =>
+  import(pathToFileURL(path.join(root, 'packages', name, 'dist', entry)).href);
+const requireFromLayers = createRequire(path.join(root, 'packages', 'layers', 'package.json'));
+const load = (name) => import(pathToFileURL(requireFromLayers.resolve(name)).href);
+const tf = await load('@tensorflow/tfjs-core');
+await load('@tensorflow/tfjs-backend-wasm');
+const { Rng } = await pkg('core');
+const { loadCorpus } = await pkg('data', 'node.js');
+const { simdKernelVariant } = await pkg('layers');
+const {
+  DEFAULT_GENERATOR_RECIPE,
+  DEFAULT_RECIPE,
+  TEXT_GENERATOR_RECIPE,
+  boundaryId,
+  classifyNames,
+  sample,
+  trainClassifier,
+  trainLanguageModel,
+} = await pkg('trainer');
+tf.env().set('PROD', true);
+await tf.setBackend('wasm');
+await tf.ready();
+
+const LANGUAGES = ['English', 'French', 'German', 'Italian', 'Japanese', 'Russian'];
+const log = (line) => process.stderr.write(`${line}\n`);
+
+/** torch_charlm.py's last JSON line (one thread, OpenBLAS), or null when torch is unavailable. */
+function torch(args) {
+  if (skipTorch) return null;
+  const run = spawnSync('/usr/bin/python3', [torchScript, '--threads', '1', '--blas', 'openblas', ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  if (run.status !== 0) {
+    log(`PyTorch run failed (${run.status}): ${run.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    return null;
+  }
+  return JSON.parse(run.stdout.trim().split('\n').at(-1));
+}
+
+/**
+ * Characters/s sampling one sequence at a time at temperature 1, as torch_charlm.py does: one
+ * stepper (made once, outside the timing), `count` sequences of at most `maxLength` steps, each
+ * step counted (the EOS step too); names start from BOS, text from `startId`.
+ */
+function samplingSpeed(bundle, { count, maxLength, startId }) {
+  const { model, labels, kind, tokenizer } = bundle;
+  const eos = boundaryId(tokenizer);
+  const stepper = model.stepper({
+    batchSize: 1,
+    ...(labels.length > 0 ? { labels: Int32Array.from([0]) } : {}),
+  });
+  const rng = new Rng(7);
+  const V = stepper.vocabSize;
+  const id = new Int32Array(1);
+  let chars = 0;
+  const start = performance.now();
+  for (let s = 0; s < count; s++) {
+    stepper.reset();
+    if (labels.length > 0) stepper.setLabels(Int32Array.from([s % labels.length]));
+    id[0] = kind === 'names' ? eos : startId;
+    for (let t = 0; t < maxLength; t++) {
+      const probs = stepper.step(id);
+      let u = rng.next();
+      let next = V - 1;
+      for (let k = 2; k < V; k++)
+        if ((u -= probs[k]) < 0) {
+          next = k;
+          break;
+        }
+      chars++;
+      if (kind === 'names' && next === eos) break;
+      id[0] = next;
+    }
+  }
+  const seconds = (performance.now() - start) / 1000;
+  stepper.dispose();
+  return chars / seconds;
+}
+
+const readTsv = async (file) => (await loadCorpus(file)).corpus.items;
+const train = await readTsv(path.join(split, 'train.tsv'));
+const val = await readTsv(path.join(split, 'val.tsv'));
+const names = quick ? train.filter((_, i) => i % 8 === 0) : train;
+
+/** The names model, ours and PyTorch's, and the believable-names check. */
+async function runNames() {
+  log(`names: PyTorch (${quick ? 'quick' : '10 epochs'})...`);
+  const torchSamples = path.join(outDir, 'lm-torch-samples.tsv');
+  const torchNames = torch([
+    '--task',
+    'names',
+    '--data',
+    split,
+    '--samples-tsv',
+    torchSamples,
+    ...(quick ? ['--epochs', '1', '--max-steps', '25', '--samples-per-label', '10'] : []),
+  ]);
+  log(`names: charrnn on wasm (kernels: ${simdKernelVariant()})...`);
+  const namesRecipe = { ...DEFAULT_GENERATOR_RECIPE, epochs: quick ? 1 : 10 };
+  const ours = await trainLanguageModel({ kind: 'names', train: names, val }, namesRecipe, {
+    onEvent: (e) =>
+      e.type === 'epoch' &&
+      log(`  epoch ${e.epoch}: val ${e.valBpc?.toFixed(4)} bpc, ${Math.round(e.charsPerSecond)} chars/s`),
+  });
+  const oursNamesSample = samplingSpeed(ours.bundle, { count: 300, maxLength: 30 });
+
+  // Believable names: our novel samples and PyTorch's, classified by a default-recipe classifier.
+  log('believable names: training the default-recipe classifier on the same split...');
+  const perLanguage = quick ? 10 : 100;
+  const classifier = await trainClassifier(
+    { train: names, val },
+    quick ? { ...DEFAULT_RECIPE, model: { ...DEFAULT_RECIPE.model }, epochs: 1 } : DEFAULT_RECIPE,
+  );
+  const share = (list, label) =>
+    list.length === 0
+      ? null
+      : classifyNames(classifier.bundle, list, 1).filter((p) => p.top[0]?.label === label).length /
+        list.length;
+  const trainSet = new Set(train.map((n) => n.name));
+  const torchByLabel = new Map();
+  if (existsSync(torchSamples) && torchNames !== null)
+    for (const line of readFileSync(torchSamples, 'utf8').split('\n').filter(Boolean)) {
+      const [name, label] = line.split('\t');
+      torchByLabel.set(label, [...(torchByLabel.get(label) ?? []), name]);
+    }
+  const believable = LANGUAGES.map((label, i) => {
+    const generated = sample(ours.bundle, {
+      label,
+      count: perLanguage,
+      temperature: 0.8,
+      novel: true,
+      seed: 100 + i,
+    }).map((s) => s.text);
+    const theirs = torchByLabel.get(label) ?? [];
+    return {
+      label,
+      ours: share(generated, label),
+      ours_count: generated.length,
+      ours_in_training: generated.filter((n) => trainSet.has(n)).length,
+      pytorch: share(theirs, label),
+      pytorch_count: theirs.length,
+      examples: generated.slice(0, 6),
+    };
+  });
+  classifier.bundle.model.dispose();
+
+  const namesResult = {
+    ours: {
+      best_val_bpc: ours.metrics.best_val_bpc,
+      train_chars_per_s: Math.round(ours.metrics.train_chars_per_s),
+      sample_chars_per_s: Math.round(oursNamesSample),
+    },
+    pytorch: torchNames && {
+      best_val_bpc: torchNames.best_val_bpc,
+      train_chars_per_s: torchNames.train_chars_per_s,
+      sample_chars_per_s: torchNames.sample_chars_per_s,
+    },
+  };
+  ours.bundle.model.dispose();
+  return { names: namesResult, believable };
+}
+
+/** The text model, ours and PyTorch's. */
+async function runText() {
+  const text = readFileSync(textFile, 'utf8');
+  log(`text: PyTorch (${quick ? 'quick' : '4 epochs'})...`);
+  const torchText = torch([
+    '--task',
+    'text',
+    '--data',
+    textFile,
+    '--epochs',
+    quick ? '1' : '4',
+    ...(quick ? ['--max-steps', '10'] : []),
+  ]);
+  log('text: charrnn on wasm...');
+  const textRecipe = { ...TEXT_GENERATOR_RECIPE, epochs: quick ? 1 : 4 };
+  const oursText = await trainLanguageModel(
+    { kind: 'text', text: quick ? text.slice(0, 40_000) : text },
+    textRecipe,
+    {
+      onEvent: (e) =>
+        e.type === 'epoch' &&
+        log(`  epoch ${e.epoch}: val ${e.valBpc?.toFixed(4)} bpc, ${Math.round(e.charsPerSecond)} chars/s`),
+    },
+  );
+  const oursTextSample = samplingSpeed(oursText.bundle, {
+    count: 1,
+    maxLength: 2000,
+    startId: oursText.bundle.tokenizer.encode(text[0])[0],
+  });
+  const textExample = sample(oursText.bundle, { maxLength: 300, seed: 2, prime: text[0] })[0]?.text;
+
+  const textResult = {
+    ours: {
+      val_bpc: oursText.metrics.val_bpc,
+      train_chars_per_s: Math.round(oursText.metrics.train_chars_per_s),
+      sample_chars_per_s: Math.round(oursTextSample),
+    },
+    pytorch: torchText && {
+      val_bpc: torchText.val_bpc,
+      train_chars_per_s: torchText.train_chars_per_s,
+      sample_chars_per_s: torchText.sample_chars_per_s,
+    },
+  };
+  oursText.bundle.model.dispose();
+  return { text: textResult, text_example: textExample };
+}
+
+const ratio = (a, b) => (a == null || b == null ? null : +(a / b).toFixed(2));
+const empty = { ours: {}, pytorch: null };
+const result = {
+  quick,
+  only,
+  backend: 'wasm',
+  kernels: simdKernelVariant(),
+  names: empty,
+  believable: [],
+  text: empty,
+  ...(only === 'text' ? {} : await runNames()),
+  ...(only === 'names' ? {} : await runText()),
+};
+for (const task of ['names', 'text']) {
+  const { ours: o, pytorch: p } = result[task];
+  result[task].ratios = p && {
+    train_speed: ratio(o.train_chars_per_s, p.train_chars_per_s),
+    sample_speed: ratio(o.sample_chars_per_s, p.sample_chars_per_s),
+    bpc: ratio(o.best_val_bpc ?? o.val_bpc, p.best_val_bpc ?? p.val_bpc),
+  };
+}
+writeFileSync(
+  path.join(outDir, `lm${quick ? '-quick' : ''}${only ? `-${only}` : ''}.json`),
+  `${JSON.stringify(result, null, 2)}\n`,
+);
+
+const f = (v, d = 0) => (v == null ? '-' : typeof v === 'number' ? v.toFixed(d) : String(v));
+console.log(
+  `\nbench:lm${quick ? ' --quick (smoke test: numbers meaningless)' : ''}, wasm (${result.kernels}) vs PyTorch 1 thread\n`,
+);
+console.log(
+  '| model | val bpc ours / PyTorch | train chars/s ours / PyTorch (×) | sampled chars/s ours / PyTorch (×) |',
+);
+console.log('| --- | --- | --- | --- |');
+for (const task of ['names', 'text']) {
+  const { ours: o, pytorch: p, ratios: r } = result[task];
+  console.log(
+    `| ${task} | ${f(o.best_val_bpc ?? o.val_bpc, 3)} / ${f(p?.best_val_bpc ?? p?.val_bpc, 3)} | ${f(o.train_chars_per_s)} / ${f(p?.train_chars_per_s)} (${f(r?.train_speed, 2)}×) | ${f(o.sample_chars_per_s)} / ${f(p?.sample_chars_per_s)} (${f(r?.sample_speed, 2)}×) |`,
+  );
+}
+console.log('\n| language | classified as it: ours | PyTorch | ours in training set | examples (ours) |');
+console.log('| --- | --- | --- | --- | --- |');
+for (const b of result.believable)
+  console.log(
+    `| ${b.label} | ${f(b.ours === null ? null : b.ours * 100)}% of ${b.ours_count} | ${f(b.pytorch === null ? null : b.pytorch * 100)}% of ${b.pytorch_count} | ${b.ours_in_training} | ${b.examples.join(', ')} |`,
+  );
