@@ -8,7 +8,8 @@ const REDRAW_SECONDS = 0.25;
  */
 export class CountProgress {
   private readonly started = performance.now();
-  private lastDraw = 0;
+  // -Infinity: the first update draws even in the first quarter second of the process (performance.now() counts from its start).
+  private lastDraw = Number.NEGATIVE_INFINITY;
   private drawn = false;
 
   constructor(
