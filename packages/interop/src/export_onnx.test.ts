@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { Rng } from '@charrnn/core';
-import { CharClassifier, NgramHead } from '@charrnn/layers';
 import type { ClassifierConfig } from '@charrnn/layers';
 import { Tokenizer } from '@charrnn/tokenizer';
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportOnnxClassifier } from './export_onnx.js';
 import { fixtureNames } from './test-utils/fixtures.js';
+import { randomModel } from './test-utils/random_model.js';
 
 tf.env().set('IS_TEST', true);
 // Node: one thread, no worker, the wasm file from the package.
@@ -42,40 +41,6 @@ const CASES: { label: string; config: Omit<ClassifierConfig, 'vocabSize'>; ngram
   },
 ];
 
-function randomModel(
-  config: ClassifierConfig,
-  tokenizer: Tokenizer,
-  ngram: boolean,
-  seed: number,
-): CharClassifier {
-  const model = CharClassifier.create(config, new Rng(seed));
-  const rng = new Rng(seed + 1);
-  for (const w of model.trainableWeights)
-    w.assign(
-      tf.tensor(
-        Float32Array.from({ length: w.size }, () => rng.next() - 0.5),
-        w.shape,
-      ),
-    );
-  if (ngram) {
-    const grams = [...new Set(NAMES.flatMap((n) => NgramHead.gramsOf(tokenizer.encode(n), 1, 4)))].slice(
-      0,
-      500,
-    );
-    const C = config.numClasses;
-    model.setNgramHead(
-      new NgramHead(
-        { minN: 1, maxN: 4, numClasses: C, rnnScale: 0.5, grams },
-        {
-          kernel: Float32Array.from({ length: grams.length * C }, () => rng.next() - 0.5),
-          bias: Float32Array.from({ length: C }, () => rng.next() - 0.5),
-        },
-      ),
-    );
-  }
-  return model;
-}
-
 /** ONNX Runtime's probabilities of the batch. */
 async function runOnnx(
   bytes: Uint8Array,
@@ -102,7 +67,7 @@ describe('exportOnnxClassifier, run with onnxruntime-web (wasm) in Node', () => 
       const model = randomModel(
         { ...config, vocabSize: tokenizer.vocabSize },
         tokenizer,
-        ngram === true,
+        ngram === true ? { names: NAMES, maxN: 4, maxGrams: 500 } : null,
         20 + i,
       );
       const batch = tokenizer.encodeBatch(NAMES);

@@ -4,8 +4,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Rng } from '@charrnn/core';
-import { CharClassifier, NgramHead } from '@charrnn/layers';
 import type { ClassifierConfig } from '@charrnn/layers';
 import { Tokenizer } from '@charrnn/tokenizer';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +11,7 @@ import { exportTorchClassifier, torchExportImportOptions } from './export_pytorc
 import { importTorchClassifier } from './import_pytorch.js';
 import { readSafetensors } from './safetensors.js';
 import { compareProbabilities, FIXTURES, fixtureNames } from './test-utils/fixtures.js';
+import { randomModel } from './test-utils/random_model.js';
 
 tf.env().set('IS_TEST', true);
 
@@ -53,41 +52,6 @@ const CONFIGS: { label: string; config: Omit<ClassifierConfig, 'vocabSize'>; ngr
   },
 ];
 
-/** A model with random weights (biases too) and, when asked, an n-gram head on the names' grams. */
-function randomModel(
-  config: ClassifierConfig,
-  tokenizer: Tokenizer,
-  ngram: boolean,
-  seed: number,
-): CharClassifier {
-  const model = CharClassifier.create(config, new Rng(seed));
-  const rng = new Rng(seed + 1);
-  for (const w of model.trainableWeights)
-    w.assign(
-      tf.tensor(
-        Float32Array.from({ length: w.size }, () => rng.next() - 0.5),
-        w.shape,
-      ),
-    );
-  if (ngram) {
-    const grams = [...new Set(NAMES.flatMap((n) => NgramHead.gramsOf(tokenizer.encode(n), 1, 3)))].slice(
-      0,
-      400,
-    );
-    const C = config.numClasses;
-    model.setNgramHead(
-      new NgramHead(
-        { minN: 1, maxN: 3, numClasses: C, rnnScale: 0.5, grams },
-        {
-          kernel: Float32Array.from({ length: grams.length * C }, () => rng.next() - 0.5),
-          bias: Float32Array.from({ length: C }, () => rng.next() - 0.5),
-        },
-      ),
-    );
-  }
-  return model;
-}
-
 describe('exportTorchClassifier', () => {
   const missing = torchMissing();
   beforeAll(async () => {
@@ -101,7 +65,12 @@ describe('exportTorchClassifier', () => {
     const labels = ['A', 'B', 'C', 'D'];
 
     it(`${label}: imports back to the same probabilities`, () => {
-      const model = randomModel(full, tokenizer, ngram === true, 10 + i);
+      const model = randomModel(
+        full,
+        tokenizer,
+        ngram === true ? { names: NAMES, maxN: 3, maxGrams: 400 } : null,
+        10 + i,
+      );
       const files = exportTorchClassifier(model, tokenizer, labels);
       expect(Object.keys(files).sort()).toEqual([
         'config.json',
@@ -129,7 +98,12 @@ describe('exportTorchClassifier', () => {
         context.skip();
         return;
       }
-      const model = randomModel(full, tokenizer, ngram === true, 10 + i);
+      const model = randomModel(
+        full,
+        tokenizer,
+        ngram === true ? { names: NAMES, maxN: 3, maxGrams: 400 } : null,
+        10 + i,
+      );
       const dir = mkdtempSync(path.join(tmpdir(), 'charrnn-export-pt-'));
       for (const [name, bytes] of Object.entries(exportTorchClassifier(model, tokenizer, labels)))
         writeFileSync(path.join(dir, name), bytes);
