@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IoError } from '@charrnn/core';
+import { isProcessAlive } from '@charrnn/core/node';
 
 /** The lock file of a run directory: who writes it now. */
 export const LOCK_FILE = '.charrnn-lock';
@@ -22,15 +23,6 @@ interface LockOwner {
 export interface RunLock {
   /** Removes the lock file if it is still this process's (also done when the process exits). */
   release(): void;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: unknown }).code === 'EPERM';
-  }
 }
 
 function parseOwner(text: string): LockOwner | undefined {
@@ -101,7 +93,7 @@ export async function lockRunDirectory(dir: string): Promise<RunLock> {
         continue;
       }
     } else {
-      stale = owner.host === me.host && !isAlive(owner.pid);
+      stale = owner.host === me.host && !isProcessAlive(owner.pid);
       if (!stale)
         throw new IoError(
           `the run directory is in use by another charrnn process (pid ${owner.pid} on ${owner.host}, since ${owner.started}); ` +

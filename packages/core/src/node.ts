@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { writeFileAtomic } from './node/write_file_atomic.js';
-export { openAtomicFile, type AtomicFile } from './node/atomic_file.js';
+export { isProcessAlive, openAtomicFile, type AtomicFile } from './node/atomic_file.js';
 export {
   fileSystemHandler,
   type FileSystemHandler,

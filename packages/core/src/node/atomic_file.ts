@@ -26,8 +26,11 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** True unless no process `pid` exists on this machine. */
-function isAlive(pid: number): boolean {
+/**
+ * True unless no process `pid` exists on this machine (a process of another user counts as
+ * alive). Used to tell a crashed writer's leftovers (temp files, run locks) from a live one's.
+ */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -46,7 +49,7 @@ async function removeStaleTempFiles(path: string): Promise<number> {
   let removed = 0;
   for (const name of names) {
     const pid = pattern.exec(name)?.[1];
-    if (pid === undefined || isAlive(Number(pid))) continue;
+    if (pid === undefined || isProcessAlive(Number(pid))) continue;
     await rm(join(dirname(path), name), { force: true }).then(
       () => (removed += 1),
       () => undefined,
