@@ -13,7 +13,8 @@
 //    "why the RNN forgets" view, trained the same way;
 // 4. each model written as one zip (model.zip, rnn.zip, lstm.zip: zipSaveHandler, DEFLATE), in a
 //    temporary folder then swapped in for public/model/ (never half written), with metrics.json
-//    (what was chosen, and the accuracies; not downloaded by the page).
+//    (what was chosen, and the accuracies; not downloaded by the page). The name generator in
+//    public/model/generator/ (make-generator.mjs) is moved into the new folder unchanged.
 import { spawnSync } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -34,6 +35,8 @@ const cli = path.join(root, 'apps/trainer/bin/charrnn.js');
 
 /** Everything the page downloads for its models must fit in this many bytes. */
 const BUDGET_BYTES = 2_000_000;
+/** The generator's folder inside the output, made by make-generator.mjs and kept as it is. */
+const GENERATOR_DIR = 'generator';
 /** Seed of the CLI's split of the embedded corpus (its default). */
 const SEED = 42;
 /** Sizes of the refitted n-gram head tried, the storages of its kernel and of the other weights. */
@@ -233,6 +236,10 @@ async function main() {
       files: { ...bytes, total: Object.values(bytes).reduce((a, b) => a + b, 0), budget: BUDGET_BYTES },
     };
     await writeFile(path.join(staging, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+    // The name generator (make-generator.mjs) lives in the same folder: carry it over.
+    await rename(path.join(args.out, GENERATOR_DIR), path.join(staging, GENERATOR_DIR)).catch((error) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
     const old = `${args.out}.old-${process.pid}`;
     await rename(args.out, old).catch((error) => {
       if (error.code !== 'ENOENT') throw error;

@@ -13,6 +13,7 @@ import {
 import { assessConfidence } from './confidence.js';
 import { byId, el, messageOf, percent } from './dom.js';
 import { renderForgetting, type InfluenceRow } from './forgetting_view.js';
+import { GeneratePanel, type GeneratedName, type GeneratePanelHost } from './generate_panel.js';
 import { initialLang, LANGS, setLang, t, translate, type Lang } from './i18n.js';
 import { renderMemory } from './memory_view.js';
 import { FORGETTING_MODELS } from './model_files.js';
@@ -556,6 +557,7 @@ function applyLang(lang: Lang): void {
   translate(document);
   if (state.source !== null && state.bundle !== null) describeModel(state.source, state.bundle);
   trainPanel?.retranslate();
+  generatePanel?.retranslate();
   refresh();
 }
 
@@ -572,6 +574,17 @@ const trainPanelHost: TrainPanelHost = {
     void storedTrainedModel()
       .then((source) => (source === null ? undefined : useModel(source)))
       .catch(showError);
+  },
+};
+
+/** The "Generate names" panel; it asks the current classifier for its guess on each generated name. */
+let generatePanel: GeneratePanel | null = null;
+const generatePanelHost: GeneratePanelHost = {
+  classify: (name) => {
+    const bundle = state.bundle;
+    if (bundle === null) return null;
+    const top = classifyNames(bundle, [name], 1)[0]?.top[0];
+    return top === undefined ? null : { label: top.label, probability: top.probability };
   },
 };
 
@@ -637,6 +650,9 @@ async function start(): Promise<void> {
   trainPanel = panel;
   panel.retranslate();
   wireDrop(byId('data-drop'), (files) => void panel.loadDataFiles(files));
+  const generator = new GeneratePanel(generatePanelHost);
+  generatePanel = generator;
+  void generator.load();
   ui.useTrained.disabled = (await storedTrainedModel().catch(() => null)) === null;
   ui.name.disabled = false;
   ui.name.focus();
@@ -655,6 +671,7 @@ declare global {
       keystrokes: () => typeof keystrokes;
       longTasks: () => typeof longTasks;
       viewTimes: () => typeof viewTimes;
+      generated: () => GeneratedName[];
     };
   }
 }
@@ -666,6 +683,7 @@ window.charrnnDemo = {
   keystrokes: () => keystrokes,
   longTasks: () => longTasks,
   viewTimes: () => viewTimes,
+  generated: () => generatePanel?.generated() ?? [],
 };
 
 start().catch((error: unknown) => {

@@ -244,6 +244,8 @@ describe.skipIf(missing !== null)('web demo (headless Chromium)', () => {
     expect(await fr.getAttribute('html', 'lang')).toBe('fr');
     expect(await fr.textContent('#forgetting-title')).toBe('Pourquoi le RNN simple oublie');
     expect(await fr.textContent('#memory-title')).toBe('Dans la mémoire');
+    expect(await fr.textContent('#generate-title')).toBe('Générer des noms');
+    expect(await fr.textContent('#gen-complete')).toBe('Compléter mon nom');
     await fr.fill('#name', 'Schmidt');
     await fr.waitForSelector('#memory canvas');
     expect(await fr.textContent('#memory-section')).toContain('porte de mise à jour');
@@ -386,6 +388,146 @@ describe.skipIf(missing !== null)('web demo (headless Chromium)', () => {
     await page.fill('#name', '<b>Bold</b><img src=x onerror="window.__pwned=1">');
     expect(await page.$$('#reading b, #reading img, #memory b')).toHaveLength(0);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  });
+
+  it('generates names one character at a time, the same for the same seed, with what the model expected', async () => {
+    await chooseBackend(page, 'wasm');
+    await page.waitForSelector('#gen-start:not([disabled])', { timeout: 60_000 });
+    expect(await page.$$eval('#gen-label option', (o) => o.length)).toBe(37);
+    await page.selectOption('#gen-label', 'Italian');
+    await page.$eval('#gen-temperature', (input) => {
+      (input as HTMLInputElement).value = '0.8';
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    expect(await page.textContent('#gen-temperature-value')).toBe('0.8');
+    await page.fill('#gen-count', '4');
+
+    /** Runs the panel (Generate, or Complete with `prefix`) and returns each name with its DOM updates. */
+    const run = async (seed: string, prefix?: string) => {
+      await page.fill('#gen-seed', seed);
+      if (prefix !== undefined) await page.fill('#gen-prefix', prefix);
+      // One count per mutation-observer delivery: a delivery follows each task that changed the list.
+      await page.evaluate(() => {
+        const w = window as unknown as {
+          __genUpdates: Map<Element, number>;
+          __genObserver?: MutationObserver;
+        };
+        w.__genObserver?.disconnect();
+        w.__genUpdates = new Map();
+        w.__genObserver = new MutationObserver((records) => {
+          const touched = new Set<Element>();
+          for (const r of records) {
+            const target = r.target instanceof Element ? r.target : r.target.parentElement;
+            const text = target?.closest('.gen-text');
+            if (text) touched.add(text);
+          }
+          for (const t of touched) w.__genUpdates.set(t, (w.__genUpdates.get(t) ?? 0) + 1);
+        });
+        w.__genObserver.observe(document.querySelector('#gen-names') as Element, {
+          subtree: true,
+          childList: true,
+          characterData: true,
+        });
+      });
+      const begin = await page.evaluate(() => performance.now());
+      await page.click(prefix === undefined ? '#gen-start' : '#gen-complete');
+      await page.waitForFunction(() => document.body.dataset['generating'] === 'running');
+      await page.waitForFunction(() => document.body.dataset['generating'] === 'done', null, {
+        timeout: 60_000,
+      });
+      const end = await page.evaluate(() => performance.now());
+      const dom = await page.evaluate(() => {
+        const w = window as unknown as { __genUpdates: Map<Element, number> };
+        return [...document.querySelectorAll('#gen-names .gen-text')].map((t) => ({
+          text: t.textContent ?? '',
+          updates: w.__genUpdates.get(t) ?? 0,
+        }));
+      });
+      const generated = (await page.evaluate(() => window.charrnnDemo?.generated())) ?? [];
+      const longTasks = ((await page.evaluate(() => window.charrnnDemo?.longTasks())) ?? []).filter(
+        (task) => task.start >= begin && task.start <= end,
+      );
+      return { dom, generated, longTasks, ms: end - begin };
+    };
+
+    const first = await run('7');
+    metrics['generate_4_names_ms'] = Math.round(first.ms);
+    metrics['generated_italian_seed_7'] = first.generated.map((n) => n.text);
+    console.log(`generated (Italian, T 0.8, seed 7): ${first.generated.map((n) => n.text).join(', ')}`);
+    expect(first.generated).toHaveLength(4);
+    expect(first.dom.map((d) => d.text)).toEqual(first.generated.map((n) => n.text));
+    for (const [i, name] of first.generated.entries()) {
+      expect(name.text.length).toBeGreaterThan(0);
+      expect(name.label).toBe('Italian');
+      // Streamed: each character arrived in its own task, so the name changed on screen once per character.
+      expect(first.dom[i]?.updates).toBe([...name.text].length);
+    }
+    expect(first.dom.some((d) => d.updates > 1)).toBe(true);
+    // Sampling never held the main thread.
+    expect(first.longTasks.filter((task) => task.duration > 100)).toEqual([]);
+    // The seed moves on after a run; the same seed gives the same names, another seed others.
+    expect(await page.inputValue('#gen-seed')).toBe('8');
+    const again = await run('7');
+    expect(again.generated.map((n) => n.text)).toEqual(first.generated.map((n) => n.text));
+    const other = await run('8');
+    expect(other.generated.map((n) => n.text)).not.toEqual(first.generated.map((n) => n.text));
+    // Each name is tagged with the classifier's guess and whether it is a training name.
+    expect(await page.$$eval('#gen-names li[data-done] [data-guess]', (t) => t.length)).toBe(4);
+    expect(
+      await page.$$eval('#gen-names li .gen-tag.new, #gen-names li .gen-tag.seen', (t) => t.length),
+    ).toBe(4);
+
+    // The chart: one column per step of the last name (each letter, and the end when the model ended it).
+    const last = other.generated[other.generated.length - 1];
+    expect(await page.getAttribute('#gen-chart', 'data-name')).toBe(last?.text);
+    const columns = await page.$$eval('#gen-chart > li.gen-step', (items) =>
+      items.map((li) => ({
+        symbol: li.getAttribute('data-symbol') ?? '',
+        chosen: li.querySelectorAll('.cand li.chosen').length,
+        candidates: li.querySelectorAll('.cand li').length,
+        p: [...li.querySelectorAll('.cand li')].map((c) => Number(c.getAttribute('data-probability'))),
+      })),
+    );
+    expect(columns).toHaveLength([...(last?.text ?? '')].length + (last?.ended === true ? 1 : 0));
+    expect(columns.map((c) => c.symbol).join('')).toBe(last?.text);
+    for (const column of columns) {
+      expect(column.chosen).toBe(1);
+      expect(column.candidates).toBeGreaterThanOrEqual(3);
+      expect(column.candidates).toBeLessThanOrEqual(4);
+      // Most likely first among the top three.
+      expect(column.p.slice(0, 3)).toEqual([...column.p.slice(0, 3)].sort((a, b) => b - a));
+    }
+    expect(await axeProblems(page, 'generating')).toEqual([]);
+    await page.locator('#generate-section').screenshot({ path: path.join(artifacts, '03-generate.png') });
+
+    // "Complete my name": every name starts with the typed start; the chart covers only the letters added.
+    const completed = await run('11', 'Ros');
+    console.log(`completed "Ros" (Italian, seed 11): ${completed.generated.map((n) => n.text).join(', ')}`);
+    metrics['completed_ros_seed_11'] = completed.generated.map((n) => n.text);
+    expect(completed.generated).toHaveLength(4);
+    for (const [i, name] of completed.generated.entries()) {
+      expect(name.text.startsWith('Ros')).toBe(true);
+      expect(completed.dom[i]?.text).toBe(name.text);
+      // The prefix arrives at once, then each added letter.
+      expect(completed.dom[i]?.updates).toBe(1 + [...name.text].length - 3);
+    }
+    const lastCompleted = completed.generated[completed.generated.length - 1];
+    expect(await page.$$eval('#gen-chart > li.gen-step', (c) => c.length)).toBe(
+      [...(lastCompleted?.text ?? '')].length - 3 + (lastCompleted?.ended === true ? 1 : 0),
+    );
+    await page
+      .locator('#generate-section')
+      .screenshot({ path: path.join(artifacts, '04-complete-my-name.png') });
+
+    // A start the generator cannot read is explained, and nothing is generated.
+    await page.fill('#gen-prefix', 'Ros李');
+    expect(await page.textContent('#gen-problem')).toContain('Not in the generator’s alphabet: 李');
+    await page.click('#gen-complete');
+    expect(await page.getAttribute('body', 'data-generating')).toBe('done');
+    expect((await page.evaluate(() => window.charrnnDemo?.generated()))?.map((n) => n.text)).toEqual(
+      completed.generated.map((n) => n.text),
+    );
+    await page.fill('#gen-prefix', '');
   });
 
   it('measures single-name predict latency on webgl and wasm', async () => {
