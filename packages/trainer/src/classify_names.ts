@@ -1,5 +1,6 @@
 import { controlCharacterIn } from '@charrnn/core';
 import { DEFAULT_MAX_LINE_BYTES } from '@charrnn/data';
+import { predictionOrder } from './prediction_order.js';
 import { UNK_ID } from '@charrnn/tokenizer';
 import type { ClassifierBundle } from './classifier_bundle.js';
 
@@ -99,18 +100,18 @@ export function classifyNames(
     ids[i] = encoded.length > limit ? encoded.subarray(0, limit) : encoded;
     readable.push(i);
   });
-  readable.sort((a, b) => (ids[a] as Int32Array).length - (ids[b] as Int32Array).length);
-  for (let start = 0; start < readable.length;) {
-    // Rows are sorted by length: the last row of a batch is its longest.
+  const order = predictionOrder(model, readable, (i) => ids[i] as Int32Array);
+  for (let start = 0; start < order.length;) {
+    // A batch's padded size (rows × its longest row) stays within BATCH_TOKENS.
+    let maxLen = (ids[order[start] as number] as Int32Array).length;
     let end = start + 1;
-    while (
-      end < readable.length &&
-      end - start < chunkSize &&
-      (end - start + 1) * (ids[readable[end] as number] as Int32Array).length <= BATCH_TOKENS
-    )
+    while (end < order.length && end - start < chunkSize) {
+      const longest = Math.max(maxLen, (ids[order[end] as number] as Int32Array).length);
+      if ((end - start + 1) * longest > BATCH_TOKENS) break;
+      maxLen = longest;
       end += 1;
-    const rows = readable.slice(start, end);
-    const maxLen = (ids[rows[rows.length - 1] as number] as Int32Array).length;
+    }
+    const rows = order.slice(start, end);
     const batch = new Int32Array(rows.length * maxLen);
     const lengths = new Int32Array(rows.length);
     rows.forEach((i, r) => {
