@@ -22,6 +22,7 @@ export function kernelsWat(relaxed = false) {
 (module
   (memory (export "memory") 1)
 ${gemm()}
+${gemmPacked()}
 ${lstmForward()}
 ${lstmBackward()}
 ${adam()}
@@ -162,6 +163,78 @@ function gemm() {
     (local.set $csA4 (i32.shl ${I('csA')} (i32.const 2)))
     (local.set $ldc4 (i32.shl ${I('ldc')} (i32.const 2)))
     ${rowLoops}
+  )`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// gemm_packed: C[m×n] = (accumulate ? C : 0) + A[m×k] · B[k×n] with B packed in panels of 8
+// columns (n a multiple of 8): panel q (columns 8q … 8q + 7) is k rows of 8 floats, contiguous,
+// at bp + 32·k·q bytes. A is row-major with row stride lda, C with ldc (floats). Panels outer: a
+// panel (k·32 bytes: 4 KiB for k = 128) stays in the core's L1 cache while every row block of A
+// passes over it, and its rows are read in order (every cache line whole), where the plain gemm
+// reads B's rows a row stride apart once per 4-row block. Blocks of 4 rows × 8 columns (as the
+// plain gemm's), then the last m mod 4 rows one at a time; every element is summed over p in
+// order, so the results equal the plain gemm's bit for bit.
+// ---------------------------------------------------------------------------------------------
+
+function gemmPacked() {
+  const madd = (acc, a, b) =>
+    relaxedGemm
+      ? `(local.set ${acc} (f32x4.relaxed_madd ${a} ${b} (local.get ${acc})))`
+      : `(local.set ${acc} (f32x4.add (local.get ${acc}) (f32x4.mul ${a} ${b})))`;
+  const rowBlock = (MR, tag) => {
+    const lines = [];
+    lines.push(`(local.set $pc (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $ldc)) (local.get $j)) (i32.const 2))))`);
+    for (let r = 0; r < MR; r++)
+      lines.push(`(local.set $pa${r} (i32.add (local.get $a) (i32.shl (i32.mul (i32.add (local.get $i) (i32.const ${r})) (local.get $lda)) (i32.const 2))))`);
+    const inits = [];
+    const zeros = [];
+    for (let r = 0; r < MR; r++)
+      for (let v = 0; v < 2; v++) {
+        inits.push(`(local.set $acc${r}${v} (v128.load offset=${v * 16} (i32.add (local.get $pc) (i32.mul (i32.const ${r}) (local.get $ldc4)))))`);
+        zeros.push(`(local.set $acc${r}${v} (v128.const i32x4 0 0 0 0))`);
+      }
+    lines.push(`(if (local.get $accumulate) (then ${inits.join(' ')}) (else ${zeros.join(' ')}))`);
+    const body = [
+      `(local.set $b0 (v128.load (local.get $pb)))`,
+      `(local.set $b1 (v128.load offset=16 (local.get $pb)))`,
+    ];
+    for (let r = 0; r < MR; r++) {
+      body.push(`(local.set $av (v128.load32_splat (local.get $pa${r})))`);
+      body.push(madd(`$acc${r}0`, '(local.get $av)', '(local.get $b0)'));
+      body.push(madd(`$acc${r}1`, '(local.get $av)', '(local.get $b1)'));
+      body.push(`(local.set $pa${r} (i32.add (local.get $pa${r}) (i32.const 4)))`);
+    }
+    body.push(`(local.set $pb (i32.add (local.get $pb) (i32.const 32)))`);
+    lines.push(`(local.set $pb (local.get $panel))`);
+    lines.push(`(local.set $p (local.get $k))`);
+    lines.push(`(block $kdone${tag} (loop $kloop${tag} (br_if $kdone${tag} (i32.eqz (local.get $p))) ${body.join(' ')} (local.set $p (i32.sub (local.get $p) (i32.const 1))) (br $kloop${tag})))`);
+    for (let r = 0; r < MR; r++)
+      for (let v = 0; v < 2; v++)
+        lines.push(`(v128.store offset=${v * 16} (i32.add (local.get $pc) (i32.mul (i32.const ${r}) (local.get $ldc4))) (local.get $acc${r}${v}))`);
+    return `(block $r${tag}done (loop $r${tag}
+        (br_if $r${tag}done (i32.gt_s (i32.add (local.get $i) (i32.const ${MR})) (local.get $m)))
+        ${lines.join('\n        ')}
+        (local.set $i (i32.add (local.get $i) (i32.const ${MR})))
+        (br $r${tag})))`;
+  };
+  const accLocals = [];
+  for (let r = 0; r < 4; r++) for (let v = 0; v < 2; v++) accLocals.push(`(local $acc${r}${v} v128)`);
+  return `  (func (export "gemm_packed") (param $a i32) (param $bp i32) (param $c i32) (param $m i32) (param $k i32) (param $n i32)
+      (param $lda i32) (param $ldc i32) (param $accumulate i32)
+    (local $i i32) (local $j i32) (local $p i32) (local $pb i32) (local $pc i32) (local $panel i32)
+    (local $pa0 i32) (local $pa1 i32) (local $pa2 i32) (local $pa3 i32) (local $ldc4 i32)
+    (local $av v128) (local $b0 v128) (local $b1 v128) ${accLocals.join(' ')}
+    (local.set $ldc4 (i32.shl (local.get $ldc) (i32.const 2)))
+    (local.set $panel (local.get $bp))
+    (block $jdone (loop $jloop
+      (br_if $jdone (i32.ge_s (local.get $j) (local.get $n)))
+      (local.set $i (i32.const 0))
+      ${rowBlock(4, 'm4')}
+      ${rowBlock(1, 'm1')}
+      (local.set $panel (i32.add (local.get $panel) (i32.shl (local.get $k) (i32.const 5))))
+      (local.set $j (i32.add (local.get $j) (i32.const 8)))
+      (br $jloop)))
   )`;
 }
 

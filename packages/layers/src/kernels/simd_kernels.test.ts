@@ -400,6 +400,31 @@ describe('SIMD kernels', () => {
       expect(Math.abs((dbView[j] as number) - (dbWant[j] as number))).toBeLessThan(1e-5);
   });
 
+  it.each([false, true])(
+    'gemmPacked (accumulate: %s) equals gemm bit for bit: every row-block tail, strided A and C',
+    (acc) => {
+      const kernels = simd as SimdKernels;
+      for (const m of [0, 1, 2, 3, 4, 5, 7, 9, 64])
+        for (const n of [8, 16, 40, 512])
+          for (const k of [0, 1, 6, 128]) {
+            kernels.begin();
+            const lda = k + 3;
+            const ldc = n + 5;
+            const A = kernels.put(values(Math.max(1, m * lda), m * 7 + k));
+            const data = values(k * n, n + k);
+            const B = kernels.put(data);
+            const packed = kernels.putPacked(data, k, n);
+            const C0 = values(Math.max(1, m * ldc), 5 + n);
+            const plain = kernels.put(C0);
+            const fast = kernels.put(C0);
+            kernels.gemm(A, B, plain, m, k, n, lda, 1, n, ldc, acc);
+            kernels.gemmPacked(A, packed, fast, m, k, n, lda, ldc, acc);
+            expect(kernels.view(fast, C0.length)).toEqual(kernels.view(plain, C0.length));
+          }
+      expect(() => kernels.putPacked(new Float32Array(12), 2, 6)).toThrow(/panels of 8/);
+    },
+  );
+
   it('gatherRows copies the indexed rows into a strided destination, leaving the rest alone', () => {
     const kernels = simd as SimdKernels;
     for (const width of [1, 3, 4, 9, 64]) {

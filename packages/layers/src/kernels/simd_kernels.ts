@@ -21,6 +21,17 @@ interface KernelExports {
     ldc: number,
     accumulate: number,
   ) => void;
+  gemm_packed: (
+    a: number,
+    bp: number,
+    c: number,
+    m: number,
+    k: number,
+    n: number,
+    lda: number,
+    ldc: number,
+    accumulate: number,
+  ) => void;
   lstm_forward: (
     pre: number,
     bias: number,
@@ -355,6 +366,40 @@ export class SimdKernels {
     accumulate = false,
   ): void {
     this.exports.gemm(a * 4, b * 4, c * 4, m, k, n, rsA, csA, ldb, ldc, accumulate ? 1 : 0);
+  }
+
+  /**
+   * `C = (accumulate ? C : 0) + A·B` for a row-major `A [m×k]` (row stride `lda`) and `B [k×n]`
+   * packed by {@link SimdKernels.putPacked} (n a multiple of 8), `C [m×n]` (row stride `ldc`):
+   * bit for bit {@link SimdKernels.gemm}'s result, faster where B is reused across many rows (a
+   * panel of B stays in L1 while the rows pass over it). Offsets in floats.
+   */
+  gemmPacked(
+    a: number,
+    bp: number,
+    c: number,
+    m: number,
+    k: number,
+    n: number,
+    lda: number,
+    ldc: number,
+    accumulate = false,
+  ): void {
+    this.exports.gemm_packed(a * 4, bp * 4, c * 4, m, k, n, lda, ldc, accumulate ? 1 : 0);
+  }
+
+  /**
+   * Copies a row-major `[k×n]` matrix (n a multiple of 8) into the arena packed for
+   * {@link SimdKernels.gemmPacked}: panels of 8 columns, each k rows of 8 floats; returns its offset.
+   */
+  putPacked(data: Float32Array, k: number, n: number): number {
+    if (n % 8 !== 0 || data.length !== k * n)
+      throw new RangeError(`cannot pack a ${k}×${n} matrix in panels of 8`);
+    const packed = new Float32Array(k * n);
+    for (let q = 0; q < n / 8; q++)
+      for (let p = 0; p < k; p++)
+        for (let c = 0; c < 8; c++) packed[(q * k + p) * 8 + c] = data[p * n + q * 8 + c] as number;
+    return this.put(packed);
   }
 
   /**

@@ -19,6 +19,8 @@ interface PlacedDirection {
   U: number;
   /** The bias `[G]` (`[2G]` for a reset-after GRU). */
   bias: number;
+  /** U packed for `gemmPacked` (G a multiple of 8), else −1. */
+  packedU: number;
 }
 
 /** A model's weights as placed in the inference kernels' arena, and what they were made from. */
@@ -166,6 +168,7 @@ export class ClassifierInference {
           input,
           U: simd.put(values[w + 1] as Float32Array),
           bias: simd.put(values[w + 2] as Float32Array),
+          packedU: G % 8 === 0 ? simd.putPacked(values[w + 1] as Float32Array, H, G) : -1,
         });
         w += 3;
       }
@@ -369,7 +372,7 @@ export class ClassifierInference {
         else simd.gemm((h[layer - 1] as number) + first * H, placed.input, pre, rows, H, G, H, 1, G, G);
         if (cell === 'lstm' || cell === 'rnn' || cell === 'simple') {
           if (d > 0) {
-            simd.gemm(hAbove, placed.U, products, parentsAbove, H, G, H, 1, G, G);
+            recurrentProduct(simd, placed, hAbove, products, parentsAbove, H, G);
             simd.gatherRows(products, parents + first, gathered, rows, G);
             simd.add(pre, gathered, rows * G);
           }
@@ -388,7 +391,7 @@ export class ClassifierInference {
         else simd.view(entering, rows * H).fill(0);
         if (resetAfter) {
           if (d > 0) {
-            simd.gemm(hAbove, placed.U, products, parentsAbove, H, G, H, 1, G, G);
+            recurrentProduct(simd, placed, hAbove, products, parentsAbove, H, G);
             simd.gatherRows(products, parents + first, gathered, rows, G);
           } else simd.view(gathered, rows * G).fill(0);
           simd.gru.resetAfter(pre, gathered, placed.bias, entering, acts, aux, hNext, rows, H);
@@ -479,6 +482,20 @@ export class ClassifierInference {
       }
     }
   }
+}
+
+/** `products = h·U` for `rows` rows of h, through the packed U where there is one (same bits). */
+function recurrentProduct(
+  simd: SimdKernels,
+  placed: PlacedDirection,
+  h: number,
+  products: number,
+  rows: number,
+  H: number,
+  G: number,
+): void {
+  if (placed.packedU >= 0) simd.gemmPacked(h, placed.packedU, products, rows, H, G, H, G);
+  else simd.gemm(h, placed.U, products, rows, H, G, H, 1, G, G);
 }
 
 /** Rows per tile of {@link ClassifierInference.logits}' forward pass (both directions). */
