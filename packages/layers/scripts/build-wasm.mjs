@@ -31,6 +31,7 @@ ${gruKernels()}
 ${elementwise()}
 ${transpose()}
 ${gatherRows()}
+${gatherSumRows()}
 ${rnnKernels()}
 )
 `;
@@ -184,14 +185,20 @@ function gemmPacked() {
       : `(local.set ${acc} (f32x4.add (local.get ${acc}) (f32x4.mul ${a} ${b})))`;
   const rowBlock = (MR, tag) => {
     const lines = [];
-    lines.push(`(local.set $pc (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $ldc)) (local.get $j)) (i32.const 2))))`);
+    lines.push(
+      `(local.set $pc (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $ldc)) (local.get $j)) (i32.const 2))))`,
+    );
     for (let r = 0; r < MR; r++)
-      lines.push(`(local.set $pa${r} (i32.add (local.get $a) (i32.shl (i32.mul (i32.add (local.get $i) (i32.const ${r})) (local.get $lda)) (i32.const 2))))`);
+      lines.push(
+        `(local.set $pa${r} (i32.add (local.get $a) (i32.shl (i32.mul (i32.add (local.get $i) (i32.const ${r})) (local.get $lda)) (i32.const 2))))`,
+      );
     const inits = [];
     const zeros = [];
     for (let r = 0; r < MR; r++)
       for (let v = 0; v < 2; v++) {
-        inits.push(`(local.set $acc${r}${v} (v128.load offset=${v * 16} (i32.add (local.get $pc) (i32.mul (i32.const ${r}) (local.get $ldc4)))))`);
+        inits.push(
+          `(local.set $acc${r}${v} (v128.load offset=${v * 16} (i32.add (local.get $pc) (i32.mul (i32.const ${r}) (local.get $ldc4)))))`,
+        );
         zeros.push(`(local.set $acc${r}${v} (v128.const i32x4 0 0 0 0))`);
       }
     lines.push(`(if (local.get $accumulate) (then ${inits.join(' ')}) (else ${zeros.join(' ')}))`);
@@ -208,10 +215,14 @@ function gemmPacked() {
     body.push(`(local.set $pb (i32.add (local.get $pb) (i32.const 32)))`);
     lines.push(`(local.set $pb (local.get $panel))`);
     lines.push(`(local.set $p (local.get $k))`);
-    lines.push(`(block $kdone${tag} (loop $kloop${tag} (br_if $kdone${tag} (i32.eqz (local.get $p))) ${body.join(' ')} (local.set $p (i32.sub (local.get $p) (i32.const 1))) (br $kloop${tag})))`);
+    lines.push(
+      `(block $kdone${tag} (loop $kloop${tag} (br_if $kdone${tag} (i32.eqz (local.get $p))) ${body.join(' ')} (local.set $p (i32.sub (local.get $p) (i32.const 1))) (br $kloop${tag})))`,
+    );
     for (let r = 0; r < MR; r++)
       for (let v = 0; v < 2; v++)
-        lines.push(`(v128.store offset=${v * 16} (i32.add (local.get $pc) (i32.mul (i32.const ${r}) (local.get $ldc4))) (local.get $acc${r}${v}))`);
+        lines.push(
+          `(v128.store offset=${v * 16} (i32.add (local.get $pc) (i32.mul (i32.const ${r}) (local.get $ldc4))) (local.get $acc${r}${v}))`,
+        );
     return `(block $r${tag}done (loop $r${tag}
         (br_if $r${tag}done (i32.gt_s (i32.add (local.get $i) (i32.const ${MR})) (local.get $m)))
         ${lines.join('\n        ')}
@@ -856,6 +867,48 @@ function gatherRows() {
       (local.set $pd (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $i) (local.get $ldd)) (i32.const 2))))
       (local.set $jb (i32.const 0))
         ${loops}
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $r)))
+  )`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// gather_sum_rows(a, ia, b, ib, dst, rows, width): dst row i = a row ia[i] + b row ib[i] (rows of
+// `width` floats, dst contiguous), for i < rows; ia and ib hold i32 row numbers. The prefix-tree
+// forward pass: a node's token's row of table·W plus its parent's row of h·U, in one pass.
+// ---------------------------------------------------------------------------------------------
+
+function gatherSumRows() {
+  const loops = [true, false]
+    .map((vector) => {
+      const o = laneOps(vector);
+      const tag = vector ? 'v' : 's';
+      return `(block $g${tag}done (loop $g${tag}
+          (br_if $g${tag}done (i32.gt_s (i32.add (local.get $jb) (i32.const ${o.bytes})) (local.get $w4)))
+          ${o.store(
+            '(i32.add (local.get $pd) (local.get $jb))',
+            o.add(
+              o.load('(i32.add (local.get $pa) (local.get $jb))'),
+              o.load('(i32.add (local.get $pb) (local.get $jb))'),
+            ),
+          )}
+          (local.set $jb (i32.add (local.get $jb) (i32.const ${o.bytes})))
+          (br $g${tag})))`;
+    })
+    .join('\n        ');
+  const row = (base, index) =>
+    `(i32.add (local.get $${base}) (i32.mul (i32.load (i32.add (local.get $${index}) (i32.shl (local.get $i) (i32.const 2)))) (local.get $w4)))`;
+  return `  (func (export "gather_sum_rows") (param $a i32) (param $ia i32) (param $b i32) (param $ib i32) (param $dst i32) (param $rows i32) (param $width i32)
+    (local $i i32) (local $jb i32) (local $w4 i32) (local $pa i32) (local $pb i32) (local $pd i32)
+    (local.set $w4 (i32.shl (local.get $width) (i32.const 2)))
+    (local.set $pd (local.get $dst))
+    (block $rdone (loop $r
+      (br_if $rdone (i32.ge_s (local.get $i) (local.get $rows)))
+      (local.set $pa ${row('a', 'ia')})
+      (local.set $pb ${row('b', 'ib')})
+      (local.set $jb (i32.const 0))
+        ${loops}
+      (local.set $pd (i32.add (local.get $pd) (local.get $w4)))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $r)))
   )`;

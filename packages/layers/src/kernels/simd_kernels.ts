@@ -21,6 +21,15 @@ interface KernelExports {
     ldc: number,
     accumulate: number,
   ) => void;
+  gather_sum_rows: (
+    a: number,
+    ia: number,
+    b: number,
+    ib: number,
+    dst: number,
+    rows: number,
+    width: number,
+  ) => void;
   gemm_packed: (
     a: number,
     bp: number,
@@ -459,6 +468,23 @@ export class SimdKernels {
    */
   gatherRows(src: number, index: number, dst: number, rows: number, width: number, ldd = width): void {
     this.exports.gather_rows(src * 4, index * 4, dst * 4, rows, width, ldd);
+  }
+
+  /**
+   * Sum of two row gathers: row `i` of `dst` (contiguous rows of `width` floats) = row `ia[i]` of
+   * `a` + row `ib[i]` of `b`, for `rows` rows, with the row numbers as ints at `ia` and `ib`
+   * (offsets in floats and 4-byte words).
+   */
+  gatherSumRows(
+    a: number,
+    ia: number,
+    b: number,
+    ib: number,
+    dst: number,
+    rows: number,
+    width: number,
+  ): void {
+    this.exports.gather_sum_rows(a * 4, ia * 4, b * 4, ib * 4, dst * 4, rows, width);
   }
 
   /** One tutorial RNN / SimpleRNN step for `rows` rows of `H` units: `hNext = tanh(pre + bias)`. */

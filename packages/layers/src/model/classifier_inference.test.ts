@@ -164,10 +164,11 @@ describe.each(BACKENDS)('forward-only prediction on %s', (backend) => {
   });
 
   describe.each(CONFIGS)('$name', ({ config }) => {
-    // A GRU's and a two-direction model's steps are the training forward's kernels in its order:
-    // bit for bit. A one-direction LSTM or RNN adds its parent's h·U to x·W once per prefix (the
-    // prefix tree) where the training forward accumulates h·U onto x·W: ≤ 1e-6 (float32 rounding).
-    const bitForBit = config.cell === 'gru' || config.bidirectional !== undefined;
+    // A two-direction model's steps are the training forward's kernels in its order, and its
+    // dense product `dense`'s: bit for bit. A one-direction model runs over the prefix tree: an
+    // LSTM or RNN adds its parent's h·U to x·W where the training forward accumulates h·U onto
+    // x·W, and the dense product sums in float32: ≤ 1e-6 (float32 rounding).
+    const bitForBit = config.bidirectional !== undefined;
     it(`equals the tensor path (logits ${bitForBit ? 'bit for bit' : '≤ 1e-6'}, probabilities ≤ 1e-6), with and without an n-gram head`, () => {
       if (!ok) return;
       const model = randomModel(config, 3);

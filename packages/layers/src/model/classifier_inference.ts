@@ -34,6 +34,8 @@ interface Placement {
   layers: PlacedDirection[][];
   /** The dense kernel `[width, C]`. */
   denseKernel: Float32Array;
+  /** The same in the arena (the prefix-tree path's dense product runs in the gemm kernel). */
+  placedDenseKernel: number;
   /** The dense bias, in JS (added while the logits are read out). */
   denseBias: Float32Array;
 }
@@ -174,6 +176,7 @@ export class ClassifierInference {
       }
       layers.push(placed);
     }
+    const placedDenseKernel = simd.put(values[w] as Float32Array);
     const token = simd.hold(() => undefined, true);
     const placement: Placement = {
       simd,
@@ -181,6 +184,7 @@ export class ClassifierInference {
       dataIds: weights.map((v) => v.dataId),
       layers,
       denseKernel: Float32Array.from(values[w] as Float32Array),
+      placedDenseKernel,
       denseBias: Float32Array.from(values[w + 1] as Float32Array),
     };
     this.placement = placement;
@@ -367,15 +371,20 @@ export class ClassifierInference {
         const hLayer = h[layer] as number;
         const hNext = hLayer + first * H;
         const hAbove = hLayer + above * H;
-        // The input side: x·W for the level's nodes.
-        if (layer === 0) simd.gatherRows(placed.input, tokens + first, pre, rows, G);
-        else simd.gemm((h[layer - 1] as number) + first * H, placed.input, pre, rows, H, G, H, 1, G, G);
-        if (cell === 'lstm' || cell === 'rnn' || cell === 'simple') {
-          if (d > 0) {
-            recurrentProduct(simd, placed, hAbove, products, parentsAbove, H, G);
+        const sumsParents = d > 0 && (cell === 'lstm' || cell === 'rnn' || cell === 'simple');
+        if (sumsParents) recurrentProduct(simd, placed, hAbove, products, parentsAbove, H, G);
+        // The input side, x·W for the level's nodes, plus (LSTM, RNN) the parent's h·U.
+        if (layer === 0 && sumsParents)
+          simd.gatherSumRows(placed.input, tokens + first, products, parents + first, pre, rows, G);
+        else if (layer === 0) simd.gatherRows(placed.input, tokens + first, pre, rows, G);
+        else {
+          simd.gemm((h[layer - 1] as number) + first * H, placed.input, pre, rows, H, G, H, 1, G, G);
+          if (sumsParents) {
             simd.gatherRows(products, parents + first, gathered, rows, G);
             simd.add(pre, gathered, rows * G);
           }
+        }
+        if (cell === 'lstm' || cell === 'rnn' || cell === 'simple') {
           if (cell !== 'lstm') {
             simd.rnnForward(pre, placed.bias, hNext, rows, H);
             continue;
@@ -403,10 +412,13 @@ export class ClassifierInference {
         }
       }
     }
+    // Each row's final state, read at its leaf, through the dense layer (in float32 sums: ≤ 1e-6
+    // from `dense`'s float64 ones, which the tensor path uses for small batches).
     const features = simd.alloc(B * H);
+    const logits = simd.alloc(B * C);
     simd.gatherRows(h[layers - 1] as number, leaves, features, B, H);
-    const values = new Float32Array(B * C);
-    matMulInto(simd.view(features, B * H), placement.denseKernel, values, B, H, C);
+    simd.gemm(features, placement.placedDenseKernel, logits, B, H, C, H, 1, C, C);
+    const values = Float32Array.from(simd.view(logits, B * C));
     const bias = placement.denseBias;
     for (let i = 0; i < B; i++)
       for (let k = 0; k < C; k++) values[i * C + k] = (values[i * C + k] as number) + (bias[k] as number);
@@ -502,7 +514,7 @@ function recurrentProduct(
 const TILE_ROWS = 64;
 
 /** Rows per tile of a one-directional model's forward pass over the prefix tree. */
-const TREE_TILE_ROWS = 128;
+const TREE_TILE_ROWS = 256;
 
 /** Row order by token sequence (lexicographic, a prefix before its extensions, then row number). */
 function tokenOrder(ids: Int32Array, lengths: Int32Array, B: number, T: number): Int32Array {
