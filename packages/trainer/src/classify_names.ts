@@ -76,6 +76,7 @@ export function classifyNames(
   const limit = tokenizer.maxLength ?? Number.POSITIVE_INFINITY;
   const out: NamePrediction[] = new Array<NamePrediction>(names.length);
   const ids: Int32Array[] = new Array<Int32Array>(names.length);
+  const normalizedNames: string[] = new Array<string>(names.length);
   const readable: number[] = [];
   names.forEach((name, i) => {
     const problem = textProblem(name);
@@ -85,19 +86,21 @@ export function classifyNames(
       out[i] = { name, normalized, top: [], unreadable: problem };
       return;
     }
+    const normalized = tokenizer.normalize(name);
     const encoded = tokenizer.encode(name);
     let known = 0;
     for (const id of encoded) if (id !== UNK_ID) known += 1;
     if (known === 0) {
       out[i] = {
         name,
-        normalized: tokenizer.normalize(name),
+        normalized,
         top: [],
         unreadable: 'no character the model knows',
       };
       return;
     }
     ids[i] = encoded.length > limit ? encoded.subarray(0, limit) : encoded;
+    normalizedNames[i] = normalized;
     readable.push(i);
   });
   const order = predictionOrder(model, readable, (i) => ids[i] as Int32Array);
@@ -121,16 +124,34 @@ export function classifyNames(
     const probabilities = model.predictProba({ ids: batch, lengths, batchSize: rows.length, maxLen });
     rows.forEach((i, r) => {
       const scores = probabilities.subarray(r * numClasses, (r + 1) * numClasses);
-      const order = Array.from(scores.keys()).sort((a, b) => (scores[b] ?? 0) - (scores[a] ?? 0) || a - b);
       out[i] = {
         name: names[i] as string,
-        normalized: tokenizer.normalize(names[i] as string),
-        top: order
-          .slice(0, topK)
-          .map((c) => ({ label: labels[c] ?? String(c), probability: scores[c] ?? 0 })),
+        normalized: normalizedNames[i] as string,
+        top: topClasses(scores, topK).map((c) => ({
+          label: labels[c] ?? String(c),
+          probability: scores[c] ?? 0,
+        })),
       };
     });
     start = end;
   }
   return out;
+}
+
+/**
+ * The `k` most probable classes, most probable first, the lower class first on ties (what a
+ * stable sort by descending probability gives), by k selection passes: k is small.
+ */
+function topClasses(scores: Float32Array, k: number): number[] {
+  const chosen: number[] = [];
+  for (let pick = 0; pick < k; pick++) {
+    let best = -1;
+    for (let c = 0; c < scores.length; c++) {
+      if (chosen.includes(c)) continue;
+      if (best < 0 || (scores[c] as number) > (scores[best] as number)) best = c;
+    }
+    if (best < 0) break;
+    chosen.push(best);
+  }
+  return chosen;
 }
