@@ -425,6 +425,32 @@ describe('SIMD kernels', () => {
     },
   );
 
+  it('gatherSumRows adds two row gathers', () => {
+    const kernels = simd as SimdKernels;
+    for (const width of [1, 5, 8, 13]) {
+      kernels.begin();
+      const aData = values(4 * width, width);
+      const bData = values(6 * width, width + 1);
+      const a = kernels.put(aData);
+      const b = kernels.put(bData);
+      const ia = [3, 0, 0, 2, 1];
+      const ib = [5, 5, 1, 0, 4];
+      const ias = kernels.alloc(ia.length);
+      const ibs = kernels.alloc(ib.length);
+      kernels.intView(ias, ia.length).set(ia);
+      kernels.intView(ibs, ib.length).set(ib);
+      const dst = kernels.alloc(ia.length * width);
+      kernels.gatherSumRows(a, ias, b, ibs, dst, ia.length, width);
+      const got = kernels.view(dst, ia.length * width);
+      ia.forEach((ra, i) => {
+        for (let j = 0; j < width; j++)
+          expect(got[i * width + j]).toBe(
+            Math.fround((aData[ra * width + j] as number) + (bData[(ib[i] as number) * width + j] as number)),
+          );
+      });
+    }
+  });
+
   it('gatherRows copies the indexed rows into a strided destination, leaving the rest alone', () => {
     const kernels = simd as SimdKernels;
     for (const width of [1, 3, 4, 9, 64]) {

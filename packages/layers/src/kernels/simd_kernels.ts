@@ -404,11 +404,15 @@ export class SimdKernels {
   putPacked(data: Float32Array, k: number, n: number): number {
     if (n % 8 !== 0 || data.length !== k * n)
       throw new RangeError(`cannot pack a ${k}×${n} matrix in panels of 8`);
-    const packed = new Float32Array(k * n);
+    const at = this.alloc(k * n);
+    const packed = this.view(at, k * n);
     for (let q = 0; q < n / 8; q++)
-      for (let p = 0; p < k; p++)
-        for (let c = 0; c < 8; c++) packed[(q * k + p) * 8 + c] = data[p * n + q * 8 + c] as number;
-    return this.put(packed);
+      for (let p = 0; p < k; p++) {
+        const from = p * n + q * 8;
+        const to = (q * k + p) * 8;
+        for (let c = 0; c < 8; c++) packed[to + c] = data[from + c] as number;
+      }
+    return at;
   }
 
   /**
