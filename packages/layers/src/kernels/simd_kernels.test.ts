@@ -404,8 +404,9 @@ describe('SIMD kernels', () => {
     'gemmPacked (accumulate: %s) equals gemm bit for bit: every row-block tail, strided A and C',
     (acc) => {
       const kernels = simd as SimdKernels;
-      for (const m of [0, 1, 2, 3, 4, 5, 7, 9, 64])
-        for (const n of [8, 16, 40, 512])
+      // Tails of 1, 2 and 3 rows over 1 to 64 panels (the tails take 4, 2 and 1 panels at a time).
+      for (const m of [0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 64, 67])
+        for (const n of [8, 16, 24, 40, 56, 512])
           for (const k of [0, 1, 6, 128]) {
             kernels.begin();
             const lda = k + 3;
