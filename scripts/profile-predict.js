@@ -35,7 +35,9 @@ const seconds = Number(process.env.PROFILE_SECONDS ?? 8);
 const batch = Number(process.env.PROFILE_BATCH ?? 64);
 const split = process.env.CHARRNN_SPLIT_DIR ?? path.resolve(root, '../shared/datasets/names-split');
 const testFile = path.join(split, 'test.tsv');
-const items = existsSync(testFile) ? (await loadCorpus(testFile)).corpus.items : defaultCorpus().items.slice(0, 2000);
+const items = existsSync(testFile)
+  ? (await loadCorpus(testFile)).corpus.items
+  : defaultCorpus().items.slice(0, 2000);
 const labels = [...new Set(items.map((i) => i.label))].sort();
 const tokenizer = Tokenizer.tutorial();
 const examples = encodeExamples(items, tokenizer, labels);
@@ -109,8 +111,8 @@ profile.samples.forEach((id, i) => {
   const frame = byId.get(id).callFrame;
   const dt = profile.timeDeltas[i] ?? 0;
   const file = frame.url.split('/').at(-1) ?? '';
-  const wasm = frame.url.startsWith('wasm://') || /^\$?[a-z_]+$/.test(frame.functionName) && file === '';
-  const name = frame.functionName === '' ? `(anonymous) ${file}` : frame.functionName;
+  const wasm = frame.url.startsWith('wasm://');
+  const name = frame.functionName === '' ? '(anonymous)' : frame.functionName;
   const key = wasm ? `kernel ${name.replace(/^\$/, '')}` : `${name} ${file}`.trim();
   self.set(key, (self.get(key) ?? 0) + dt);
   total += dt;
