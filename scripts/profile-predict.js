@@ -57,13 +57,12 @@ await train(model, examples, {
 });
 
 // The prefix tree's sizes over the batches predict() makes (token order, `batch` names each).
-const { prefixTree } = await pkg('layers', 'internal.js');
+const { compareTokens, prefixTree } = await pkg('layers', 'internal.js');
 {
   const order = [...examples.keys()].sort((a, b) => {
     const p = examples[a].ids;
     const q = examples[b].ids;
-    for (let k = 0; k < Math.min(p.length, q.length); k++) if (p[k] !== q[k]) return p[k] - q[k];
-    return p.length - q.length;
+    return compareTokens(p, 0, p.length, q, 0, q.length) || a - b;
   });
   let characters = 0;
   let nodes = 0;

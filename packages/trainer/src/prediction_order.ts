@@ -1,4 +1,5 @@
 import type { CharClassifier } from '@charrnn/layers';
+import { compareTokens } from '@charrnn/layers/internal';
 
 /**
  * The order in which to batch `sequences` (token ids, by index) for `model`'s prediction, as
@@ -18,11 +19,6 @@ export function predictionOrder(
   return order.sort((a, b) => {
     const p = sequences(a);
     const q = sequences(b);
-    const limit = Math.min(p.length, q.length);
-    for (let k = 0; k < limit; k++) {
-      const diff = (p[k] as number) - (q[k] as number);
-      if (diff !== 0) return diff;
-    }
-    return p.length - q.length || a - b;
+    return compareTokens(p, 0, p.length, q, 0, q.length) || a - b;
   });
 }

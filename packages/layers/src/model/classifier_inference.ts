@@ -8,7 +8,7 @@ import { inferenceSimdKernels } from '../kernels/simd_kernels.js';
 import { matMulInto } from '../kernels/mat_mul_js.js';
 import type { SimdKernels } from '../kernels/simd_kernels.js';
 import type { NgramHead } from './ngram_head.js';
-import { prefixTree } from './prefix_tree.js';
+import { prefixTree, tokenOrder } from './prefix_tree.js';
 import type { PrefixTree } from './prefix_tree.js';
 
 /** Arena offsets (floats) of one direction of one recurrent layer's weights. */
@@ -515,24 +515,6 @@ const TILE_ROWS = 64;
 
 /** Rows per tile of a one-directional model's forward pass over the prefix tree. */
 const TREE_TILE_ROWS = 256;
-
-/** Row order by token sequence (lexicographic, a prefix before its extensions, then row number). */
-function tokenOrder(ids: Int32Array, lengths: Int32Array, B: number, T: number): Int32Array {
-  const order = new Int32Array(B);
-  for (let r = 0; r < B; r++) order[r] = r;
-  if (B > 1)
-    order.sort((p, q) => {
-      const lp = lengths[p] as number;
-      const lq = lengths[q] as number;
-      const limit = Math.min(lp, lq);
-      for (let k = 0; k < limit; k++) {
-        const diff = (ids[p * T + k] as number) - (ids[q * T + k] as number);
-        if (diff !== 0) return diff;
-      }
-      return lp - lq || p - q;
-    });
-  return order;
-}
 
 /** Row order (longest first, stable) and how many rows run at each step. */
 function longestFirst(lengths: Int32Array, B: number, T: number): { order: Int32Array; running: Int32Array } {

@@ -34,9 +34,7 @@ export interface PrefixTree {
 export function prefixTree(ids: Int32Array, lengths: Int32Array, rows: number, maxLen: number): PrefixTree {
   // Rows sorted by their token sequences: a node's rows are then consecutive, and a row starts a
   // new node at level d exactly when it shares fewer than d + 1 tokens with the row before it.
-  const order = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) order[r] = r;
-  order.sort((p, q) => compareRows(ids, lengths, maxLen, p, q));
+  const order = tokenOrder(ids, lengths, rows, maxLen);
   // common[i]: the number of leading tokens row order[i] shares with row order[i − 1].
   const common = new Int32Array(rows);
   let depth = 0;
@@ -118,14 +116,36 @@ export function prefixTree(ids: Int32Array, lengths: Int32Array, rows: number, m
   };
 }
 
-/** Lexicographic order of two rows' token sequences (a prefix before its extensions), then row number. */
-function compareRows(ids: Int32Array, lengths: Int32Array, maxLen: number, p: number, q: number): number {
-  const lp = lengths[p] as number;
-  const lq = lengths[q] as number;
-  const limit = Math.min(lp, lq);
+/**
+ * Lexicographic order of two token sequences, `a[aStart … aStart + aLength)` and
+ * `b[bStart … bStart + bLength)`: negative, zero or positive; a prefix comes before its extensions.
+ * The order in which rows share prefixes with their neighbours (the prefix tree, and the batches
+ * of `predict` where `CharClassifier.batchOrder` is `'tokens'`).
+ */
+export function compareTokens(
+  a: ArrayLike<number>,
+  aStart: number,
+  aLength: number,
+  b: ArrayLike<number>,
+  bStart: number,
+  bLength: number,
+): number {
+  const limit = Math.min(aLength, bLength);
   for (let k = 0; k < limit; k++) {
-    const diff = (ids[p * maxLen + k] as number) - (ids[q * maxLen + k] as number);
+    const diff = (a[aStart + k] as number) - (b[bStart + k] as number);
     if (diff !== 0) return diff;
   }
-  return lp - lq || p - q;
+  return aLength - bLength;
+}
+
+/** Row order of a batch by its rows' tokens ({@link compareTokens}), then row number. */
+export function tokenOrder(ids: Int32Array, lengths: Int32Array, rows: number, maxLen: number): Int32Array {
+  const order = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) order[r] = r;
+  if (rows > 1)
+    order.sort(
+      (p, q) =>
+        compareTokens(ids, p * maxLen, lengths[p] as number, ids, q * maxLen, lengths[q] as number) || p - q,
+    );
+  return order;
 }
