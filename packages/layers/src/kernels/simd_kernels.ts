@@ -125,10 +125,31 @@ interface KernelExports {
   gather_rows: (src: number, index: number, dst: number, rows: number, width: number, ldd: number) => void;
   rnn_forward: (pre: number, bias: number, hnext: number, rows: number, H: number) => void;
   rnn_backward: (hnext: number, dh: number, da: number, db: number, rows: number, H: number) => void;
+  gemm_packed: (
+    a: number,
+    bp: number,
+    c: number,
+    m: number,
+    k: number,
+    n: number,
+    rsA: number,
+    csA: number,
+    ldc: number,
+    accumulate: number,
+  ) => void;
+  pack_panels: (src: number, dst: number, k: number, n: number, rs: number, cs: number) => void;
 }
 
 /** 64 KiB. */
 const PAGE_BYTES = 65536;
+
+/** Columns per panel of {@link SimdKernels.packPanels}. @internal */
+export const PANEL_WIDTH = 8;
+
+/** Floats of `B [k×n]` packed in panels (n rounded up to whole panels). @internal */
+export function packedSize(k: number, n: number): number {
+  return Math.ceil(n / PANEL_WIDTH) * PANEL_WIDTH * k;
+}
 
 /**
  * Our WebAssembly SIMD kernels — a float32 matrix product in 4×8 register blocks of f32x4, the
@@ -355,6 +376,45 @@ export class SimdKernels {
     accumulate = false,
   ): void {
     this.exports.gemm(a * 4, b * 4, c * 4, m, k, n, rsA, csA, ldb, ldc, accumulate ? 1 : 0);
+  }
+
+  /**
+   * {@link SimdKernels.gemm} with `B [k×n]` packed in panels of {@link PANEL_WIDTH} columns (see
+   * {@link SimdKernels.packPanels}) and `n` a multiple of {@link PANEL_WIDTH}: `C = (accumulate ?
+   * C : 0) + A·B`. Reads B front to back, a panel at a time, so a B larger than the L2 cache
+   * (an LSTM's recurrent kernel of 256 units: 1 MiB) is read once per product instead of once per
+   * 4 rows of A. The same sums in the same order as `gemm`: equal results. Offsets in floats.
+   */
+  gemmPacked(
+    a: number,
+    bp: number,
+    c: number,
+    m: number,
+    k: number,
+    n: number,
+    rsA: number,
+    csA: number,
+    ldc: number,
+    accumulate = false,
+  ): void {
+    this.exports.gemm_packed(a * 4, bp * 4, c * 4, m, k, n, rsA, csA, ldc, accumulate ? 1 : 0);
+  }
+
+  /**
+   * Packs `B [k×n]`, with `B(p, q)` at `src + p·rs + q·cs` (row-major: `rs = n, cs = 1`; the
+   * transpose of a row-major `[n×k]` matrix: `rs = 1, cs = k`), into {@link packedSize}`(k, n)`
+   * floats at `dst` for {@link SimdKernels.gemmPacked}: panel `j`, row `p`, lane `q` at
+   * `dst + (j·k + p)·PANEL_WIDTH + q`, zero past column `n`. Offsets in floats.
+   */
+  packPanels(src: number, dst: number, k: number, n: number, rs: number, cs: number): void {
+    this.exports.pack_panels(src * 4, dst * 4, k, n, rs, cs);
+  }
+
+  /** Reserves room for `B`'s panels ({@link SimdKernels.packPanels}' arguments) and packs it; returns their offset. */
+  putPanels(src: number, k: number, n: number, rs: number, cs: number): number {
+    const dst = this.alloc(packedSize(k, n));
+    this.packPanels(src, dst, k, n, rs, cs);
+    return dst;
   }
 
   /**

@@ -4,7 +4,7 @@ import { customOp } from '../../ops/custom_op.js';
 import type { CustomOpResult } from '../../ops/custom_op.js';
 import { keepForBackward } from '../../ops/keep_for_backward.js';
 import { matMulInto, matMulTransposedB } from '../../kernels/mat_mul_js.js';
-import { simdKernels } from '../../kernels/simd_kernels.js';
+import { PANEL_WIDTH, packedSize, simdKernels } from '../../kernels/simd_kernels.js';
 import type { SimdKernels } from '../../kernels/simd_kernels.js';
 import { denseInputSide, embeddedInputSide } from '../input_side_js.js';
 import type { InputSide } from '../input_side_js.js';
@@ -405,7 +405,7 @@ function forwardSimd(simd: SimdKernels, run: SimdLstmRun): SimdLstmState {
   const G = 4 * H;
   const S = B * H; // one step's state block
   simd.begin();
-  const u = simd.put(UData);
+  const u = placeRecurrentKernel(simd, UData, H, G, false);
   const bs = simd.put(bias);
   const pre = simd.alloc(B * G);
   const hIn = simd.alloc(S);
@@ -433,7 +433,7 @@ function forwardSimd(simd: SimdKernels, run: SimdLstmRun): SimdLstmState {
       preView.set(xW.subarray(xo, xo + G), i * G);
     }
     const input = simd.masked(state.h + t * S, mask, hIn, rows * H);
-    simd.gemm(input, u, pre, rows, H, G, H, 1, G, G, true);
+    u.times(input, pre, rows, true);
     simd.lstmForward(
       pre,
       bs,
@@ -471,7 +471,7 @@ function backwardSimd(
   const S = B * H;
   const valueRows = xW.length / G;
   const { h, c, acts, tanhC } = state;
-  const ut = simd.putTransposed(UData, H, G);
+  const ut = placeRecurrentKernel(simd, UData, H, G, true);
   const dh = simd.put(dhInitial);
   const dc = simd.alloc(S);
   const dbOut = simd.alloc(G);
@@ -480,6 +480,8 @@ function backwardSimd(
   const hIn = simd.alloc(S);
   const mask = dropMask === undefined ? -1 : simd.put(dropMask);
   const dz = simd.alloc(B * G);
+  // dz's panels for dU += h_inᵀ·dz (gemmPacked; G is a whole number of panels when H is even).
+  const dzPanels = G % PANEL_WIDTH === 0 ? simd.alloc(packedSize(B, G)) : -1;
   const rowsOfStep = simd.alloc(B);
   simd.view(dc, S).fill(0);
   simd.view(dbOut, G).fill(0);
@@ -496,11 +498,42 @@ function backwardSimd(
     simd.addRows(dz, dValues, rowsOfStep, rows, G);
     // dU += h_inᵀ·dz, with h_in the recurrent product's input (h ⊙ mask under recurrent dropout).
     const input = simd.masked(h + t * S, mask, hIn, rows * H);
-    simd.gemm(input, dz, dU, H, rows, G, 1, H, G, G, true);
+    if (dzPanels >= 0) {
+      simd.packPanels(dz, dzPanels, rows, G, G, 1);
+      simd.gemmPacked(input, dzPanels, dU, H, rows, G, 1, H, G, true);
+    } else simd.gemm(input, dz, dU, H, rows, G, 1, H, G, G, true);
     // dh_{t-1} = (dz·Uᵀ) ⊙ mask. Rows past their last step keep dh and dc: state carried.
-    simd.gemm(dz, ut, dh, rows, G, H, G, 1, H, H, false);
+    ut.times(dz, dh, rows, false);
     if (mask >= 0) simd.mul(dh, dh, mask, rows * H);
   }
   db.set(simd.view(dbOut, G));
   return { dValues: simd.view(dValues, valueRows * G).slice(), dU: simd.view(dU, H * G).slice() };
+}
+
+/** A recurrent kernel `U [H × G]` (or its transpose `[G × H]`) placed in the arena for per-step products. */
+interface PlacedKernel {
+  /** `out[0:rows] (+)= left[0:rows]·M` (offsets in floats; rows of `left` and `out` packed). */
+  times(left: number, out: number, rows: number, accumulate: boolean): void;
+}
+
+/**
+ * Places `U [H × G]` (or `Uᵀ` when `transposed`) for the per-step products of a run: as panels
+ * for `gemmPacked` when its columns are whole panels (it is then read front to back once per
+ * product: 1 MiB for 256 units, more than L2 holds), else row-major for `gemm`.
+ */
+function placeRecurrentKernel(
+  simd: SimdKernels,
+  UData: Float32Array,
+  H: number,
+  G: number,
+  transposed: boolean,
+): PlacedKernel {
+  const [k, n] = transposed ? [G, H] : [H, G];
+  if (n % PANEL_WIDTH === 0) {
+    const at = simd.put(UData);
+    const panels = transposed ? simd.putPanels(at, k, n, 1, G) : simd.putPanels(at, k, n, G, 1);
+    return { times: (left, out, rows, acc) => simd.gemmPacked(left, panels, out, rows, k, n, k, 1, n, acc) };
+  }
+  const at = transposed ? simd.putTransposed(UData, H, G) : simd.put(UData);
+  return { times: (left, out, rows, acc) => simd.gemm(left, at, out, rows, k, n, k, 1, n, n, acc) };
 }
