@@ -465,8 +465,9 @@ function forwardSimd(simd: SimdKernels, run: SimdLstmRun): SimdLstmState {
       simd.gatherRows(placed[p] as number, rowsOfStep[p] as number, p === 0 ? pre : more, rows, G);
       if (p > 0) simd.add(pre, more, rows * G);
     });
-    const input = simd.masked(state.h + t * S, mask, hIn, rows * H);
-    u.times(input, pre, rows, true);
+    // h[0]·U is 0 when the run starts from zeros: the first step has no recurrent product.
+    if (t > 0 || run.initial !== undefined)
+      u.times(simd.masked(state.h + t * S, mask, hIn, rows * H), pre, rows, true);
     simd.lstmForward(
       pre,
       bs,
@@ -532,12 +533,17 @@ function backwardSimd(
       simd.addRows(dz, dValues[p] as number, rowsOfStep, rows, G);
     });
     // dU += h_inᵀ·dz, with h_in the recurrent product's input (h ⊙ mask under recurrent dropout).
-    const input = simd.masked(h + t * S, mask, hIn, rows * H);
-    if (dzPanels >= 0) {
-      simd.packPanels(dz, dzPanels, rows, G, G, 1);
-      simd.gemmPacked(input, dzPanels, dU, H, rows, G, 1, H, G, true);
-    } else simd.gemm(input, dz, dU, H, rows, G, 1, H, G, G, true);
-    // dh_{t-1} = (dz·Uᵀ) ⊙ mask. Rows past their last step keep dh and dc: state carried.
+    // (Nothing to add when h[0] is the zero start.)
+    if (t > 0 || run.initial !== undefined) {
+      const input = simd.masked(h + t * S, mask, hIn, rows * H);
+      if (dzPanels >= 0) {
+        simd.packPanels(dz, dzPanels, rows, G, G, 1);
+        simd.gemmPacked(input, dzPanels, dU, H, rows, G, 1, H, G, true);
+      } else simd.gemm(input, dz, dU, H, rows, G, 1, H, G, G, true);
+    }
+    // dh_{t-1} = (dz·Uᵀ) ⊙ mask. Rows past their last step keep dh and dc: state carried. The
+    // gradient reaching the initial state (t = 0) is not needed: it is a constant.
+    if (t === 0) break;
     ut.times(dz, dh, rows, false);
     if (mask >= 0) simd.mul(dh, dh, mask, rows * H);
   }
