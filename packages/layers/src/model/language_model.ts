@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, InvalidBundleError } from '@charrnn/core';
 import type { Rng } from '@charrnn/core';
 import { dense } from '../ops/dense.js';
+import { denseSoftmaxCrossEntropy } from '../ops/dense_softmax_cross_entropy.js';
+import { simdKernels } from '../kernels/simd_kernels.js';
 import { dropoutMask, repeatOverSteps } from '../cells/dropout_masks.js';
 import { checkIds, embeddingLookup } from '../ops/embedding.js';
 import { gru } from '../cells/gru/gru.js';
@@ -139,6 +141,18 @@ export class LanguageModel {
    * @throws InvalidArgumentError when sizes, ids or labels do not fit, or dropout lacks an `rng`
    */
   logits(batch: LanguageModelBatch, options: LanguageModelForwardOptions = {}): tf.Tensor2D {
+    return this.forward(batch, options, (x, Wd, bd) => dense(x, Wd, bd, { path: options.path ?? 'auto' }));
+  }
+
+  /**
+   * The forward pass up to the output layer's input `x` (`[batchSize * maxLen, hiddenSize]`,
+   * dropout applied), then `head(x, Wd, bd)`: the logits, or the loss straight from `x`.
+   */
+  private forward<R extends tf.Tensor>(
+    batch: LanguageModelBatch,
+    options: LanguageModelForwardOptions,
+    head: (x: tf.Tensor2D, Wd: tf.Variable<tf.Rank.R2>, bd: tf.Variable<tf.Rank.R1>) => R,
+  ): R {
     const { config } = this;
     const { ids, lengths, batchSize: B, maxLen: T } = batch;
     const seq: SequenceShape = { lengths, batchSize: B, maxLen: T };
@@ -205,10 +219,11 @@ export class LanguageModel {
         } else x = this.cell(drop(x, width), W, U, b, seq, run);
         width = config.hiddenSize;
       }
-      x = drop(x as tf.Tensor2D, width);
-      return dense(x, weights[w] as tf.Variable<tf.Rank.R2>, weights[w + 1] as tf.Variable<tf.Rank.R1>, {
-        path: options.path ?? 'auto',
-      });
+      return head(
+        drop(x as tf.Tensor2D, width),
+        weights[w] as tf.Variable<tf.Rank.R2>,
+        weights[w + 1] as tf.Variable<tf.Rank.R1>,
+      );
     });
     options.onFinalState?.(finals);
     return out;
@@ -223,6 +238,12 @@ export class LanguageModel {
    */
   loss(batch: LanguageModelBatch, targets: Int32Array, options: LanguageModelForwardOptions = {}): tf.Scalar {
     const weights = targetWeights(targets, batch.batchSize * batch.maxLen);
+    // With our SIMD kernels (the 'js' path), the output layer and loss run on the non-PAD rows only.
+    const simd = resolvePath(options.path) === 'js' ? simdKernels() : undefined;
+    if (simd !== undefined)
+      return this.forward(batch, options, (x, Wd, bd) =>
+        denseSoftmaxCrossEntropy(simd, x, Wd, bd, targets, weights),
+      );
     return tf.tidy(() =>
       softmaxCrossEntropy(this.logits(batch, options), targets, {
         exampleWeights: weights,
