@@ -96,7 +96,7 @@ function simdMatMul(
     // B packed in panels (straight from its transpose when transposeB): read front to back.
     const bRaw = simd.put(b.subarray(0, k * n));
     const bp = transposeB ? simd.putPanels(bRaw, k, n, 1, k) : simd.putPanels(bRaw, k, n, n, 1);
-    simd.gemmPacked(aOff, bp, out, m, k, n, rsA, csA, n);
+    simd.gemmPackedStrided(aOff, bp, out, m, k, n, rsA, csA, n);
   } else {
     const bOff = transposeB ? simd.putTransposed(b.subarray(0, k * n), n, k) : simd.put(b.subarray(0, k * n));
     simd.gemm(aOff, bOff, out, m, k, n, rsA, csA, n, n);

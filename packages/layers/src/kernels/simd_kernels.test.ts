@@ -400,10 +400,8 @@ describe('SIMD kernels', () => {
       expect(Math.abs((dbView[j] as number) - (dbWant[j] as number))).toBeLessThan(1e-5);
   });
 
-  // Every block path of gemm_packed: groups of four panels (4 × 8 per panel, rows left over as
-  // 1 × 32) and single panels (4 × 8, 1 × 8), with k = 0 and 1.
   it.each([false, true])(
-    'gemmPacked (accumulate: %s) equals gemm bit for bit, B packed from rows and from a transpose',
+    'packPanels + gemmPacked (accumulate: %s) equal gemm bit for bit, B packed from rows and from a transpose',
     (acc) => {
       const kernels = simd as SimdKernels;
       let checked = 0;
@@ -425,7 +423,7 @@ describe('SIMD kernels', () => {
               const c1 = kernels.put(C0);
               const c2 = kernels.put(C0);
               kernels.gemm(a, bRows, c1, m, k, n, k, 1, n, ldc, acc);
-              kernels.gemmPacked(a, bp, c2, m, k, n, k, 1, ldc, acc);
+              kernels.gemmPacked(a, bp, c2, m, k, n, k, ldc, acc);
               expect(Array.from(kernels.view(c2, m * ldc))).toEqual(Array.from(kernels.view(c1, m * ldc)));
               checked++;
             }
@@ -433,7 +431,7 @@ describe('SIMD kernels', () => {
     },
   );
 
-  it('gemmPacked equals a float64 product for a transposed A (rsA = 1)', () => {
+  it('gemmPackedStrided equals a float64 product for a transposed A (rsA = 1)', () => {
     const kernels = simd as SimdKernels;
     const [m, k, n] = [13, 9, 40];
     const A = values(k * m, 3); // A given as its [k×m] transpose
@@ -443,7 +441,7 @@ describe('SIMD kernels', () => {
     const a = kernels.put(A);
     const bp = kernels.putPanels(kernels.put(B), k, n, n, 1);
     const c = kernels.put(C0);
-    kernels.gemmPacked(a, bp, c, m, k, n, 1, m, n, true);
+    kernels.gemmPackedStrided(a, bp, c, m, k, n, 1, m, n, true);
     const want = reference(A, B, C0, m, k, n, 1, m, n, n, true);
     const got = kernels.view(c, m * n);
     for (let i = 0; i < m * n; i++)
@@ -462,6 +460,63 @@ describe('SIMD kernels', () => {
       for (let p = 0; p < k; p++)
         for (let q = 0; q < 8; q++) want.push(8 * j + q < n ? p * n + 8 * j + q + 1 : 0);
     expect(got).toEqual(want);
+    // Whole panels: the same layout as putPacked's.
+    const C = values(5 * 16, 9);
+    const fromArena = kernels.putPanels(kernels.put(C), 5, 16, 16, 1);
+    const fromJs = kernels.putPacked(C, 5, 16);
+    expect(kernels.view(fromArena, 5 * 16)).toEqual(kernels.view(fromJs, 5 * 16));
+  });
+
+  it.each([false, true])(
+    'gemmPacked (accumulate: %s) equals gemm bit for bit: every row-block tail, strided A and C',
+    (acc) => {
+      const kernels = simd as SimdKernels;
+      // Tails of 1, 2 and 3 rows over 1 to 64 panels (the tails take 4, 2 and 1 panels at a time).
+      for (const m of [0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 64, 67])
+        for (const n of [8, 16, 24, 40, 56, 512])
+          for (const k of [0, 1, 6, 128]) {
+            kernels.begin();
+            const lda = k + 3;
+            const ldc = n + 5;
+            const A = kernels.put(values(Math.max(1, m * lda), m * 7 + k));
+            const data = values(k * n, n + k);
+            const B = kernels.put(data);
+            const packed = kernels.putPacked(data, k, n);
+            const C0 = values(Math.max(1, m * ldc), 5 + n);
+            const plain = kernels.put(C0);
+            const fast = kernels.put(C0);
+            kernels.gemm(A, B, plain, m, k, n, lda, 1, n, ldc, acc);
+            kernels.gemmPacked(A, packed, fast, m, k, n, lda, ldc, acc);
+            expect(kernels.view(fast, C0.length)).toEqual(kernels.view(plain, C0.length));
+          }
+      expect(() => kernels.putPacked(new Float32Array(12), 2, 6)).toThrow(/panels of 8/);
+    },
+  );
+
+  it('gatherSumRows adds two row gathers', () => {
+    const kernels = simd as SimdKernels;
+    for (const width of [1, 5, 8, 13]) {
+      kernels.begin();
+      const aData = values(4 * width, width);
+      const bData = values(6 * width, width + 1);
+      const a = kernels.put(aData);
+      const b = kernels.put(bData);
+      const ia = [3, 0, 0, 2, 1];
+      const ib = [5, 5, 1, 0, 4];
+      const ias = kernels.alloc(ia.length);
+      const ibs = kernels.alloc(ib.length);
+      kernels.intView(ias, ia.length).set(ia);
+      kernels.intView(ibs, ib.length).set(ib);
+      const dst = kernels.alloc(ia.length * width);
+      kernels.gatherSumRows(a, ias, b, ibs, dst, ia.length, width);
+      const got = kernels.view(dst, ia.length * width);
+      ia.forEach((ra, i) => {
+        for (let j = 0; j < width; j++)
+          expect(got[i * width + j]).toBe(
+            Math.fround((aData[ra * width + j] as number) + (bData[(ib[i] as number) * width + j] as number)),
+          );
+      });
+    }
   });
 
   it('gatherRows copies the indexed rows into a strided destination, leaving the rest alone', () => {

@@ -353,7 +353,7 @@ export class LanguageModelStepper {
       return;
     }
     if (M.panels >= 0 && from % PANEL === 0 && (to - from) % PANEL === 0 && M.cols % PANEL === 0) {
-      simd.gemmPacked(a, M.panels + from * M.k, c, m, M.k, to - from, M.k, 1, ldc, acc);
+      simd.gemmPacked(a, M.panels + from * M.k, c, m, M.k, to - from, M.k, ldc, acc);
       return;
     }
     simd.gemm(a, M.at + from, c, m, M.k, to - from, M.k, 1, M.cols, ldc, acc);

@@ -514,7 +514,7 @@ function backwardSimd(
   const hIn = simd.alloc(S);
   const mask = dropMask === undefined ? -1 : simd.put(dropMask);
   const dz = simd.alloc(B * G);
-  // dz's panels for dU += h_inᵀ·dz (gemmPacked; G is a whole number of panels when H is even).
+  // dz's panels for dU += h_inᵀ·dz (gemmPackedStrided; G is a whole number of panels when H is even).
   const dzPanels = G % PANEL_WIDTH === 0 ? simd.alloc(packedSize(B, G)) : -1;
   const rowsOfStep = simd.alloc(B);
   simd.view(dc, S).fill(0);
@@ -538,7 +538,7 @@ function backwardSimd(
       const input = simd.masked(h + t * S, mask, hIn, rows * H);
       if (dzPanels >= 0) {
         simd.packPanels(dz, dzPanels, rows, G, G, 1);
-        simd.gemmPacked(input, dzPanels, dU, H, rows, G, 1, H, G, true);
+        simd.gemmPackedStrided(input, dzPanels, dU, H, rows, G, 1, H, G, true);
       } else simd.gemm(input, dz, dU, H, rows, G, 1, H, G, G, true);
     }
     // dh_{t-1} = (dz·Uᵀ) ⊙ mask. Rows past their last step keep dh and dc: state carried. The
@@ -576,7 +576,7 @@ function placeRecurrentKernel(
   if (n % PANEL_WIDTH === 0) {
     const at = simd.put(UData);
     const panels = transposed ? simd.putPanels(at, k, n, 1, G) : simd.putPanels(at, k, n, G, 1);
-    return { times: (left, out, rows, acc) => simd.gemmPacked(left, panels, out, rows, k, n, k, 1, n, acc) };
+    return { times: (left, out, rows, acc) => simd.gemmPacked(left, panels, out, rows, k, n, k, n, acc) };
   }
   const at = transposed ? simd.putTransposed(UData, H, G) : simd.put(UData);
   return { times: (left, out, rows, acc) => simd.gemm(left, at, out, rows, k, n, k, 1, n, n, acc) };
