@@ -60,7 +60,10 @@ export function denseSoftmaxCrossEntropy(
       const from = (keptRows[m] as number) * H;
       xKept.set(xData.subarray(from, from + H), m * H);
     }
-    simd.begin();
+    // Allocated above what the arena holds, without begin(): a begin() while the recurrent layers
+    // keep their states for the backward pass (two LSTM layers of a text model: beyond
+    // SimdKernels.stickyArenaLimit) would copy those states out and back. The next run's begin()
+    // frees these regions.
     const xa = simd.put(xKept);
     const wa = simd.put(WData);
     const z = simd.alloc(M * V);
@@ -76,8 +79,7 @@ export function denseSoftmaxCrossEntropy(
         const db = new Float32Array(V);
         for (let m = 0; m < M; m++)
           for (let k = 0; k < V; k++) db[k] = (db[k] as number) + (dz[m * V + k] as number);
-        simd.begin();
-        const dza = simd.put(dz);
+        const dza = simd.put(dz); // no begin(), as in the forward pass
         const xb = simd.put(xKept);
         const wt = simd.putTransposed(WData, H, V);
         const dxKept = simd.alloc(M * H);
