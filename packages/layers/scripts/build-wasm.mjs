@@ -33,6 +33,7 @@ ${transpose()}
 ${gatherRows()}
 ${gatherSumRows()}
 ${rnnKernels()}
+${packPanels()}
 )
 `;
 }
@@ -170,8 +171,9 @@ function gemm() {
 // ---------------------------------------------------------------------------------------------
 // gemm_packed: C[m×n] = (accumulate ? C : 0) + A[m×k] · B[k×n] with B packed in panels of 8
 // columns (n a multiple of 8): panel q (columns 8q … 8q + 7) is k rows of 8 floats, contiguous,
-// at bp + 32·k·q bytes. A is row-major with row stride lda, C with ldc (floats). Panels outer: a
-// panel (k·32 bytes: 4 KiB for k = 128) stays in the core's L1 cache while every row block of A
+// at bp + 32·k·q bytes (see pack_panels). A's element (i, p) is at a + 4·(i·rsA + p·csA) as in
+// gemm (row-major: rsA = its row stride, csA = 1; a transpose: rsA = 1), C has row stride ldc.
+// Panels outer: a panel (k·32 bytes: 4 KiB for k = 128) stays in L1 while every row block of A
 // passes over it, and its rows are read in order (every cache line whole), where the plain gemm
 // reads B's rows a row stride apart once per 4-row block. Blocks of 4 rows × 8 columns (as the
 // plain gemm's), then the last m mod 4 rows (see the tails below); every element is summed over
@@ -194,7 +196,7 @@ function gemmPacked() {
     );
     for (let r = 0; r < MR; r++)
       lines.push(
-        `(local.set $pa${r} (i32.add (local.get $a) (i32.shl (i32.mul (i32.add (local.get $i) (i32.const ${r})) (local.get $lda)) (i32.const 2))))`,
+        `(local.set $pa${r} (i32.add (local.get $a) (i32.shl (i32.mul (i32.add (local.get $i) (i32.const ${r})) (local.get $rsA)) (i32.const 2))))`,
       );
     for (let v = 0; v < PN; v++)
       lines.push(
@@ -219,14 +221,14 @@ function gemmPacked() {
         body.push(
           madd(acc(0, v), '(local.get $av)', `(v128.load offset=${(v % 2) * 16} (local.get $pb${v >> 1}))`),
         );
-      body.push(`(local.set $pa0 (i32.add (local.get $pa0) (i32.const 4)))`);
+      body.push(`(local.set $pa0 (i32.add (local.get $pa0) (local.get $csA4)))`);
     } else {
       for (let v = 0; v < 2 * PN; v++)
         body.push(`(local.set $b${v} (v128.load offset=${(v % 2) * 16} (local.get $pb${v >> 1})))`);
       for (let r = 0; r < MR; r++) {
         body.push(`(local.set $av (v128.load32_splat (local.get $pa${r})))`);
         for (let v = 0; v < 2 * PN; v++) body.push(madd(acc(r, v), '(local.get $av)', `(local.get $b${v})`));
-        body.push(`(local.set $pa${r} (i32.add (local.get $pa${r}) (i32.const 4)))`);
+        body.push(`(local.set $pa${r} (i32.add (local.get $pa${r}) (local.get $csA4)))`);
       }
     }
     for (let v = 0; v < PN; v++)
@@ -254,12 +256,13 @@ function gemmPacked() {
   // read front to back (measured: a lone row is bound by reading B, and four panels at a time
   // made single-name prediction 30 → 42 µs). Each element is still summed over p in order.
   return `  (func (export "gemm_packed") (param $a i32) (param $bp i32) (param $c i32) (param $m i32) (param $k i32) (param $n i32)
-      (param $lda i32) (param $ldc i32) (param $accumulate i32)
-    (local $i i32) (local $q i32) (local $p i32) (local $pc i32) (local $panel i32) (local $panels i32) (local $tail i32)
+      (param $rsA i32) (param $csA i32) (param $ldc i32) (param $accumulate i32)
+    (local $i i32) (local $q i32) (local $p i32) (local $pc i32) (local $panel i32) (local $panels i32) (local $tail i32) (local $csA4 i32)
     (local $pa0 i32) (local $pa1 i32) (local $pa2 i32) (local $pa3 i32)
     (local $pb0 i32) (local $pb1 i32) (local $pb2 i32) (local $pb3 i32) (local $ldc4 i32)
     (local $av v128) (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128) ${accLocals.join(' ')}
     (local.set $ldc4 (i32.shl (local.get $ldc) (i32.const 2)))
+    (local.set $csA4 (i32.shl (local.get $csA) (i32.const 2)))
     (local.set $panel (i32.shl (local.get $k) (i32.const 5)))
     (local.set $panels (i32.shr_u (local.get $n) (i32.const 3)))
     (local.set $tail (i32.and (local.get $m) (i32.const 3)))
@@ -989,6 +992,47 @@ function rnnKernels() {
       ].join('\n          '),
   );
   return [forward, backward].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// pack_panels(src, dst, k, n, rs, cs): B[k×n] with B(p, q) at src + 4·(p·rs + q·cs) (row-major:
+// rs = n, cs = 1; the transpose of a row-major [n×k] matrix: rs = 1, cs = k) into the panels of
+// gemm_packed: panel j, row p, lane q at dst + 4·((j·k + p)·8 + q) = B(p, 8j + q), zero past
+// column n. Contiguous rows (cs = 1) move as two f32x4 per panel row.
+// ---------------------------------------------------------------------------------------------
+
+function packPanels() {
+  return `  (func (export "pack_panels") (param $src i32) (param $dst i32) (param $k i32) (param $n i32) (param $rs i32) (param $cs i32)
+    (local $j i32) (local $p i32) (local $q i32) (local $ps i32) (local $pd i32) (local $rs4 i32) (local $cs4 i32)
+    (local.set $rs4 (i32.shl ${I('rs')} (i32.const 2)))
+    (local.set $cs4 (i32.shl ${I('cs')} (i32.const 2)))
+    (local.set $pd ${I('dst')})
+    (block $jdone (loop $jl
+      (br_if $jdone (i32.ge_s ${I('j')} ${I('n')}))
+      (local.set $p (i32.const 0))
+      (block $pdone (loop $pl
+        (br_if $pdone (i32.ge_s ${I('p')} ${I('k')}))
+        (local.set $ps (i32.add ${I('src')} (i32.add (i32.mul ${I('p')} ${I('rs4')}) (i32.mul ${I('j')} ${I('cs4')}))))
+        (if (i32.and (i32.eq ${I('cs')} (i32.const 1)) (i32.le_s (i32.add ${I('j')} (i32.const 8)) ${I('n')}))
+          (then
+            (v128.store ${I('pd')} (v128.load ${I('ps')}))
+            (v128.store offset=16 ${I('pd')} (v128.load offset=16 ${I('ps')})))
+          (else
+            (local.set $q (i32.const 0))
+            (block $qdone (loop $ql
+              (br_if $qdone (i32.ge_s ${I('q')} (i32.const 8)))
+              (f32.store (i32.add ${I('pd')} (i32.shl ${I('q')} (i32.const 2)))
+                (if (result f32) (i32.lt_s (i32.add ${I('j')} ${I('q')}) ${I('n')})
+                  (then (f32.load (i32.add ${I('ps')} (i32.mul ${I('q')} ${I('cs4')}))))
+                  (else (f32.const 0))))
+              (local.set $q (i32.add ${I('q')} (i32.const 1)))
+              (br $ql)))))
+        (local.set $pd (i32.add ${I('pd')} (i32.const 32)))
+        (local.set $p (i32.add ${I('p')} (i32.const 1)))
+        (br $pl)))
+      (local.set $j (i32.add ${I('j')} (i32.const 8)))
+      (br $jl)))
+  )`;
 }
 
 /** Both variants' text and binary: `plain` (SIMD) and `relaxed` (relaxed SIMD's fused multiply-add). */

@@ -16,17 +16,54 @@ import type { RecurrentRunPlan } from './run_plan.js';
  * @internal
  */
 export interface InputSide {
-  /** Projected rows, row-major `[rows, G]`; valid step `m` (compact order) reads row `rowOf[m]`. */
-  values: Float32Array;
-  /** Row of {@link InputSide.values} for each valid step, `[M]`. */
-  rowOf: Int32Array;
-  /** Gradients of the two input-side tensors from the pre-activation gradients `dZ` (`[M, G]`). */
-  gradients: (dZ: Float32Array) => [tf.Tensor2D, tf.Tensor2D];
   /**
-   * The same from the gradient of {@link InputSide.values} itself (`dValues[r] = Σ dZ[m]` over
-   * the steps `m` with `rowOf[m] = r`), for callers that accumulate it directly.
+   * The projected rows: valid step `m` (compact order) reads `Σ_p parts[p].values` row
+   * `parts[p].rowOf[m]` (one part, or one per embedding of a concatenated input).
    */
-  valueGradients: (dValues: Float32Array) => [tf.Tensor2D, tf.Tensor2D];
+  parts: InputSidePart[];
+  /**
+   * Gradients of the input-side tensors (the input or its embedding tables, then the kernel `W`)
+   * from the pre-activation gradients `dZ` (`[M, G]`).
+   */
+  gradients: (dZ: Float32Array) => tf.Tensor2D[];
+  /**
+   * The same from the gradients of the parts' values themselves (`dValues[p][r] = Σ dZ[m]` over
+   * the steps `m` with `parts[p].rowOf[m] = r`), for callers that accumulate them directly.
+   */
+  valueGradients: (dValues: Float32Array[]) => tf.Tensor2D[];
+}
+
+/** Rows of an {@link InputSide}: `values` `[rows, G]` row-major, row `rowOf[m]` for valid step `m`. @internal */
+export interface InputSidePart {
+  values: Float32Array;
+  rowOf: Int32Array;
+}
+
+/** The rows of `side` as one part: its only part, or the parts' sum per valid step (`[M, G]`). @internal */
+export function summedParts(side: InputSide, M: number, G: number): InputSidePart {
+  if (side.parts.length === 1) return side.parts[0] as InputSidePart;
+  const values = new Float32Array(M * G);
+  for (const { values: part, rowOf } of side.parts)
+    for (let m = 0; m < M; m++) {
+      const from = (rowOf[m] as number) * G;
+      const to = m * G;
+      for (let j = 0; j < G; j++) values[to + j] = (values[to + j] as number) + (part[from + j] as number);
+    }
+  return { values, rowOf: identityRows(M) };
+}
+
+/** An input side of one part whose gradients take a single array. */
+function onePart(
+  values: Float32Array,
+  rowOf: Int32Array,
+  gradients: (dZ: Float32Array) => tf.Tensor2D[],
+  valueGradients: (dValues: Float32Array) => tf.Tensor2D[],
+): InputSide {
+  return {
+    parts: [{ values, rowOf }],
+    gradients,
+    valueGradients: (dValues) => valueGradients(dValues[0] as Float32Array),
+  };
 }
 
 /** `[0, 1, ..., M − 1]`. */
@@ -52,7 +89,7 @@ export function denseInputSide(x: tf.Tensor2D, W: tf.Tensor2D, plan: RecurrentRu
   const values = M === 0 ? new Float32Array(0) : inputProjection(tf.tensor2d(xData, [M, E]), xData, W, onCpu);
   const gradients = (dZ: Float32Array): [tf.Tensor2D, tf.Tensor2D] =>
     inputSideGradients(dZ, xData, WKept(), valid, N, onCpu);
-  return { values, rowOf: identityRows(M), gradients, valueGradients: gradients };
+  return onePart(values, identityRows(M), gradients, gradients);
 }
 
 /** `a·b` as a Float32Array: in JS on cpu (from `aData`, `bData`), else one `tf.matMul`. */
@@ -123,20 +160,12 @@ export function embeddedInputSide(
         tf.matMul(tf.tensor2d(transposeJs(tableData, V, E), [E, V]), dPTensor),
       ];
     };
-    return {
+    return onePart(
       values,
-      rowOf: tokenOf,
-      gradients: (dZ) => {
-        const dP = new Float32Array(V * G);
-        for (let m = 0; m < M; m++) {
-          const to = (tokenOf[m] as number) * G;
-          const from = m * G;
-          for (let j = 0; j < G; j++) dP[to + j] = (dP[to + j] as number) + (dZ[from + j] as number);
-        }
-        return valueGradients(dP);
-      },
+      tokenOf,
+      (dZ) => valueGradients(scatterAddRows(dZ, tokenOf, M, G, V)),
       valueGradients,
-    };
+    );
   }
 
   const xData = new Float32Array(M * E);
@@ -157,5 +186,83 @@ export function embeddedInputSide(
     }
     return [tf.tensor2d(dTable, [V, E]), tf.tensor2d(matMulTransposedA(xData, dZ, M, E, G), [E, G])];
   };
-  return { values, rowOf: identityRows(M), gradients, valueGradients: gradients };
+  return onePart(values, identityRows(M), gradients, gradients);
+}
+
+/**
+ * Input side of a recurrence whose input concatenates rows of several embeddings, `x_n =
+ * [tables[0][ids[0][n]] ; tables[1][ids[1][n]] ; …]` (a character and a label embedding), with
+ * `W` the kernel over the concatenation (`[Σ E_i, G]`): `x_n·W = Σ_i (tables[i]·W_i)[ids[i][n]]`
+ * with `W_i` the rows of `W` for table `i`. Each table is projected once (`[V_i, E_i]·[E_i, G]`),
+ * a part of the input side, and each valid step adds its rows; the gradient scatter-adds `dZ` onto each table's projected
+ * rows (`dP_i`, `[V_i, G]`) and then needs `dTable_i = dP_i·W_iᵀ` and `dW_i = tables[i]ᵀ·dP_i`.
+ * The same function as the embedding lookups, their concatenation and the input projection, without
+ * the `[steps, Σ E_i]·[Σ E_i, G]` products. Gradients in the order of `tables`, then `W`.
+ * @param ids one `[batchSize * maxLen]` id array per table, each id in its table (checked by the caller)
+ * @internal
+ */
+export function embeddingsInputSide(
+  tables: tf.Tensor2D[],
+  ids: Int32Array[],
+  W: tf.Tensor2D,
+  plan: RecurrentRunPlan,
+): InputSide {
+  if (tables.length === 1) return embeddedInputSide(tables[0] as tf.Tensor2D, ids[0] as Int32Array, W, plan);
+  const G = W.shape[1];
+  const { valid, M, onCpu } = plan;
+  const WData = W.dataSync() as Float32Array;
+  const parts = tables.map((table, i) => {
+    const [V, E] = table.shape;
+    const from = tables.slice(0, i).reduce((n, t) => n + t.shape[1], 0);
+    const tableData = table.dataSync() as Float32Array;
+    const WPart = WData.subarray(from * G, (from + E) * G);
+    const rowOf = new Int32Array(M);
+    const idList = ids[i] as Int32Array;
+    for (let m = 0; m < M; m++) rowOf[m] = idList[valid[m] as number] as number;
+    const projected = product(table, tableData, tf.tensor2d(WPart, [E, G]), WPart, onCpu);
+    return { V, E, tableData, WPart, rowOf, projected };
+  });
+  const valueGradients = (dPs: Float32Array[]): tf.Tensor2D[] => {
+    const dTables: tf.Tensor2D[] = [];
+    const dW = new Float32Array(WData.length);
+    let row = 0;
+    parts.forEach(({ V, E, tableData, WPart }, i) => {
+      const dP = dPs[i] as Float32Array;
+      const dTable = simdProductTransposedB(dP, WPart, V, G, E);
+      const dWPart = simdTransposedProduct(tableData, dP, V, E, G);
+      if (dTable !== undefined && dWPart !== undefined) {
+        dTables.push(tf.tensor2d(dTable, [V, E]));
+        dW.set(dWPart, row * G);
+      } else {
+        const dTableJs = new Float32Array(V * E);
+        matMulTransposedB(dP, WPart, dTableJs, V, G, E);
+        dTables.push(tf.tensor2d(dTableJs, [V, E]));
+        dW.set(matMulTransposedA(tableData, dP, V, E, G), row * G);
+      }
+      row += E;
+    });
+    return [...dTables, tf.tensor2d(dW, [row, G])];
+  };
+  return {
+    parts: parts.map(({ projected, rowOf }) => ({ values: projected, rowOf })),
+    gradients: (dZ) => valueGradients(parts.map(({ V, rowOf }) => scatterAddRows(dZ, rowOf, M, G, V))),
+    valueGradients,
+  };
+}
+
+/** `out [outRows × width]` with `out[index[m]] += src[m]` for `m < rows`. */
+function scatterAddRows(
+  src: Float32Array,
+  index: Int32Array,
+  rows: number,
+  width: number,
+  outRows: number,
+): Float32Array {
+  const out = new Float32Array(outRows * width);
+  for (let m = 0; m < rows; m++) {
+    const to = (index[m] as number) * width;
+    const from = m * width;
+    for (let j = 0; j < width; j++) out[to + j] = (out[to + j] as number) + (src[from + j] as number);
+  }
+  return out;
 }

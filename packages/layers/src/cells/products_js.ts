@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { matMulInto, matMulTransposedA, matMulTransposedB, transposeJs } from '../kernels/mat_mul_js.js';
-import { simdKernels } from '../kernels/simd_kernels.js';
+import { PANEL_WIDTH, simdKernels } from '../kernels/simd_kernels.js';
 import type { SimdKernels } from '../kernels/simd_kernels.js';
 import { scatterRows } from './run_plan.js';
 
@@ -90,10 +90,17 @@ function simdMatMul(
   const simd = simdRun();
   if (simd === undefined) return undefined;
   const aOff = simd.put(a.subarray(0, m * k));
-  const bOff = transposeB ? simd.putTransposed(b.subarray(0, k * n), n, k) : simd.put(b.subarray(0, k * n));
+  const [rsA, csA] = transposeA ? [1, m] : [k, 1];
   const out = simd.alloc(m * n);
-  if (transposeA) simd.gemm(aOff, bOff, out, m, k, n, 1, m, n, n);
-  else simd.gemm(aOff, bOff, out, m, k, n, k, 1, n, n);
+  if (n % PANEL_WIDTH === 0) {
+    // B packed in panels (straight from its transpose when transposeB): read front to back.
+    const bRaw = simd.put(b.subarray(0, k * n));
+    const bp = transposeB ? simd.putPanels(bRaw, k, n, 1, k) : simd.putPanels(bRaw, k, n, n, 1);
+    simd.gemmPackedStrided(aOff, bp, out, m, k, n, rsA, csA, n);
+  } else {
+    const bOff = transposeB ? simd.putTransposed(b.subarray(0, k * n), n, k) : simd.put(b.subarray(0, k * n));
+    simd.gemm(aOff, bOff, out, m, k, n, rsA, csA, n, n);
+  }
   return simd.view(out, m * n).slice();
 }
 

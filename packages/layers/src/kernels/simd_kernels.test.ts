@@ -401,6 +401,73 @@ describe('SIMD kernels', () => {
   });
 
   it.each([false, true])(
+    'packPanels + gemmPacked (accumulate: %s) equal gemm bit for bit, B packed from rows and from a transpose',
+    (acc) => {
+      const kernels = simd as SimdKernels;
+      let checked = 0;
+      for (const m of [1, 2, 3, 4, 5, 7, 9, 64])
+        for (const n of [8, 16, 24, 32, 40, 56, 64, 72, 1024])
+          for (const k of [0, 1, 6, 128])
+            for (const from of ['rows', 'transpose'] as const) {
+              const ldc = n + 3;
+              const A = values(Math.max(1, m * k), m * 7 + k);
+              const B = values(Math.max(1, k * n), n * 5 + k); // row-major [k×n], or its [n×k] transpose
+              const C0 = values(m * ldc, m + n + k);
+              kernels.begin();
+              const a = kernels.put(A);
+              const b = kernels.put(B);
+              const bRows = from === 'rows' ? b : kernels.alloc(Math.max(1, k * n)); // B row-major for gemm
+              if (from === 'transpose') kernels.transpose(b, bRows, n, k);
+              const bp =
+                from === 'rows' ? kernels.putPanels(b, k, n, n, 1) : kernels.putPanels(b, k, n, 1, k);
+              const c1 = kernels.put(C0);
+              const c2 = kernels.put(C0);
+              kernels.gemm(a, bRows, c1, m, k, n, k, 1, n, ldc, acc);
+              kernels.gemmPacked(a, bp, c2, m, k, n, k, ldc, acc);
+              expect(Array.from(kernels.view(c2, m * ldc))).toEqual(Array.from(kernels.view(c1, m * ldc)));
+              checked++;
+            }
+      expect(checked).toBe(8 * 9 * 4 * 2);
+    },
+  );
+
+  it('gemmPackedStrided equals a float64 product for a transposed A (rsA = 1)', () => {
+    const kernels = simd as SimdKernels;
+    const [m, k, n] = [13, 9, 40];
+    const A = values(k * m, 3); // A given as its [k×m] transpose
+    const B = values(k * n, 4);
+    const C0 = values(m * n, 5);
+    kernels.begin();
+    const a = kernels.put(A);
+    const bp = kernels.putPanels(kernels.put(B), k, n, n, 1);
+    const c = kernels.put(C0);
+    kernels.gemmPackedStrided(a, bp, c, m, k, n, 1, m, n, true);
+    const want = reference(A, B, C0, m, k, n, 1, m, n, n, true);
+    const got = kernels.view(c, m * n);
+    for (let i = 0; i < m * n; i++)
+      expect(Math.abs((got[i] as number) - (want[i] as number))).toBeLessThan(1e-5);
+  });
+
+  it('packPanels lays out panels of 8 columns, zero past the last column', () => {
+    const kernels = simd as SimdKernels;
+    const [k, n] = [3, 11];
+    const B = Float32Array.from({ length: k * n }, (_, i) => i + 1);
+    kernels.begin();
+    const bp = kernels.putPanels(kernels.put(B), k, n, n, 1);
+    const got = Array.from(kernels.view(bp, 2 * k * 8));
+    const want: number[] = [];
+    for (let j = 0; j < 2; j++)
+      for (let p = 0; p < k; p++)
+        for (let q = 0; q < 8; q++) want.push(8 * j + q < n ? p * n + 8 * j + q + 1 : 0);
+    expect(got).toEqual(want);
+    // Whole panels: the same layout as putPacked's.
+    const C = values(5 * 16, 9);
+    const fromArena = kernels.putPanels(kernels.put(C), 5, 16, 16, 1);
+    const fromJs = kernels.putPacked(C, 5, 16);
+    expect(kernels.view(fromArena, 5 * 16)).toEqual(kernels.view(fromJs, 5 * 16));
+  });
+
+  it.each([false, true])(
     'gemmPacked (accumulate: %s) equals gemm bit for bit: every row-block tail, strided A and C',
     (acc) => {
       const kernels = simd as SimdKernels;

@@ -37,7 +37,8 @@ interface KernelExports {
     m: number,
     k: number,
     n: number,
-    lda: number,
+    rsA: number,
+    csA: number,
     ldc: number,
     accumulate: number,
   ) => void;
@@ -145,10 +146,19 @@ interface KernelExports {
   gather_rows: (src: number, index: number, dst: number, rows: number, width: number, ldd: number) => void;
   rnn_forward: (pre: number, bias: number, hnext: number, rows: number, H: number) => void;
   rnn_backward: (hnext: number, dh: number, da: number, db: number, rows: number, H: number) => void;
+  pack_panels: (src: number, dst: number, k: number, n: number, rs: number, cs: number) => void;
 }
 
 /** 64 KiB. */
 const PAGE_BYTES = 65536;
+
+/** Columns per panel of {@link SimdKernels.packPanels}. @internal */
+export const PANEL_WIDTH = 8;
+
+/** Floats of `B [k×n]` packed in panels (n rounded up to whole panels). @internal */
+export function packedSize(k: number, n: number): number {
+  return Math.ceil(n / PANEL_WIDTH) * PANEL_WIDTH * k;
+}
 
 /**
  * Our WebAssembly SIMD kernels — a float32 matrix product in 4×8 register blocks of f32x4, the
@@ -394,7 +404,7 @@ export class SimdKernels {
     ldc: number,
     accumulate = false,
   ): void {
-    this.exports.gemm_packed(a * 4, bp * 4, c * 4, m, k, n, lda, ldc, accumulate ? 1 : 0);
+    this.exports.gemm_packed(a * 4, bp * 4, c * 4, m, k, n, lda, 1, ldc, accumulate ? 1 : 0);
   }
 
   /**
@@ -413,6 +423,45 @@ export class SimdKernels {
         for (let c = 0; c < 8; c++) packed[to + c] = data[from + c] as number;
       }
     return at;
+  }
+
+  /**
+   * {@link SimdKernels.gemmPacked} with A read through strides as in {@link SimdKernels.gemm}
+   * (element (i, p) at `a + i·rsA + p·csA`: the transpose of a row-major `[k×m]` matrix is
+   * `rsA = 1, csA = m`), for B packed by {@link SimdKernels.packPanels} or `putPacked`. It reads
+   * B front to back, a panel at a time, so a B larger than the L2 cache (an LSTM's recurrent
+   * kernel of 256 units: 1 MiB) is read once per product instead of once per 4 rows of A.
+   */
+  gemmPackedStrided(
+    a: number,
+    bp: number,
+    c: number,
+    m: number,
+    k: number,
+    n: number,
+    rsA: number,
+    csA: number,
+    ldc: number,
+    accumulate = false,
+  ): void {
+    this.exports.gemm_packed(a * 4, bp * 4, c * 4, m, k, n, rsA, csA, ldc, accumulate ? 1 : 0);
+  }
+
+  /**
+   * Packs `B [k×n]`, with `B(p, q)` at `src + p·rs + q·cs` (row-major: `rs = n, cs = 1`; the
+   * transpose of a row-major `[n×k]` matrix: `rs = 1, cs = k`), into {@link packedSize}`(k, n)`
+   * floats at `dst` for {@link SimdKernels.gemmPacked}: panel `j`, row `p`, lane `q` at
+   * `dst + (j·k + p)·PANEL_WIDTH + q`, zero past column `n`. Offsets in floats.
+   */
+  packPanels(src: number, dst: number, k: number, n: number, rs: number, cs: number): void {
+    this.exports.pack_panels(src * 4, dst * 4, k, n, rs, cs);
+  }
+
+  /** Reserves room for `B`'s panels ({@link SimdKernels.packPanels}' arguments) and packs it; returns their offset. */
+  putPanels(src: number, k: number, n: number, rs: number, cs: number): number {
+    const dst = this.alloc(packedSize(k, n));
+    this.packPanels(src, dst, k, n, rs, cs);
+    return dst;
   }
 
   /**

@@ -2,12 +2,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, InvalidBundleError } from '@charrnn/core';
 import type { Rng } from '@charrnn/core';
 import { dense } from '../ops/dense.js';
+import { denseSoftmaxCrossEntropy } from '../ops/dense_softmax_cross_entropy.js';
+import { simdKernels } from '../kernels/simd_kernels.js';
 import { dropoutMask, repeatOverSteps } from '../cells/dropout_masks.js';
-import { embeddingLookup } from '../ops/embedding.js';
+import { checkIds, embeddingLookup } from '../ops/embedding.js';
 import { gru } from '../cells/gru/gru.js';
 import { glorotUniform, orthogonal } from './initializers.js';
 import { lstm } from '../cells/lstm/lstm.js';
+import { lstmEmbeddingsJs } from '../cells/lstm/lstm_js.js';
 import { mergeDirections, multiplyByMask } from '../ops/merge_ops.js';
+import { resolvePath } from '../backend_path.js';
 import type { OpPath } from '../backend_path.js';
 import type { RecurrentOptions } from '../cells/recurrent_options.js';
 import type { SequenceShape } from '../cells/sequence_shape.js';
@@ -137,6 +141,18 @@ export class LanguageModel {
    * @throws InvalidArgumentError when sizes, ids or labels do not fit, or dropout lacks an `rng`
    */
   logits(batch: LanguageModelBatch, options: LanguageModelForwardOptions = {}): tf.Tensor2D {
+    return this.forward(batch, options, (x, Wd, bd) => dense(x, Wd, bd, { path: options.path ?? 'auto' }));
+  }
+
+  /**
+   * The forward pass up to the output layer's input `x` (`[batchSize * maxLen, hiddenSize]`,
+   * dropout applied), then `head(x, Wd, bd)`: the logits, or the loss straight from `x`.
+   */
+  private forward<R extends tf.Tensor>(
+    batch: LanguageModelBatch,
+    options: LanguageModelForwardOptions,
+    head: (x: tf.Tensor2D, Wd: tf.Variable<tf.Rank.R2>, bd: tf.Variable<tf.Rank.R1>) => R,
+  ): R {
     const { config } = this;
     const { ids, lengths, batchSize: B, maxLen: T } = batch;
     const seq: SequenceShape = { lengths, batchSize: B, maxLen: T };
@@ -163,19 +179,23 @@ export class LanguageModel {
       rate > 0 ? multiplyByMask(x, repeatOverSteps(dropoutMask(rng as Rng, B, width, rate), B, T, width)) : x;
     const weights = this.trainableWeights;
     const finals: LanguageModelState = [];
+    const tables = [weights[0], ...(labelIds === undefined ? [] : [weights[1]])] as tf.Variable<tf.Rank.R2>[];
+    // An LSTM reading the embeddings directly (no dropout on its input) on the 'js' path looks
+    // its input projection up per symbol and label (lstmEmbeddingsJs): the same function
+    // without the `[steps, E + Le]·[E + Le, 4H]` products.
+    const fuseEmbeddings = config.cell === 'lstm' && rate === 0 && resolvePath(options.path) === 'js';
+    if (fuseEmbeddings) checkIds(ids, config.vocabSize);
     const out = tf.tidy(() => {
-      let x = embeddingLookup(weights[0] as tf.Variable<tf.Rank.R2>, ids, { path: options.path ?? 'auto' });
-      let w = 1;
-      if (labelIds !== undefined) {
-        const labelRows = embeddingLookup(weights[1] as tf.Variable<tf.Rank.R2>, labelIds, {
-          path: options.path ?? 'auto',
-        });
-        x = mergeDirections(x, labelRows, 'concat');
-        w = 2;
+      let x: tf.Tensor2D | undefined;
+      if (!fuseEmbeddings) {
+        const [char, label] = tables.map((table, i) =>
+          embeddingLookup(table, i === 0 ? ids : (labelIds as Int32Array), { path: options.path ?? 'auto' }),
+        ) as [tf.Tensor2D, tf.Tensor2D | undefined];
+        x = label === undefined ? char : mergeDirections(char, label, 'concat');
       }
-      let width = x.shape[1];
+      let w = tables.length;
+      let width = config.embedDim + (labelIds === undefined ? 0 : (config.labelEmbedDim ?? 0));
       for (let l = 0; l < layers; l++) {
-        x = drop(x, width);
         const [W, U, b] = weights.slice(w, w + 3) as [
           tf.Variable<tf.Rank.R2>,
           tf.Variable<tf.Rank.R2>,
@@ -189,13 +209,21 @@ export class LanguageModel {
           ...(initial === undefined ? {} : { initialState: initial }),
           ...(options.onFinalState === undefined ? {} : { onFinalState: (s) => (finals[l] = s) }),
         };
-        x = this.cell(x, W, U, b, seq, run);
+        if (x === undefined) {
+          checkInitialState(initial, 2, B * config.hiddenSize);
+          const idLists = labelIds === undefined ? [ids] : [ids, labelIds];
+          x = lstmEmbeddingsJs(tables, idLists, W, U, b as tf.Tensor1D, seq, {
+            ...run,
+            returnSequences: true,
+          });
+        } else x = this.cell(drop(x, width), W, U, b, seq, run);
         width = config.hiddenSize;
       }
-      x = drop(x, width);
-      return dense(x, weights[w] as tf.Variable<tf.Rank.R2>, weights[w + 1] as tf.Variable<tf.Rank.R1>, {
-        path: options.path ?? 'auto',
-      });
+      return head(
+        drop(x as tf.Tensor2D, width),
+        weights[w] as tf.Variable<tf.Rank.R2>,
+        weights[w + 1] as tf.Variable<tf.Rank.R1>,
+      );
     });
     options.onFinalState?.(finals);
     return out;
@@ -210,6 +238,12 @@ export class LanguageModel {
    */
   loss(batch: LanguageModelBatch, targets: Int32Array, options: LanguageModelForwardOptions = {}): tf.Scalar {
     const weights = targetWeights(targets, batch.batchSize * batch.maxLen);
+    // With our SIMD kernels (the 'js' path), the output layer and loss run on the non-PAD rows only.
+    const simd = resolvePath(options.path) === 'js' ? simdKernels() : undefined;
+    if (simd !== undefined)
+      return this.forward(batch, options, (x, Wd, bd) =>
+        denseSoftmaxCrossEntropy(simd, x, Wd, bd, targets, weights),
+      );
     return tf.tidy(() =>
       softmaxCrossEntropy(this.logits(batch, options), targets, {
         exampleWeights: weights,
@@ -390,4 +424,13 @@ function targetWeights(targets: Int32Array, rows: number): Float32Array {
     }
   if (!any) throw new InvalidArgumentError('every target is PAD', { field: 'targets' });
   return weights;
+}
+
+/** Throws InvalidArgumentError unless `initial` is absent or `parts` arrays of `size` entries. */
+function checkInitialState(initial: readonly Float32Array[] | undefined, parts: number, size: number): void {
+  if (initial !== undefined && !(initial.length === parts && initial.every((s) => s.length === size)))
+    throw new InvalidArgumentError(
+      `initialState must be ${parts} array(s) of batchSize * units = ${size} entries`,
+      { field: 'initialState' },
+    );
 }

@@ -4,7 +4,7 @@ import { matMulInto } from '../kernels/mat_mul_js.js';
 import { resolvePath } from '../backend_path.js';
 import type { OpPath } from '../backend_path.js';
 import { sigmoid, tanhJs } from '../cells/activations_js.js';
-import { SimdKernels, simdKernels } from '../kernels/simd_kernels.js';
+import { PANEL_WIDTH, SimdKernels, simdKernels } from '../kernels/simd_kernels.js';
 import type { LanguageModelConfig } from './language_model_config.js';
 
 /** Options of `LanguageModel.stepper`. */
@@ -37,8 +37,8 @@ interface InputTables {
   labelReady: Uint8Array;
 }
 
-/** Width of the column panels of {@link panels}. */
-const PANEL = 8;
+/** Width of the column panels of {@link panels} (those of `SimdKernels.gemmPacked`). */
+const PANEL = PANEL_WIDTH;
 
 /** A weight matrix `[k × cols]` in the arena: row-major at `at`, and as column panels at `panels` (−1: none). */
 interface StepMatrixSlot {
@@ -334,8 +334,8 @@ export class LanguageModelStepper {
 
   /**
    * `C[:, from:to] (+)= A·M[:, from:to]` for `m` rows of `A` (`[m × k]`, row stride k) and `C`
-   * (row stride `ldc`): through the panel copy of `M` when the columns are whole panels (the
-   * SIMD gemm then reads `M` sequentially), else through the gemm on `M` itself.
+   * (row stride `ldc`): through the panel copy of `M` when the columns are whole panels
+   * (`gemmPacked` then reads `M` front to back), else through the gemm on `M` itself.
    */
   private product(
     a: number,
@@ -353,8 +353,7 @@ export class LanguageModelStepper {
       return;
     }
     if (M.panels >= 0 && from % PANEL === 0 && (to - from) % PANEL === 0 && M.cols % PANEL === 0) {
-      for (let j = from; j < to; j += PANEL)
-        simd.gemm(a, M.panels + j * M.k, c + (j - from), m, M.k, PANEL, M.k, 1, PANEL, ldc, acc);
+      simd.gemmPacked(a, M.panels + from * M.k, c, m, M.k, to - from, M.k, ldc, acc);
       return;
     }
     simd.gemm(a, M.at + from, c, m, M.k, to - from, M.k, 1, M.cols, ldc, acc);

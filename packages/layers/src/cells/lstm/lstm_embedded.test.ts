@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { embeddingLookup } from '../../ops/embedding.js';
-import { lstmEmbeddedJs } from './lstm_js.js';
+import { lstmEmbeddedJs, lstmEmbeddingsJs } from './lstm_js.js';
 import { lstmReference } from './lstm_reference.js';
 import type { RecurrentRunOptions } from '../recurrent_options.js';
 import { reverseIds, reverseSequences } from '../reverse_sequences.js';
@@ -124,4 +124,77 @@ describe.each(BACKENDS)('lstmEmbeddedJs on the %s backend', (backend) => {
       );
     });
   });
+});
+
+describe.each(BACKENDS)('lstmEmbeddingsJs (two embeddings) on the %s backend', (backend) => {
+  let available = false;
+  beforeAll(async () => {
+    available = await useBackend(backend);
+    if (!available) console.warn(`skipping: the ${backend} backend does not start here`);
+  });
+
+  // A character and a label embedding concatenated at every step, as a conditional language model's input.
+  const [V, E, C, Le, H] = [7, 3, 4, 2, 8];
+  const G = 4 * H;
+  const lengths = [5, 2, 0, 3, 5];
+  const [B, T] = [lengths.length, 5];
+  const seq: SequenceShape = { lengths: Int32Array.from(lengths), batchSize: B, maxLen: T };
+  const ids = Int32Array.from({ length: B * T }, (_, n) =>
+    n % T < (lengths[Math.floor(n / T)] as number) ? 1 + ((n * 5) % (V - 1)) : 0,
+  );
+  const labelIds = Int32Array.from({ length: B * T }, (_, n) => Math.floor(n / T) % C);
+  const values = [
+    randomArray(V * E, 3, 1),
+    randomArray(C * Le, 8, 1),
+    randomArray((E + Le) * G, 4, 0.6),
+    randomArray(H * G, 5, 0.6),
+    randomArray(G, 6, 0.3),
+  ];
+  const shapes = [[V, E], [C, Le], [E + Le, G], [H, G], [G]];
+
+  it.each([false, true])(
+    'equals the two lookups, their concatenation and the reference LSTM, gradients included (sequences: %s)',
+    (returnSequences) => {
+      if (!available) return;
+      const R = randomArray((returnSequences ? B * T : B) * H, 29, 1);
+      const run = (fused: boolean): { y: Float32Array; grads: Float32Array[] } => {
+        const inputs = values.map((v, i) => tf.tensor(v, shapes[i] as number[]));
+        const layer = (t: tf.Tensor[]): tf.Tensor2D => {
+          const [char, label, W, U, b] = t as [
+            tf.Tensor2D,
+            tf.Tensor2D,
+            tf.Tensor2D,
+            tf.Tensor2D,
+            tf.Tensor1D,
+          ];
+          return fused
+            ? lstmEmbeddingsJs([char, label], [ids, labelIds], W, U, b, seq, { returnSequences })
+            : lstmReference(
+                tf.concat([embeddingLookup(char, ids), embeddingLookup(label, labelIds)], 1),
+                W,
+                U,
+                b,
+                seq,
+                { returnSequences },
+              );
+        };
+        const y = tf.tidy(() => layer(inputs));
+        const Rt = tf.tensor(R, y.shape);
+        const grads = tf.grads((...t) => tf.sum(tf.mul(layer(t), Rt)))(inputs);
+        const out = {
+          y: new Float32Array(y.dataSync()),
+          grads: grads.map((g) => new Float32Array(g.dataSync())),
+        };
+        tf.dispose([y, Rt, ...grads, ...inputs]);
+        return out;
+      };
+      const ref = run(false);
+      const fast = run(true);
+      expect(maxAbsDiff(fast.y, ref.y)).toBeLessThanOrEqual(1e-5);
+      expect(fast.grads).toHaveLength(5);
+      fast.grads.forEach((g, i) =>
+        expect(maxRelDiff(g, ref.grads[i] as Float32Array), `gradient ${i}`).toBeLessThanOrEqual(1e-5),
+      );
+    },
+  );
 });

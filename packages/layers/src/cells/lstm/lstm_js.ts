@@ -4,10 +4,10 @@ import { customOp } from '../../ops/custom_op.js';
 import type { CustomOpResult } from '../../ops/custom_op.js';
 import { keepForBackward } from '../../ops/keep_for_backward.js';
 import { matMulInto, matMulTransposedB } from '../../kernels/mat_mul_js.js';
-import { simdKernels } from '../../kernels/simd_kernels.js';
+import { PANEL_WIDTH, packedSize, simdKernels } from '../../kernels/simd_kernels.js';
 import type { SimdKernels } from '../../kernels/simd_kernels.js';
-import { denseInputSide, embeddedInputSide } from '../input_side_js.js';
-import type { InputSide } from '../input_side_js.js';
+import { denseInputSide, embeddedInputSide, embeddingsInputSide, summedParts } from '../input_side_js.js';
+import type { InputSide, InputSidePart } from '../input_side_js.js';
 import { sigmoid, tanhJs } from '../activations_js.js';
 import { weightGradient } from '../products_js.js';
 import type { RecurrentRunOptions } from '../recurrent_options.js';
@@ -34,7 +34,9 @@ export function lstmJs(
   sequences: SequenceShape,
   options: RecurrentRunOptions,
 ): tf.Tensor2D {
-  return lstmJsWith(x, W, U, b, sequences, options, (x, W, plan) => denseInputSide(x, W, plan));
+  return lstmJsWith([x, W], U, b, sequences, options, ([x, W], plan) =>
+    denseInputSide(x as tf.Tensor2D, W as tf.Tensor2D, plan),
+  );
 }
 
 /**
@@ -55,20 +57,45 @@ export function lstmEmbeddedJs(
   sequences: SequenceShape,
   options: RecurrentRunOptions,
 ): tf.Tensor2D {
-  return lstmJsWith(table, W, U, b, sequences, options, (table, W, plan) =>
-    embeddedInputSide(table, ids, W, plan),
+  return lstmJsWith([table, W], U, b, sequences, options, ([table, W], plan) =>
+    embeddedInputSide(table as tf.Tensor2D, ids, W as tf.Tensor2D, plan),
   );
 }
 
-/** The JS LSTM with its input side (`x_t·W` and its gradients) supplied by `inputSide`. */
-function lstmJsWith(
-  x: tf.Tensor2D,
+/**
+ * {@link lstmJs} reading its input from the concatenation of several embeddings: the same
+ * function as `lstmJs(concat(embeddingLookup(tables[0], ids[0]), …), W, U, b, ...)` (a
+ * character and a label embedding), with gradients for every table, `W`, `U` and `b`; each
+ * table's input projection is looked up per id (see {@link embeddingsInputSide}).
+ * @param tables `[V_i, E_i]` embedding matrices; `W` is `[Σ E_i, 4H]`
+ * @param ids one `[batchSize * maxLen]` id array per table, each id in its table (checked by the caller)
+ * @internal
+ */
+export function lstmEmbeddingsJs(
+  tables: tf.Tensor2D[],
+  ids: Int32Array[],
   W: tf.Tensor2D,
   U: tf.Tensor2D,
   b: tf.Tensor1D,
   sequences: SequenceShape,
   options: RecurrentRunOptions,
-  inputSide: (x: tf.Tensor2D, W: tf.Tensor2D, plan: RecurrentRunPlan) => InputSide,
+): tf.Tensor2D {
+  return lstmJsWith([...tables, W], U, b, sequences, options, (inputs, plan) =>
+    embeddingsInputSide(inputs.slice(0, -1), ids, inputs.at(-1) as tf.Tensor2D, plan),
+  );
+}
+
+/**
+ * The JS LSTM with its input side (`x_t·W` and its gradients) supplied by `inputSide` from the
+ * input-side tensors `inputs` (the last is the kernel `W`), which get its gradients.
+ */
+function lstmJsWith(
+  inputs: tf.Tensor2D[],
+  U: tf.Tensor2D,
+  b: tf.Tensor1D,
+  sequences: SequenceShape,
+  options: RecurrentRunOptions,
+  inputSide: (inputs: tf.Tensor2D[], plan: RecurrentRunPlan) => InputSide,
 ): tf.Tensor2D {
   const { lengths, batchSize: B, maxLen: T } = sequences;
   const H = U.shape[0];
@@ -77,14 +104,18 @@ function lstmJsWith(
   const { order, running, compact, M, onCpu, dropMask } = plan;
   const { returnSequences } = options;
 
-  return customOp([x, W, U, b] as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D], ([x, W, U, b]) => {
+  const n = inputs.length;
+  return customOp([...inputs, U, b], (all) => {
+    const U = all[n] as tf.Tensor2D;
+    const b = all[n + 1] as tf.Tensor1D;
     // Valid step m (compact row compact[r*T + t]) reads its x·W at row rowOf[m] of xW.
-    const side = inputSide(x, W, plan);
-    const { values: xW, rowOf, gradients: inputGradients } = side;
+    const side = inputSide(all.slice(0, n) as tf.Tensor2D[], plan);
     const bias = b.dataSync() as Float32Array;
     const simd = simdKernels();
     if (simd !== undefined)
       return lstmSimd(simd, side, U.dataSync() as Float32Array, bias, plan, sequences, options, H);
+    const { values: xW, rowOf } = summedParts(side, M, G);
+    const inputGradients = side.gradients;
     // U's values are read only when a product runs in JS (a 256 KiB copy for 128 units).
     const UKept = keepForBackward(U);
     let UValues: Float32Array | undefined;
@@ -322,9 +353,8 @@ interface SimdLstmRun {
   T: number;
   B: number;
   H: number;
-  /** Input-side products `x·W`, row `rowOf[m]` for valid step `m`. */
-  xW: Float32Array;
-  rowOf: Int32Array;
+  /** Input-side products `x·W`: the sum of the parts' rows `rowOf[m]` for valid step `m`. */
+  parts: InputSidePart[];
   UData: Float32Array;
   bias: Float32Array;
   returnSequences: boolean;
@@ -351,14 +381,12 @@ function lstmSimd(
   const { lengths, batchSize: B, maxLen: T } = sequences;
   const { returnSequences, initialState } = options;
   const G = 4 * H;
-  const { values: xW, rowOf } = side;
   const run: SimdLstmRun = {
     plan,
     T,
     B,
     H,
-    xW,
-    rowOf,
+    parts: side.parts,
     UData,
     bias,
     returnSequences,
@@ -396,18 +424,21 @@ function lstmSimd(
 }
 
 /**
- * The forward loop through our SIMD kernels: per step, the rows' `x·W` are copied next to each
- * other, `h·U` is added by the gemm, and the gate kernel writes the step's state into the arena.
+ * The forward loop through our SIMD kernels: per step, the rows' `x·W` are gathered next to
+ * each other (the input-side parts' rows added up), `h·U` is added by the gemm, and the gate kernel writes the step's state into the arena.
  */
 function forwardSimd(simd: SimdKernels, run: SimdLstmRun): SimdLstmState {
-  const { plan, T, B, H, xW, rowOf, UData, bias } = run;
+  const { plan, T, B, H, parts, UData, bias } = run;
   const { running, compact, order, dropMask } = plan;
   const G = 4 * H;
   const S = B * H; // one step's state block
   simd.begin();
-  const u = simd.put(UData);
+  const u = placeRecurrentKernel(simd, UData, H, G, false);
   const bs = simd.put(bias);
   const pre = simd.alloc(B * G);
+  const placed = parts.map(({ values }) => simd.put(values));
+  const rowsOfStep = parts.map(() => simd.alloc(B));
+  const more = parts.length > 1 ? simd.alloc(B * G) : -1; // the rows of parts after the first
   const hIn = simd.alloc(S);
   const mask = dropMask === undefined ? -1 : simd.put(dropMask);
   const state: SimdLstmState = {
@@ -427,13 +458,16 @@ function forwardSimd(simd: SimdKernels, run: SimdLstmRun): SimdLstmState {
   for (let t = 0; t < T; t++) {
     const rows = running[t] as number;
     if (rows === 0) break;
-    const preView = simd.view(pre, rows * G);
-    for (let i = 0; i < rows; i++) {
-      const xo = (rowOf[compact[(order[i] as number) * T + t] as number] as number) * G;
-      preView.set(xW.subarray(xo, xo + G), i * G);
-    }
-    const input = simd.masked(state.h + t * S, mask, hIn, rows * H);
-    simd.gemm(input, u, pre, rows, H, G, H, 1, G, G, true);
+    parts.forEach(({ rowOf }, p) => {
+      const index = simd.intView(rowsOfStep[p] as number, rows);
+      for (let i = 0; i < rows; i++)
+        index[i] = rowOf[compact[(order[i] as number) * T + t] as number] as number;
+      simd.gatherRows(placed[p] as number, rowsOfStep[p] as number, p === 0 ? pre : more, rows, G);
+      if (p > 0) simd.add(pre, more, rows * G);
+    });
+    // h[0]·U is 0 when the run starts from zeros: the first step has no recurrent product.
+    if (t > 0 || run.initial !== undefined)
+      u.times(simd.masked(state.h + t * S, mask, hIn, rows * H), pre, rows, true);
     simd.lstmForward(
       pre,
       bs,
@@ -453,8 +487,8 @@ function forwardSimd(simd: SimdKernels, run: SimdLstmRun): SimdLstmState {
  * Backpropagation through time through our SIMD kernels, on the state the forward left in the
  * arena (`state`: its offsets once restored), from the output gradient `dyData` and the gradient
  * reaching the last states `dhInitial`: per step the gate kernel gives `dz` and the next `dc`;
- * `dz` is scatter-added onto the gradient of the input-side rows it came from (`dValues`, rows
- * as in `rowOf`), and the gemms add `h_inᵀ·dz` to `dU` and give the next `dh = dz·Uᵀ`. Adds the
+ * `dz` is scatter-added onto the gradient of each input-side part's rows it came from
+ * (`dValues`, one per part, rows as in its `rowOf`), and the gemms add `h_inᵀ·dz` to `dU` and give the next `dh = dz·Uᵀ`. Adds the
  * bias gradient to `db`.
  */
 function backwardSimd(
@@ -464,43 +498,86 @@ function backwardSimd(
   dyData: Float32Array,
   dhInitial: Float32Array,
   db: Float32Array,
-): { dValues: Float32Array; dU: Float32Array } {
-  const { plan, T, B, H, xW, rowOf, UData, returnSequences } = run;
+): { dValues: Float32Array[]; dU: Float32Array } {
+  const { plan, T, B, H, parts, UData, returnSequences } = run;
   const { running, compact, order, dropMask } = plan;
   const G = 4 * H;
   const S = B * H;
-  const valueRows = xW.length / G;
+  const valueSizes = parts.map(({ values }) => values.length);
   const { h, c, acts, tanhC } = state;
-  const ut = simd.putTransposed(UData, H, G);
+  const ut = placeRecurrentKernel(simd, UData, H, G, true);
   const dh = simd.put(dhInitial);
   const dc = simd.alloc(S);
   const dbOut = simd.alloc(G);
   const dU = simd.alloc(H * G);
-  const dValues = simd.alloc(valueRows * G);
+  const dValues = valueSizes.map((size) => simd.alloc(size));
   const hIn = simd.alloc(S);
   const mask = dropMask === undefined ? -1 : simd.put(dropMask);
   const dz = simd.alloc(B * G);
+  // dz's panels for dU += h_inᵀ·dz (gemmPackedStrided; G is a whole number of panels when H is even).
+  const dzPanels = G % PANEL_WIDTH === 0 ? simd.alloc(packedSize(B, G)) : -1;
   const rowsOfStep = simd.alloc(B);
   simd.view(dc, S).fill(0);
   simd.view(dbOut, G).fill(0);
   simd.view(dU, H * G).fill(0);
-  simd.view(dValues, valueRows * G).fill(0);
+  dValues.forEach((at, p) => simd.view(at, valueSizes[p] as number).fill(0));
   const index = simd.intView(rowsOfStep, B);
   for (let t = T - 1; t >= 0; t--) {
     const rows = running[t] as number;
     if (rows === 0) continue;
     if (returnSequences) addStepOutputGradient(simd, dh, dyData, order, rows, t, T, H);
     simd.lstmBackward(acts + t * B * G, tanhC + t * S, c + t * S, dh, dc, dz, dbOut, rows, H);
-    for (let i = 0; i < rows; i++)
-      index[i] = rowOf[compact[(order[i] as number) * T + t] as number] as number;
-    simd.addRows(dz, dValues, rowsOfStep, rows, G);
+    parts.forEach(({ rowOf }, p) => {
+      for (let i = 0; i < rows; i++)
+        index[i] = rowOf[compact[(order[i] as number) * T + t] as number] as number;
+      simd.addRows(dz, dValues[p] as number, rowsOfStep, rows, G);
+    });
     // dU += h_inᵀ·dz, with h_in the recurrent product's input (h ⊙ mask under recurrent dropout).
-    const input = simd.masked(h + t * S, mask, hIn, rows * H);
-    simd.gemm(input, dz, dU, H, rows, G, 1, H, G, G, true);
-    // dh_{t-1} = (dz·Uᵀ) ⊙ mask. Rows past their last step keep dh and dc: state carried.
-    simd.gemm(dz, ut, dh, rows, G, H, G, 1, H, H, false);
+    // (Nothing to add when h[0] is the zero start.)
+    if (t > 0 || run.initial !== undefined) {
+      const input = simd.masked(h + t * S, mask, hIn, rows * H);
+      if (dzPanels >= 0) {
+        simd.packPanels(dz, dzPanels, rows, G, G, 1);
+        simd.gemmPackedStrided(input, dzPanels, dU, H, rows, G, 1, H, G, true);
+      } else simd.gemm(input, dz, dU, H, rows, G, 1, H, G, G, true);
+    }
+    // dh_{t-1} = (dz·Uᵀ) ⊙ mask. Rows past their last step keep dh and dc: state carried. The
+    // gradient reaching the initial state (t = 0) is not needed: it is a constant.
+    if (t === 0) break;
+    ut.times(dz, dh, rows, false);
     if (mask >= 0) simd.mul(dh, dh, mask, rows * H);
   }
   db.set(simd.view(dbOut, G));
-  return { dValues: simd.view(dValues, valueRows * G).slice(), dU: simd.view(dU, H * G).slice() };
+  return {
+    dValues: dValues.map((at, p) => simd.view(at, valueSizes[p] as number).slice()),
+    dU: simd.view(dU, H * G).slice(),
+  };
+}
+
+/** A recurrent kernel `U [H × G]` (or its transpose `[G × H]`) placed in the arena for per-step products. */
+interface PlacedKernel {
+  /** `out[0:rows] (+)= left[0:rows]·M` (offsets in floats; rows of `left` and `out` packed). */
+  times(left: number, out: number, rows: number, accumulate: boolean): void;
+}
+
+/**
+ * Places `U [H × G]` (or `Uᵀ` when `transposed`) for the per-step products of a run: as panels
+ * for `gemmPacked` when its columns are whole panels (it is then read front to back once per
+ * product: 1 MiB for 256 units, more than L2 holds), else row-major for `gemm`.
+ */
+function placeRecurrentKernel(
+  simd: SimdKernels,
+  UData: Float32Array,
+  H: number,
+  G: number,
+  transposed: boolean,
+): PlacedKernel {
+  const [k, n] = transposed ? [G, H] : [H, G];
+  if (n % PANEL_WIDTH === 0) {
+    const at = simd.put(UData);
+    const panels = transposed ? simd.putPanels(at, k, n, 1, G) : simd.putPanels(at, k, n, G, 1);
+    return { times: (left, out, rows, acc) => simd.gemmPacked(left, panels, out, rows, k, n, k, n, acc) };
+  }
+  const at = transposed ? simd.putTransposed(UData, H, G) : simd.put(UData);
+  return { times: (left, out, rows, acc) => simd.gemm(left, at, out, rows, k, n, k, 1, n, n, acc) };
 }
