@@ -6,6 +6,36 @@ import type { CellType } from '@charrnn/layers';
  * data (saved with checkpoints and bundles).
  */
 export interface GeneratorRecipe {
+  /**
+   * `'stacked'` (default): a `LanguageModel` (embedding, stacked cells, dense output).
+   * `'tutorial'`: the PyTorch tutorial's model, a `TutorialGenerator` (one-hot inputs, `i2h`,
+   * `i2o`, `o2o`, dropout on the output); it reads `hiddenSize`, `dropout` and, for names,
+   * `labelEmbedDim > 0` as "conditioned on the category one-hot" (the one-hot's width is the
+   * number of labels); `cell`, `layers`, `embedDim` and `init` do not apply to it.
+   */
+  architecture?: 'stacked' | 'tutorial';
+  /**
+   * Weight initialisation of a stacked model: `'keras'` (default: Glorot kernels, orthogonal
+   * recurrent kernels, LSTM forget bias 1) or `'pytorch'` (`nn.LSTM`/`nn.Linear`'s defaults, as
+   * `torch_charlm.py`); see `LanguageModel.create`.
+   */
+  init?: 'keras' | 'pytorch';
+  /**
+   * Names: `'shuffle'` (default: every name once per epoch, in a new order each epoch) or
+   * `'tutorial'` (the tutorial's `randomTrainingExample()`: for each name of a batch a label
+   * uniformly at random, then one of its names, with replacement).
+   */
+  sampler?: 'shuffle' | 'tutorial';
+  /**
+   * Training steps in all instead of `epochs` (validation and checkpoints still come every
+   * `ceil(names / batchSize)` steps, and after the last step).
+   */
+  iterations?: number;
+  /**
+   * The training loss: `'mean'` (default) nats per character of the batch, or `'sum'` over the
+   * batch's characters (the tutorial: the name's summed loss, so longer names take larger steps).
+   */
+  loss?: 'mean' | 'sum';
   /** Recurrent cell. */
   cell: CellType;
   /** Stacked recurrent layers. */
@@ -84,6 +114,40 @@ export const TEXT_GENERATOR_RECIPE: Readonly<GeneratorRecipe> = Object.freeze({
   restoreBest: false,
 });
 
+/**
+ * The PyTorch tutorial's own generator and recipe ("NLP From Scratch: Generating Names with a
+ * Character-Level RNN"): a `TutorialGenerator` of hidden size 128 conditioned on the category
+ * one-hot, dropout 0.1 on its output, the summed NLL of one name per step (batch 1) drawn by a
+ * random category then a random name of it, plain SGD at 0.0005 without clipping, 100,000
+ * iterations (override `iterations`, or drop it and set `epochs`), the tutorial's ASCII-folded
+ * alphabet. Where it differs from the tutorial: each name starts from BOS (the tutorial starts
+ * from its first letter, given when sampling), so the first letter is learnt too; the
+ * vocabulary is the trainer's (PAD, UNK, the folded letters seen in training, and one boundary
+ * symbol that is BOS and EOS) rather than the tutorial's fixed 57 letters plus EOS; validation
+ * bits per character are measured every `ceil(names)` steps (the tutorial has no validation).
+ */
+export const TUTORIAL_GENERATOR_RECIPE: Readonly<GeneratorRecipe> = Object.freeze({
+  architecture: 'tutorial',
+  cell: 'rnn',
+  layers: 1,
+  hiddenSize: 128,
+  embedDim: 0,
+  labelEmbedDim: 1,
+  dropout: 0.1,
+  optimizer: 'sgd',
+  learningRate: 0.0005,
+  clipNorm: 0,
+  batchSize: 1,
+  epochs: 1,
+  iterations: 100_000,
+  sampler: 'tutorial',
+  loss: 'sum',
+  seqLen: 100,
+  restoreBest: false,
+  normalization: 'ascii-fold',
+  seed: 1,
+});
+
 /** Throws InvalidConfigError naming the field unless `recipe` is usable. @internal */
 export function checkGeneratorRecipe(recipe: GeneratorRecipe): void {
   const fail = (field: string, message: string): never => {
@@ -98,7 +162,23 @@ export function checkGeneratorRecipe(recipe: GeneratorRecipe): void {
     fail('cell', `cell must be rnn, simple, lstm or gru, got ${JSON.stringify(recipe.cell)}`);
   int('layers', 1);
   int('hiddenSize', 1);
-  int('embedDim', 1);
+  int('embedDim', recipe.architecture === 'tutorial' ? 0 : 1);
+  if (
+    recipe.architecture !== undefined &&
+    recipe.architecture !== 'stacked' &&
+    recipe.architecture !== 'tutorial'
+  )
+    fail(
+      'architecture',
+      `architecture must be stacked or tutorial, got ${JSON.stringify(recipe.architecture)}`,
+    );
+  if (recipe.init !== undefined && recipe.init !== 'keras' && recipe.init !== 'pytorch')
+    fail('init', `init must be keras or pytorch, got ${JSON.stringify(recipe.init)}`);
+  if (recipe.sampler !== undefined && recipe.sampler !== 'shuffle' && recipe.sampler !== 'tutorial')
+    fail('sampler', `sampler must be shuffle or tutorial, got ${JSON.stringify(recipe.sampler)}`);
+  if (recipe.loss !== undefined && recipe.loss !== 'mean' && recipe.loss !== 'sum')
+    fail('loss', `loss must be mean or sum, got ${JSON.stringify(recipe.loss)}`);
+  if (recipe.iterations !== undefined) int('iterations', 1);
   int('labelEmbedDim', 0);
   int('batchSize', 1);
   int('epochs', 1);
