@@ -21,6 +21,14 @@ export interface GeneratorRecipe {
    */
   init?: 'keras' | 'pytorch';
   /**
+   * Stacked LSTM or RNN models: train each recurrent layer's bias as PyTorch's two tied biases
+   * `b_ih + b_hh` (they get the same gradient and each takes its own optimizer step, so the sum
+   * moves twice as far, and counts twice in the clip norm). The same model, with PyTorch's
+   * training dynamics (with Adam this matters: measured on the text model of `torch_charlm.py`).
+   * Default false.
+   */
+  pytorchBiases?: boolean;
+  /**
    * Names: `'shuffle'` (default: every name once per epoch, in a new order each epoch) or
    * `'tutorial'` (the tutorial's `randomTrainingExample()`: for each name of a batch a label
    * uniformly at random, then one of its names, with replacement).
@@ -179,6 +187,11 @@ export function checkGeneratorRecipe(recipe: GeneratorRecipe): void {
   if (recipe.loss !== undefined && recipe.loss !== 'mean' && recipe.loss !== 'sum')
     fail('loss', `loss must be mean or sum, got ${JSON.stringify(recipe.loss)}`);
   if (recipe.iterations !== undefined) int('iterations', 1);
+  if (recipe.pytorchBiases === true && (recipe.architecture === 'tutorial' || recipe.cell === 'gru'))
+    fail(
+      'pytorchBiases',
+      "pytorchBiases applies to stacked lstm and rnn models (PyTorch's GRU biases are no plain sum)",
+    );
   int('labelEmbedDim', 0);
   int('batchSize', 1);
   int('epochs', 1);

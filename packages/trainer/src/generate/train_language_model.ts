@@ -235,6 +235,13 @@ export async function trainLanguageModel(
     learningRate: recipe.learningRate,
     epsilon: recipe.epsilon ?? 1e-8,
     ...(recipe.momentum === undefined ? {} : { momentum: recipe.momentum }),
+    ...(recipe.pytorchBiases === true
+      ? {
+          tiedCopies: model
+            .toArtifacts()
+            .weightSpecs.map(({ name }) => (/^(lstm|simple_rnn)(_\d+)?\/bias$/.test(name) ? 2 : 1)),
+        }
+      : {}),
   });
   const stepsPerEpoch =
     prepared.kind === 'names'
