@@ -63,6 +63,9 @@ describe('TUTORIAL_GENERATOR_RECIPE', () => {
     });
     expect(() => checkGeneratorRecipe(TUTORIAL_GENERATOR_RECIPE)).not.toThrow();
     expect(() => checkGeneratorRecipe({ ...TUTORIAL_GENERATOR_RECIPE, iterations: 0 })).toThrow(/iterations/);
+    expect(() => checkGeneratorRecipe({ ...TUTORIAL_GENERATOR_RECIPE, pytorchBiases: true })).toThrow(
+      /pytorchBiases applies to stacked lstm and rnn/,
+    );
     expect(() =>
       checkGeneratorRecipe({ ...TUTORIAL_GENERATOR_RECIPE, embedDim: 0, architecture: 'stacked' }),
     ).toThrow(/embedDim/);
