@@ -82,6 +82,7 @@ export type {
 } from './generate/train_language_model.js';
 export {
   DEFAULT_GENERATOR_RECIPE,
+  NAMES_REFERENCE_GENERATOR_RECIPE,
   TEXT_GENERATOR_RECIPE,
   TUTORIAL_GENERATOR_RECIPE,
   checkGeneratorRecipe,
