@@ -9,3 +9,5 @@ export { AdamKernel } from './kernels/adam_kernel.js';
 export type { AdamStep } from './kernels/adam_kernel.js';
 export { rnnClassifierGradients } from './model/rnn_classifier_gradients.js';
 export type { LossAndGradients } from './model/rnn_classifier_gradients.js';
+export { compareTokens, prefixTree } from './model/prefix_tree.js';
+export type { PrefixTree } from './model/prefix_tree.js';

@@ -1,5 +1,6 @@
 import { controlCharacterIn } from '@charrnn/core';
 import { DEFAULT_MAX_LINE_BYTES } from '@charrnn/data';
+import { predictionOrder } from './prediction_order.js';
 import { UNK_ID } from '@charrnn/tokenizer';
 import type { ClassifierBundle } from './classifier_bundle.js';
 
@@ -75,6 +76,7 @@ export function classifyNames(
   const limit = tokenizer.maxLength ?? Number.POSITIVE_INFINITY;
   const out: NamePrediction[] = new Array<NamePrediction>(names.length);
   const ids: Int32Array[] = new Array<Int32Array>(names.length);
+  const normalizedNames: string[] = new Array<string>(names.length);
   const readable: number[] = [];
   names.forEach((name, i) => {
     const problem = textProblem(name);
@@ -84,33 +86,35 @@ export function classifyNames(
       out[i] = { name, normalized, top: [], unreadable: problem };
       return;
     }
+    const normalized = tokenizer.normalize(name);
     const encoded = tokenizer.encode(name);
     let known = 0;
     for (const id of encoded) if (id !== UNK_ID) known += 1;
     if (known === 0) {
       out[i] = {
         name,
-        normalized: tokenizer.normalize(name),
+        normalized,
         top: [],
         unreadable: 'no character the model knows',
       };
       return;
     }
     ids[i] = encoded.length > limit ? encoded.subarray(0, limit) : encoded;
+    normalizedNames[i] = normalized;
     readable.push(i);
   });
-  readable.sort((a, b) => (ids[a] as Int32Array).length - (ids[b] as Int32Array).length);
-  for (let start = 0; start < readable.length;) {
-    // Rows are sorted by length: the last row of a batch is its longest.
+  const order = predictionOrder(model, readable, (i) => ids[i] as Int32Array);
+  for (let start = 0; start < order.length;) {
+    // A batch's padded size (rows × its longest row) stays within BATCH_TOKENS.
+    let maxLen = (ids[order[start] as number] as Int32Array).length;
     let end = start + 1;
-    while (
-      end < readable.length &&
-      end - start < chunkSize &&
-      (end - start + 1) * (ids[readable[end] as number] as Int32Array).length <= BATCH_TOKENS
-    )
+    while (end < order.length && end - start < chunkSize) {
+      const longest = Math.max(maxLen, (ids[order[end] as number] as Int32Array).length);
+      if ((end - start + 1) * longest > BATCH_TOKENS) break;
+      maxLen = longest;
       end += 1;
-    const rows = readable.slice(start, end);
-    const maxLen = (ids[rows[rows.length - 1] as number] as Int32Array).length;
+    }
+    const rows = order.slice(start, end);
     const batch = new Int32Array(rows.length * maxLen);
     const lengths = new Int32Array(rows.length);
     rows.forEach((i, r) => {
@@ -120,16 +124,34 @@ export function classifyNames(
     const probabilities = model.predictProba({ ids: batch, lengths, batchSize: rows.length, maxLen });
     rows.forEach((i, r) => {
       const scores = probabilities.subarray(r * numClasses, (r + 1) * numClasses);
-      const order = Array.from(scores.keys()).sort((a, b) => (scores[b] ?? 0) - (scores[a] ?? 0) || a - b);
       out[i] = {
         name: names[i] as string,
-        normalized: tokenizer.normalize(names[i] as string),
-        top: order
-          .slice(0, topK)
-          .map((c) => ({ label: labels[c] ?? String(c), probability: scores[c] ?? 0 })),
+        normalized: normalizedNames[i] as string,
+        top: topClasses(scores, topK).map((c) => ({
+          label: labels[c] ?? String(c),
+          probability: scores[c] ?? 0,
+        })),
       };
     });
     start = end;
   }
   return out;
+}
+
+/**
+ * The `k` most probable classes, most probable first, the lower class first on ties (what a
+ * stable sort by descending probability gives), by k selection passes: k is small.
+ */
+function topClasses(scores: Float32Array, k: number): number[] {
+  const chosen: number[] = [];
+  for (let pick = 0; pick < k; pick++) {
+    let best = -1;
+    for (let c = 0; c < scores.length; c++) {
+      if (chosen.includes(c)) continue;
+      if (best < 0 || (scores[c] as number) > (scores[best] as number)) best = c;
+    }
+    if (best < 0) break;
+    chosen.push(best);
+  }
+  return chosen;
 }

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '@charrnn/core';
 import type { Example } from '@charrnn/data';
 import type { CharClassifier } from '@charrnn/layers';
+import { predictionOrder } from './prediction_order.js';
 
 /** Predictions for a list of examples, in the order the examples were given. */
 export interface Predictions {
@@ -11,8 +12,9 @@ export interface Predictions {
 }
 
 /**
- * Runs `model` over `examples` in batches of up to `batchSize`. Examples are batched by length
- * (sorted, so little padding is computed) and the results put back in input order.
+ * Runs `model` over `examples` in batches of up to `batchSize`, in the order the model predicts
+ * fastest ({@link predictionOrder}: by tokens where shared prefixes are computed once, else by
+ * length, so little padding is computed), and puts the results back in input order.
  *
  * @throws InvalidArgumentError when `batchSize` is not a positive integer or an example is empty
  *
@@ -33,14 +35,15 @@ export function predict(
   const numClasses = model.config.numClasses;
   const predicted = new Int32Array(examples.length);
   const probabilities = new Float32Array(examples.length * numClasses);
-  const order = Array.from(examples.keys()).sort(
-    (a, b) => (examples[a] as Example).ids.length - (examples[b] as Example).ids.length,
-  );
+  const order = predictionOrder(model, Array.from(examples.keys()), (i) => (examples[i] as Example).ids);
   for (let start = 0; start < order.length; start += batchSize) {
     const rows = order.slice(start, start + batchSize);
-    const maxLen = (examples[rows[rows.length - 1] as number] as Example).ids.length;
-    if ((examples[rows[0] as number] as Example).ids.length === 0)
-      throw new InvalidArgumentError(`example ${rows[0]} has no tokens`, { field: 'examples' });
+    let maxLen = 0;
+    for (const i of rows) {
+      const length = (examples[i] as Example).ids.length;
+      if (length === 0) throw new InvalidArgumentError(`example ${i} has no tokens`, { field: 'examples' });
+      maxLen = Math.max(maxLen, length);
+    }
     const ids = new Int32Array(rows.length * maxLen);
     const lengths = new Int32Array(rows.length);
     rows.forEach((i, r) => {

@@ -21,6 +21,26 @@ interface KernelExports {
     ldc: number,
     accumulate: number,
   ) => void;
+  gather_sum_rows: (
+    a: number,
+    ia: number,
+    b: number,
+    ib: number,
+    dst: number,
+    rows: number,
+    width: number,
+  ) => void;
+  gemm_packed: (
+    a: number,
+    bp: number,
+    c: number,
+    m: number,
+    k: number,
+    n: number,
+    lda: number,
+    ldc: number,
+    accumulate: number,
+  ) => void;
   lstm_forward: (
     pre: number,
     bias: number,
@@ -358,6 +378,44 @@ export class SimdKernels {
   }
 
   /**
+   * `C = (accumulate ? C : 0) + A·B` for a row-major `A [m×k]` (row stride `lda`) and `B [k×n]`
+   * packed by {@link SimdKernels.putPacked} (n a multiple of 8), `C [m×n]` (row stride `ldc`):
+   * bit for bit {@link SimdKernels.gemm}'s result, faster where B is reused across many rows (a
+   * panel of B stays in L1 while the rows pass over it). Offsets in floats.
+   */
+  gemmPacked(
+    a: number,
+    bp: number,
+    c: number,
+    m: number,
+    k: number,
+    n: number,
+    lda: number,
+    ldc: number,
+    accumulate = false,
+  ): void {
+    this.exports.gemm_packed(a * 4, bp * 4, c * 4, m, k, n, lda, ldc, accumulate ? 1 : 0);
+  }
+
+  /**
+   * Copies a row-major `[k×n]` matrix (n a multiple of 8) into the arena packed for
+   * {@link SimdKernels.gemmPacked}: panels of 8 columns, each k rows of 8 floats; returns its offset.
+   */
+  putPacked(data: Float32Array, k: number, n: number): number {
+    if (n % 8 !== 0 || data.length !== k * n)
+      throw new RangeError(`cannot pack a ${k}×${n} matrix in panels of 8`);
+    const at = this.alloc(k * n);
+    const packed = this.view(at, k * n);
+    for (let q = 0; q < n / 8; q++)
+      for (let p = 0; p < k; p++) {
+        const from = p * n + q * 8;
+        const to = (q * k + p) * 8;
+        for (let c = 0; c < 8; c++) packed[to + c] = data[from + c] as number;
+      }
+    return at;
+  }
+
+  /**
    * One LSTM step's gate math for `rows` rows of `H` units (offsets in floats): with
    * `z = pre + bias` (`pre [rows × 4H]` = x·W + h·U, gates i, f, g, o): `acts = [σ(z_i), σ(z_f),
    * tanh(z_g), σ(z_o)]`, `cNext = f·cPrev + i·g`, `tanhC = tanh(cNext)`, `hNext = o·tanhC`.
@@ -414,6 +472,23 @@ export class SimdKernels {
    */
   gatherRows(src: number, index: number, dst: number, rows: number, width: number, ldd = width): void {
     this.exports.gather_rows(src * 4, index * 4, dst * 4, rows, width, ldd);
+  }
+
+  /**
+   * Sum of two row gathers: row `i` of `dst` (contiguous rows of `width` floats) = row `ia[i]` of
+   * `a` + row `ib[i]` of `b`, for `rows` rows, with the row numbers as ints at `ia` and `ib`
+   * (offsets in floats and 4-byte words).
+   */
+  gatherSumRows(
+    a: number,
+    ia: number,
+    b: number,
+    ib: number,
+    dst: number,
+    rows: number,
+    width: number,
+  ): void {
+    this.exports.gather_sum_rows(a * 4, ia * 4, b * 4, ib * 4, dst * 4, rows, width);
   }
 
   /** One tutorial RNN / SimpleRNN step for `rows` rows of `H` units: `hNext = tanh(pre + bias)`. */

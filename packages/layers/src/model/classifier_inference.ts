@@ -8,6 +8,8 @@ import { inferenceSimdKernels } from '../kernels/simd_kernels.js';
 import { matMulInto } from '../kernels/mat_mul_js.js';
 import type { SimdKernels } from '../kernels/simd_kernels.js';
 import type { NgramHead } from './ngram_head.js';
+import { prefixTree, tokenOrder } from './prefix_tree.js';
+import type { PrefixTree } from './prefix_tree.js';
 
 /** Arena offsets (floats) of one direction of one recurrent layer's weights. */
 interface PlacedDirection {
@@ -17,6 +19,8 @@ interface PlacedDirection {
   U: number;
   /** The bias `[G]` (`[2G]` for a reset-after GRU). */
   bias: number;
+  /** U packed for `gemmPacked` (G a multiple of 8), else −1. */
+  packedU: number;
 }
 
 /** A model's weights as placed in the inference kernels' arena, and what they were made from. */
@@ -30,6 +34,8 @@ interface Placement {
   layers: PlacedDirection[][];
   /** The dense kernel `[width, C]`. */
   denseKernel: Float32Array;
+  /** The same in the arena (the prefix-tree path's dense product runs in the gemm kernel). */
+  placedDenseKernel: number;
   /** The dense bias, in JS (added while the logits are read out). */
   denseBias: Float32Array;
 }
@@ -164,11 +170,13 @@ export class ClassifierInference {
           input,
           U: simd.put(values[w + 1] as Float32Array),
           bias: simd.put(values[w + 2] as Float32Array),
+          packedU: G % 8 === 0 ? simd.putPacked(values[w + 1] as Float32Array, H, G) : -1,
         });
         w += 3;
       }
       layers.push(placed);
     }
+    const placedDenseKernel = simd.put(values[w] as Float32Array);
     const token = simd.hold(() => undefined, true);
     const placement: Placement = {
       simd,
@@ -176,6 +184,7 @@ export class ClassifierInference {
       dataIds: weights.map((v) => v.dataId),
       layers,
       denseKernel: Float32Array.from(values[w] as Float32Array),
+      placedDenseKernel,
       denseBias: Float32Array.from(values[w + 1] as Float32Array),
     };
     this.placement = placement;
@@ -197,12 +206,16 @@ export class ClassifierInference {
     scores: Float32Array | undefined,
   ): Float32Array {
     const C = this.config.numClasses;
-    const { order } = longestFirst(lengths, B, T);
+    const oneDirection = this.config.bidirectional === undefined;
+    // One direction: rows in token order, so that a tile's rows share their prefixes; both: longest first.
+    const order = oneDirection ? tokenOrder(ids, lengths, B, T) : longestFirst(lengths, B, T).order;
+    const tileRows = oneDirection ? TREE_TILE_ROWS : TILE_ROWS;
     const out = new Float32Array(B * C);
-    for (let start = 0; start < B; start += TILE_ROWS) {
-      const rows = order.subarray(start, Math.min(B, start + TILE_ROWS));
+    for (let start = 0; start < B; start += tileRows) {
+      const rows = order.subarray(start, Math.min(B, start + tileRows));
       const tileB = rows.length;
-      const tileT = Math.max(1, lengths[rows[0] as number] as number);
+      let tileT = 1;
+      for (let i = 0; i < tileB; i++) tileT = Math.max(tileT, lengths[rows[i] as number] as number);
       const tileIds = new Int32Array(tileB * tileT);
       const tileLengths = new Int32Array(tileB);
       for (let i = 0; i < tileB; i++) {
@@ -211,7 +224,9 @@ export class ClassifierInference {
         tileLengths[i] = length;
         tileIds.set(ids.subarray(r * T, r * T + length), i * tileT);
       }
-      const logits = this.forwardTile(placement, tileIds, tileLengths, tileB, tileT);
+      const logits = oneDirection
+        ? this.forwardTree(placement, prefixTree(tileIds, tileLengths, tileB, tileT), tileB)
+        : this.forwardTile(placement, tileIds, tileLengths, tileB, tileT);
       for (let i = 0; i < tileB; i++) out.set(logits.subarray(i * C, (i + 1) * C), (rows[i] as number) * C);
     }
     if (scores !== undefined)
@@ -304,6 +319,112 @@ export class ClassifierInference {
     return out;
   }
 
+  /**
+   * The logits `[B × C]` of one tile of a one-directional model, in its row order (dense bias
+   * included, no head), computed over the rows' prefix tree: level by level, every layer's state
+   * at each distinct prefix once. A node's pre-activations are its token's row of `table·W` (layer
+   * 0) or its input from the layer below times W, plus its parent's `h·U`, computed once per parent
+   * (the nodes with children lead their level, so that is one gemm over a prefix of it); an LSTM's
+   * cell state and a GRU's state are gathered from the parent. The states of every node stay, so
+   * each row's final state is read at its leaf.
+   */
+  private forwardTree(placement: Placement, tree: PrefixTree, B: number): Float32Array {
+    const { config } = this;
+    const { simd } = placement;
+    const { cell } = config;
+    const H = config.hiddenSize;
+    const G = gateCount(cell) * H;
+    const C = config.numClasses;
+    const layers = config.layers ?? 1;
+    const resetAfter = config.resetAfter === true;
+    let widest = 1;
+    for (let d = 0; d < tree.depth; d++)
+      widest = Math.max(widest, (tree.start[d + 1] as number) - (tree.start[d] as number));
+    simd.begin();
+    const tokens = simd.alloc(tree.size);
+    const parents = simd.alloc(tree.size);
+    const leaves = simd.alloc(B);
+    simd.intView(tokens, tree.size).set(tree.token);
+    simd.intView(parents, tree.size).set(tree.parent);
+    simd.intView(leaves, B).set(tree.leaf);
+    const pre = simd.alloc(widest * G);
+    const acts = simd.alloc(widest * G);
+    // The parents' h·U (one row per parent), then gathered per child.
+    const products = simd.alloc(widest * G);
+    const gathered = simd.alloc(widest * G);
+    const tanhC = simd.alloc(widest * H);
+    const aux = simd.alloc(widest * H);
+    // Each child's entering state: an LSTM's c, a GRU's h (zero at level 0).
+    const entering = simd.alloc(widest * H);
+    // Every node's h per layer (one more zero row: the state of an empty row) and an LSTM's c.
+    const h = Array.from({ length: layers }, () => simd.alloc((tree.size + 1) * H));
+    const c = cell === 'lstm' ? Array.from({ length: layers }, () => simd.alloc(tree.size * H)) : [];
+    simd.view((h[layers - 1] as number) + tree.size * H, H).fill(0);
+
+    for (let d = 0; d < tree.depth; d++) {
+      const first = tree.start[d] as number;
+      const rows = (tree.start[d + 1] as number) - first;
+      const parentsAbove = d === 0 ? 0 : (tree.internal[d - 1] as number);
+      const above = d === 0 ? 0 : (tree.start[d - 1] as number);
+      for (let layer = 0; layer < layers; layer++) {
+        const placed = (placement.layers[layer] as PlacedDirection[])[0] as PlacedDirection;
+        const hLayer = h[layer] as number;
+        const hNext = hLayer + first * H;
+        const hAbove = hLayer + above * H;
+        const sumsParents = d > 0 && (cell === 'lstm' || cell === 'rnn' || cell === 'simple');
+        if (sumsParents) recurrentProduct(simd, placed, hAbove, products, parentsAbove, H, G);
+        // The input side, x·W for the level's nodes, plus (LSTM, RNN) the parent's h·U.
+        if (layer === 0 && sumsParents)
+          simd.gatherSumRows(placed.input, tokens + first, products, parents + first, pre, rows, G);
+        else if (layer === 0) simd.gatherRows(placed.input, tokens + first, pre, rows, G);
+        else {
+          simd.gemm((h[layer - 1] as number) + first * H, placed.input, pre, rows, H, G, H, 1, G, G);
+          if (sumsParents) {
+            simd.gatherRows(products, parents + first, gathered, rows, G);
+            simd.add(pre, gathered, rows * G);
+          }
+        }
+        if (cell === 'lstm' || cell === 'rnn' || cell === 'simple') {
+          if (cell !== 'lstm') {
+            simd.rnnForward(pre, placed.bias, hNext, rows, H);
+            continue;
+          }
+          const cLayer = c[layer] as number;
+          if (d > 0) simd.gatherRows(cLayer + above * H, parents + first, entering, rows, H);
+          else simd.view(entering, rows * H).fill(0);
+          simd.lstmForward(pre, placed.bias, entering, cLayer + first * H, hNext, acts, tanhC, rows, H);
+          continue;
+        }
+        // GRU: the parent's h enters the update (and, without reset-after, r ⊙ h the product).
+        if (d > 0) simd.gatherRows(hAbove, parents + first, entering, rows, H);
+        else simd.view(entering, rows * H).fill(0);
+        if (resetAfter) {
+          if (d > 0) {
+            recurrentProduct(simd, placed, hAbove, products, parentsAbove, H, G);
+            simd.gatherRows(products, parents + first, gathered, rows, G);
+          } else simd.view(gathered, rows * G).fill(0);
+          simd.gru.resetAfter(pre, gathered, placed.bias, entering, acts, aux, hNext, rows, H);
+        } else {
+          simd.gemm(entering, placed.U, pre, rows, H, 2 * H, H, 1, G, G, true);
+          simd.gru.zr(pre, placed.bias, entering, acts, aux, rows, H);
+          simd.gemm(aux, placed.U + 2 * H, pre + 2 * H, rows, H, H, H, 1, G, G, true);
+          simd.gru.h(pre, placed.bias, entering, acts, hNext, rows, H);
+        }
+      }
+    }
+    // Each row's final state, read at its leaf, through the dense layer (in float32 sums: ≤ 1e-6
+    // from `dense`'s float64 ones, which the tensor path uses for small batches).
+    const features = simd.alloc(B * H);
+    const logits = simd.alloc(B * C);
+    simd.gatherRows(h[layers - 1] as number, leaves, features, B, H);
+    simd.gemm(features, placement.placedDenseKernel, logits, B, H, C, H, 1, C, C);
+    const values = Float32Array.from(simd.view(logits, B * C));
+    const bias = placement.denseBias;
+    for (let i = 0; i < B; i++)
+      for (let k = 0; k < C; k++) values[i * C + k] = (values[i * C + k] as number) + (bias[k] as number);
+    return values;
+  }
+
   /** One direction of one layer over all steps, its states written at `run.states`. */
   private runDirection(
     simd: SimdKernels,
@@ -375,8 +496,25 @@ export class ClassifierInference {
   }
 }
 
-/** Rows per tile of {@link ClassifierInference.logits}' forward pass. */
+/** `products = h·U` for `rows` rows of h, through the packed U where there is one (same bits). */
+function recurrentProduct(
+  simd: SimdKernels,
+  placed: PlacedDirection,
+  h: number,
+  products: number,
+  rows: number,
+  H: number,
+  G: number,
+): void {
+  if (placed.packedU >= 0) simd.gemmPacked(h, placed.packedU, products, rows, H, G, H, G);
+  else simd.gemm(h, placed.U, products, rows, H, G, H, 1, G, G);
+}
+
+/** Rows per tile of {@link ClassifierInference.logits}' forward pass (both directions). */
 const TILE_ROWS = 64;
+
+/** Rows per tile of a one-directional model's forward pass over the prefix tree. */
+const TREE_TILE_ROWS = 256;
 
 /** Row order (longest first, stable) and how many rows run at each step. */
 function longestFirst(lengths: Int32Array, B: number, T: number): { order: Int32Array; running: Int32Array } {

@@ -149,9 +149,11 @@ describe.each(BACKENDS)('CharClassifier with an n-gram head on %s', (backend) =>
         ),
       ).toBeLessThan(1e-6);
     }
-    // The differentiable recurrent part and the Layers export are the recurrent model alone.
+    // The differentiable recurrent part and the Layers export are the recurrent model alone (the
+    // tensor forward: ≤ 1e-6 from the forward-only path's float32 sums).
     const logits = model.logits(batch.ids, batch.lengths, 2, 3);
-    expect(maxAbsDiff(logits.dataSync(), rnn)).toBe(0);
+    expect(maxAbsDiff(logits.dataSync(), rnn)).toBeLessThan(1e-6);
+    expect(maxAbsDiff(logits.dataSync(), mixed)).toBeGreaterThan(1e-3);
     logits.dispose();
     model.setNgramHead(undefined);
     expect(Array.from(model.predictProba(batch))).toEqual(Array.from(rnnProba));
