@@ -38,7 +38,7 @@ const { Rng } = await pkg('core');
 const { loadCorpus } = await pkg('data', 'node.js');
 const { simdKernelVariant } = await pkg('layers');
 const {
-  DEFAULT_GENERATOR_RECIPE,
+  NAMES_REFERENCE_GENERATOR_RECIPE,
   DEFAULT_RECIPE,
   TEXT_GENERATOR_RECIPE,
   boundaryId,
@@ -127,7 +127,8 @@ async function runNames() {
     ...(quick ? ['--epochs', '1', '--max-steps', '25', '--samples-per-label', '10'] : []),
   ]);
   log(`names: charrnn on wasm (kernels: ${simdKernelVariant()})...`);
-  const namesRecipe = { ...DEFAULT_GENERATOR_RECIPE, epochs: quick ? 1 : 10 };
+  // The same model and training as torch_charlm.py's (the default recipe adds dropout).
+  const namesRecipe = { ...NAMES_REFERENCE_GENERATOR_RECIPE, epochs: quick ? 1 : 10 };
   const ours = await trainLanguageModel({ kind: 'names', train: names, val }, namesRecipe, {
     onEvent: (e) =>
       e.type === 'epoch' &&

@@ -126,6 +126,10 @@ export function buildProgram(
     .option('--embed <n>', `character embedding size (default: ${d.embed})`)
     .option('--label-embed <n>', '--task generate: label embedding size, 0 = unconditional (default: 16)')
     .option('--seq-len <n>', '--task generate, text: characters per training window (default: 100)')
+    .option(
+      '--recipe <name>',
+      "--task generate, names: default|tutorial (the PyTorch name-generation tutorial's model and SGD recipe, 100,000 one-name steps)",
+    )
     .option('--epochs <n>', `passes over the training data (default: ${d.epochs})`)
     .option('--iters <n>', 'training steps instead of epochs')
     .option('--batch <n>', `names per step (default: ${d.batch})`)

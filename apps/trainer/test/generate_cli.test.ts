@@ -202,6 +202,79 @@ describe('charrnn train --task generate, generate, eval', () => {
     expect(classifierFlag.stderr).toContain('--ngram');
   });
 
+  it("--recipe tutorial trains the tutorial's model for --iters steps; generate and eval read it back", () => {
+    const out = path.join(work, 'tutorial');
+    const args = [
+      'train',
+      '--task',
+      'generate',
+      '--recipe',
+      'tutorial',
+      '--data',
+      path.join(work, 'train.tsv'),
+    ];
+    const train = charrnn([
+      ...args,
+      '--val',
+      path.join(work, 'val.tsv'),
+      '--out',
+      out,
+      '--hidden',
+      '24',
+      '--iters',
+      '700',
+      '--lr',
+      '0.005',
+      '--backend',
+      'wasm',
+    ]);
+    expect(train.stderr).toBe('');
+    expect(train.status).toBe(0);
+    expect(train.stdout).toContain("the tutorial's RNN (i2h, i2o, o2o), hidden 24, category one-hot");
+    expect(train.stdout).toContain('700 steps (random category, then random name), summed loss');
+    const topology = JSON.parse(readFileSync(path.join(out, 'model.json'), 'utf8')) as {
+      modelTopology: { class_name: string };
+    };
+    expect(topology.modelTopology.class_name).toBe('CharrnnTutorialGenerator');
+    const metrics = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8')) as {
+      epochs: unknown[];
+      val_bpc: number;
+      recipe: { iterations: number; architecture: string };
+    };
+    // Validation after every ceil(names) steps, and after the last one.
+    const lines = readFileSync(path.join(work, 'train.tsv'), 'utf8').trim().split('\n').length;
+    expect(metrics.epochs).toHaveLength(Math.ceil(700 / lines));
+    expect(metrics.recipe).toMatchObject({ iterations: 700, architecture: 'tutorial' });
+    const gen = charrnn([
+      'generate',
+      '--model',
+      out,
+      '--label',
+      'Alpha',
+      '--count',
+      '5',
+      '--novel',
+      '--backend',
+      'wasm',
+    ]);
+    expect(gen.status).toBe(0);
+    expect(gen.stdout.trim().split('\n')).toHaveLength(5);
+    const evaluated = charrnn([
+      'eval',
+      '--model',
+      out,
+      '--data',
+      path.join(work, 'val.tsv'),
+      '--backend',
+      'wasm',
+    ]);
+    expect(evaluated.stdout).toContain(`bits per character: ${metrics.val_bpc.toFixed(4)}`);
+    const refused = charrnn([...args, '--out', path.join(work, 'no'), '--embed', '8']);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('--embed');
+    expect(refused.stderr).toContain('does not apply to --recipe tutorial');
+  });
+
   it('Ctrl-C saves a checkpoint (exit 130) and --resume ends with the weights of an uninterrupted run', async () => {
     const text = Array.from({ length: 600 }, (_, i) => `line ${i % 11} of the cat and the dog.\n`).join('');
     writeFileSync(path.join(work, 'resume.txt'), text);

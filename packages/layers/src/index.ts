@@ -48,3 +48,10 @@ export type {
 export type { LanguageModelConfig } from './model/language_model_config.js';
 export { LanguageModelStepper } from './model/language_model_step.js';
 export type { StepperOptions } from './model/language_model_step.js';
+export { TutorialGenerator } from './model/tutorial_generator.js';
+export type {
+  TutorialGeneratorArtifacts,
+  TutorialGeneratorConfig,
+  TutorialStepperOptions,
+} from './model/tutorial_generator.js';
+export { TutorialGeneratorStepper } from './model/tutorial_generator_stepper.js';

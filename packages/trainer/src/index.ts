@@ -82,7 +82,9 @@ export type {
 } from './generate/train_language_model.js';
 export {
   DEFAULT_GENERATOR_RECIPE,
+  NAMES_REFERENCE_GENERATOR_RECIPE,
   TEXT_GENERATOR_RECIPE,
+  TUTORIAL_GENERATOR_RECIPE,
   checkGeneratorRecipe,
 } from './generate/generator_recipe.js';
 export type { GeneratorRecipe } from './generate/generator_recipe.js';
@@ -98,7 +100,7 @@ export {
   ModelKindError,
   saveGeneratorBundle,
 } from './generate/generator_bundle.js';
-export type { GeneratorBundle, SaveGeneratorOptions } from './generate/generator_bundle.js';
+export type { GeneratorBundle, GeneratorModel, SaveGeneratorOptions } from './generate/generator_bundle.js';
 export { NoveltyFilter } from './generate/novelty_filter.js';
 export type { NoveltyFilterJSON } from './generate/novelty_filter.js';
 export {

@@ -184,3 +184,56 @@ describe('Optimizer validation', () => {
     tf.dispose(vars);
   });
 });
+
+describe('Optimizer tiedCopies', () => {
+  it.each([
+    ['adam', 'js'],
+    ['adam', 'ops'],
+    ['sgd', 'js'],
+    ['sgd', 'ops'],
+  ] as const)(
+    '%s (%s): a weight of 2 tied copies moves as the sum of two copies, clip norm included',
+    async (kind, implementation) => {
+      await tf.setBackend('wasm');
+      const rng = new Rng(4);
+      const draw = (n: number, s = 1): Float32Array =>
+        Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * s);
+      const a = draw(6);
+      const b1 = draw(4);
+      const b2 = draw(4);
+      const tied = [
+        tf.variable(tf.tensor(a), true, `${kind}-${implementation}-t0`),
+        tf.variable(tf.tensor(b1.map((v, i) => v + (b2[i] as number))), true, `${kind}-${implementation}-t1`),
+      ];
+      const split = [a, b1, b2].map((v, i) =>
+        tf.variable(tf.tensor(v), true, `${kind}-${implementation}-s${i}`),
+      );
+      const config = {
+        kind,
+        learningRate: 0.05,
+        momentum: kind === 'sgd' ? 0.5 : 0,
+        implementation,
+      } as const;
+      const one = new Optimizer(tied, { ...config, tiedCopies: [1, 2] });
+      const two = new Optimizer(split, config);
+      for (let step = 0; step < 5; step++) {
+        const ga = draw(6, 3);
+        const gb = draw(4, 3);
+        const [t0, t1, t2] = [tf.tensor(ga), tf.tensor(gb), tf.tensor(gb)];
+        expect(one.apply([t0, t1], 2)).toBeCloseTo(two.apply([t0, t1, t2], 2) as number, 5);
+        tf.dispose([t0, t1, t2]);
+      }
+      const sum = (split[1]?.dataSync() as Float32Array).map(
+        (v, i) => v + ((split[2]?.dataSync() as Float32Array)[i] as number),
+      );
+      const got = tied[1]?.dataSync() as Float32Array;
+      for (let i = 0; i < 4; i++) expect(got[i]).toBeCloseTo(sum[i] as number, 5);
+      const untied = split[0]?.dataSync() as Float32Array;
+      (tied[0]?.dataSync() as Float32Array).forEach((v, i) => expect(v).toBeCloseTo(untied[i] as number, 6));
+      expect(() => new Optimizer(tied, { ...config, tiedCopies: [1] })).toThrow(InvalidArgumentError);
+      one.dispose();
+      two.dispose();
+      tf.dispose([...tied, ...split]);
+    },
+  );
+});

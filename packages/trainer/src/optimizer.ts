@@ -22,6 +22,14 @@ export interface OptimizerConfig {
    * `'auto'` (default): `'js'` on the cpu and wasm backends, `'ops'` elsewhere.
    */
   implementation?: 'auto' | 'js' | 'ops';
+  /**
+   * Per weight (default 1 each): the number of parameters that weight stands for, tied copies
+   * that always receive the same gradient and whose sum is the weight (PyTorch's recurrent cells
+   * keep two biases, `b_ih + b_hh`, where we keep one). Each copy takes its own step, so the
+   * weight moves `copies` times one parameter's step, and its gradient counts `copies` times in
+   * the global norm: the training of the PyTorch parametrisation, exactly, with one array.
+   */
+  tiedCopies?: readonly number[];
 }
 
 /**
@@ -60,6 +68,7 @@ export class Optimizer {
   private readonly beta2: number;
   private readonly epsilon: number;
   private readonly implementation: 'auto' | 'js' | 'ops';
+  private readonly copies: readonly number[];
   private step = 0;
   /** Slots on the JS path. */
   private jsSlots: Float32Array[] | undefined;
@@ -99,6 +108,13 @@ export class Optimizer {
     this.beta2 = beta2;
     this.epsilon = epsilon;
     this.implementation = config.implementation ?? 'auto';
+    const copies = config.tiedCopies ?? weights.map(() => 1);
+    if (copies.length !== weights.length || !copies.every((n) => Number.isSafeInteger(n) && n >= 1))
+      throw new InvalidArgumentError(
+        `tiedCopies must hold one positive integer per weight (${weights.length}), got [${copies.join(', ')}]`,
+        { field: 'tiedCopies' },
+      );
+    this.copies = copies;
   }
 
   /** Slot arrays per weight: 2 for Adam, 1 for SGD with momentum, 0 for plain SGD. */
@@ -167,7 +183,7 @@ export class Optimizer {
   }
 
   private applyJsValues(g: readonly Float32Array[], clipNorm: number | undefined): number {
-    const norm = Math.sqrt(g.reduce((sum, a) => sum + sumOfSquaresJs(a), 0));
+    const norm = Math.sqrt(g.reduce((sum, a, k) => sum + (this.copies[k] as number) * sumOfSquaresJs(a), 0));
     if (!Number.isFinite(norm)) throw new TrainingDivergedError(`gradient norm is ${norm}`);
     const scale = clipNorm === undefined ? 1 : clipNorm / Math.max(norm, clipNorm);
     if (this.kind === 'adam' && this.adamKernel === null) {
@@ -186,12 +202,12 @@ export class Optimizer {
       Array.from({ length: this.slotsPerWeight }, () => new Float32Array(w.size)),
     );
     this.step++;
-    const lr = this.learningRate;
     const { beta1, beta2, epsilon, momentum } = this;
     const correction1 = 1 - beta1 ** this.step;
     const correction2 = 1 - beta2 ** this.step;
     this.weights.forEach((variable, k) => {
       const grad = g[k] as Float32Array;
+      const lr = this.learningRate * (this.copies[k] as number);
       // A copy (new Float32Array(typed array) is a memcpy; Float32Array.from iterates).
       const w = new Float32Array(variable.dataSync() as Float32Array);
       if (this.kind === 'adam' && this.adamKernel) {
@@ -242,7 +258,11 @@ export class Optimizer {
     let norm: number | undefined;
     let scale: tf.Scalar | undefined;
     if (clipNorm !== undefined || checkFinite) {
-      const normTensor = tf.tidy(() => globalNormOps(grads));
+      const normTensor = tf.tidy(() =>
+        globalNormOps(
+          grads.map((g, k) => (this.copies[k] === 1 ? g : tf.mul(g, Math.sqrt(this.copies[k] as number)))),
+        ),
+      );
       norm = normTensor.dataSync()[0] as number;
       normTensor.dispose();
       if (!Number.isFinite(norm)) throw new TrainingDivergedError(`gradient norm is ${norm}`);
@@ -257,6 +277,7 @@ export class Optimizer {
     const correction2 = 1 - this.beta2 ** this.step;
     tf.tidy(() => {
       this.weights.forEach((variable, k) => {
+        const lr = this.learningRate * (this.copies[k] as number);
         const grad = scale === undefined ? (grads[k] as tf.Tensor) : tf.mul(grads[k] as tf.Tensor, scale);
         if (this.kind === 'adam') {
           const m = slots[2 * k] as tf.Variable;
@@ -266,16 +287,14 @@ export class Optimizer {
           m.assign(mNext);
           v.assign(vNext);
           const denominator = tf.add(tf.sqrt(tf.div(vNext, correction2)), this.epsilon);
-          variable.assign(
-            tf.sub(variable, tf.div(tf.mul(tf.div(mNext, correction1), this.learningRate), denominator)),
-          );
+          variable.assign(tf.sub(variable, tf.div(tf.mul(tf.div(mNext, correction1), lr), denominator)));
         } else if (this.momentum > 0) {
           const vel = slots[k] as tf.Variable;
           const next = tf.add(tf.mul(vel, this.momentum), grad);
           vel.assign(next);
-          variable.assign(tf.sub(variable, tf.mul(next, this.learningRate)));
+          variable.assign(tf.sub(variable, tf.mul(next, lr)));
         } else {
-          variable.assign(tf.sub(variable, tf.mul(grad, this.learningRate)));
+          variable.assign(tf.sub(variable, tf.mul(grad, lr)));
         }
       });
     });

@@ -8,6 +8,7 @@ import { loadCorpus } from '@charrnn/data/node';
 import {
   DEFAULT_GENERATOR_RECIPE,
   TEXT_GENERATOR_RECIPE,
+  TUTORIAL_GENERATOR_RECIPE,
   checkGeneratorRecipe,
   saveGeneratorBundle,
   trainLanguageModel,
@@ -40,6 +41,9 @@ const GENERATOR_FLAGS = new Set([
   'labelEmbed',
   'seqLen',
   'epochs',
+  'iters',
+  'recipe',
+  'sampler',
   'batch',
   'optimizer',
   'lr',
@@ -53,7 +57,10 @@ const GENERATOR_FLAGS = new Set([
 ]);
 
 /** Flags that only `--task generate` reads. */
-export const GENERATOR_ONLY_FLAGS = ['labelEmbed', 'seqLen'] as const;
+export const GENERATOR_ONLY_FLAGS = ['labelEmbed', 'seqLen', 'recipe'] as const;
+
+/** Flags that set a part of the stacked model, which the tutorial's model does not have. */
+const STACKED_ONLY_FLAGS = ['cell', 'layers', 'embed'] as const;
 
 /** What a generator run keeps in `config.json` (and reads back on `--resume`). */
 interface GeneratorRunConfig {
@@ -77,7 +84,26 @@ async function isTextCorpus(file: string): Promise<boolean> {
 
 /** The recipe from the defaults of the data kind and the flags. */
 function recipeOf(flags: Readonly<Record<string, unknown>>, text: boolean): GeneratorRecipe {
-  const base = text ? TEXT_GENERATOR_RECIPE : DEFAULT_GENERATOR_RECIPE;
+  const named =
+    flags['recipe'] === undefined
+      ? 'default'
+      : parseChoice('--recipe', String(flags['recipe']), ['default', 'tutorial'] as const);
+  const tutorial = named === 'tutorial';
+  if (tutorial && text)
+    throw new InvalidArgumentError('the tutorial recipe generates names: give it names, not a text', {
+      field: '--recipe',
+    });
+  for (const key of STACKED_ONLY_FLAGS)
+    if (tutorial && flags[key] !== undefined)
+      throw new InvalidArgumentError(
+        "does not apply to --recipe tutorial (the tutorial's model has no such part)",
+        {
+          field: kebab(key),
+        },
+      );
+  if (flags['epochs'] !== undefined && flags['iters'] !== undefined)
+    throw new InvalidArgumentError('give either --epochs or --iters, not both', { field: '--iters' });
+  const base = tutorial ? TUTORIAL_GENERATOR_RECIPE : text ? TEXT_GENERATOR_RECIPE : DEFAULT_GENERATOR_RECIPE;
   const str = (key: string): string | undefined =>
     flags[key] === undefined ? undefined : String(flags[key]);
   const int = (key: string, min: number): number | undefined => {
@@ -121,6 +147,14 @@ function recipeOf(flags: Readonly<Record<string, unknown>>, text: boolean): Gene
   };
   const momentum = num('momentum', 0, 1);
   if (momentum !== undefined) recipe.momentum = momentum;
+  const iterations = int('iters', 1);
+  if (iterations !== undefined) recipe.iterations = iterations;
+  else if (flags['epochs'] !== undefined) delete recipe.iterations;
+  const sampler = str('sampler');
+  if (sampler !== undefined) {
+    if (text) throw new InvalidArgumentError('a text corpus is read in order', { field: '--sampler' });
+    recipe.sampler = parseChoice('--sampler', sampler, ['shuffle', 'tutorial'] as const);
+  }
   if (flags['labelEmbed'] !== undefined && text)
     throw new InvalidArgumentError('a text corpus has no labels to embed', { field: '--label-embed' });
   checkGeneratorRecipe(recipe);
@@ -247,9 +281,16 @@ export async function runTrainGenerator(flags: Readonly<Record<string, unknown>>
   const data = await loadData(config, text, log);
   const r = config.recipe;
   log(
-    `model: ${r.cell} ${r.layers}×${r.hiddenSize}, embedding ${r.embedDim}` +
-      (data.kind === 'names' && r.labelEmbedDim > 0 ? ` + label embedding ${r.labelEmbedDim}` : '') +
-      `; ${r.optimizer} lr ${r.learningRate}, clip ${r.clipNorm}, batch ${r.batchSize}, ${r.epochs} epochs` +
+    (r.architecture === 'tutorial'
+      ? `model: the tutorial's RNN (i2h, i2o, o2o), hidden ${r.hiddenSize}` +
+        (r.labelEmbedDim > 0 ? ', category one-hot' : '') +
+        `, output dropout ${r.dropout}`
+      : `model: ${r.cell} ${r.layers}×${r.hiddenSize}, embedding ${r.embedDim}` +
+        (data.kind === 'names' && r.labelEmbedDim > 0 ? ` + label embedding ${r.labelEmbedDim}` : '')) +
+      `; ${r.optimizer} lr ${r.learningRate}, clip ${r.clipNorm}, batch ${r.batchSize}, ` +
+      (r.iterations === undefined ? `${r.epochs} epochs` : `${r.iterations} steps`) +
+      (r.sampler === 'tutorial' ? ' (random category, then random name)' : '') +
+      (r.loss === 'sum' ? ', summed loss' : '') +
       (data.kind === 'text' ? `, windows of ${r.seqLen}` : ''),
   );
   try {

@@ -275,3 +275,37 @@ describe('LanguageModel arguments', () => {
     back.dispose();
   });
 });
+
+describe('LanguageModel initialisation', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it("init 'pytorch' draws every weight from U(±1/√H), the recurrent bias as a sum of two draws", () => {
+    const H = 16;
+    const config: LanguageModelConfig = { cell: 'lstm', vocabSize: V, embedDim: 5, hiddenSize: H, layers: 2 };
+    const model = LanguageModel.create(config, new Rng(1), { init: 'pytorch' });
+    const limit = 1 / Math.sqrt(H);
+    const specs = model.toArtifacts().weightSpecs;
+    model.trainableWeights.forEach((w, i) => {
+      const name = specs[i]?.name ?? '';
+      const values = Array.from(w.dataSync());
+      const max = Math.max(...values.map(Math.abs));
+      if (name.endsWith('/embeddings'))
+        expect(max).toBeGreaterThan(1); // N(0, 1)
+      else if (/^lstm(_1)?\/bias$/.test(name)) {
+        expect(max).toBeLessThanOrEqual(2 * limit);
+        expect(max).toBeGreaterThan(limit); // a sum of two draws exceeds one draw's range
+      } else {
+        expect(max, name).toBeLessThanOrEqual(limit);
+        expect(max, name).toBeGreaterThan(0.8 * limit);
+      }
+    });
+    // Keras' default keeps the forget-gate bias at 1.
+    const keras = LanguageModel.create(config, new Rng(1));
+    const bias = keras.trainableWeights[3]?.dataSync() as Float32Array;
+    expect(Array.from(bias.subarray(H, 2 * H))).toEqual(new Array(H).fill(1));
+    model.dispose();
+    keras.dispose();
+  });
+});

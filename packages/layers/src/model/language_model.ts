@@ -7,7 +7,7 @@ import { simdKernels } from '../kernels/simd_kernels.js';
 import { dropoutMask, repeatOverSteps } from '../cells/dropout_masks.js';
 import { checkIds, embeddingLookup } from '../ops/embedding.js';
 import { gru } from '../cells/gru/gru.js';
-import { glorotUniform, orthogonal } from './initializers.js';
+import { glorotUniform, orthogonal, randomUniform } from './initializers.js';
 import { lstm } from '../cells/lstm/lstm.js';
 import { lstmEmbeddingsJs } from '../cells/lstm/lstm_js.js';
 import { mergeDirections, multiplyByMask } from '../ops/merge_ops.js';
@@ -108,17 +108,35 @@ export class LanguageModel {
 
   /**
    * A freshly initialised model; the same `rng` state gives the same weights. Embeddings N(0, 1)
-   * (PyTorch's default), kernels Glorot uniform, recurrent kernels orthogonal, biases zero except
-   * an LSTM's forget gate (1 unless `unitForgetBias` is false).
+   * (PyTorch's default). With `init: 'keras'` (the default): kernels Glorot uniform, recurrent
+   * kernels orthogonal, biases zero except an LSTM's forget gate (1 unless `unitForgetBias` is
+   * false). With `init: 'pytorch'`: PyTorch's `nn.LSTM`/`nn.GRU`/`nn.RNN` and `nn.Linear`
+   * defaults, every recurrent weight U(−1/√H, 1/√H), the recurrent bias the sum of two such
+   * draws (PyTorch's `b_ih + b_hh`), the output kernel and bias U(−1/√H, 1/√H); `unitForgetBias`
+   * is not applied.
    * @throws InvalidConfigError naming the bad field
    */
-  static create(config: LanguageModelConfig, rng: Rng): LanguageModel {
+  static create(
+    config: LanguageModelConfig,
+    rng: Rng,
+    options: { init?: 'keras' | 'pytorch' } = {},
+  ): LanguageModel {
     checkLanguageModelConfig(config);
+    const torch = options.init === 'pytorch';
+    const limit = 1 / Math.sqrt(config.hiddenSize);
     const values = languageModelWeightLayout(config).map(({ name, shape }) => {
       const size = shape.reduce((n, d) => n * d, 1);
       // N(0, 1) as PyTorch's nn.Embedding: Keras' U(−0.05, 0.05) feeds the cells a signal so weak
       // that a text model sits at the unigram loss for its first epoch (measured on bench:lm).
       if (name.endsWith('/embeddings')) return Float32Array.from({ length: size }, () => rng.normal());
+      if (torch) {
+        const u = randomUniform(rng, size, limit);
+        if (name.endsWith('/bias') && name !== 'dense/bias' && shape.length === 1) {
+          const second = randomUniform(rng, size, limit);
+          for (let i = 0; i < size; i++) u[i] = (u[i] as number) + (second[i] as number);
+        }
+        return u;
+      }
       if (name.endsWith('/recurrent_kernel')) return orthogonal(rng, shape[0] as number, shape[1] as number);
       if (name.endsWith('/kernel')) return glorotUniform(rng, shape[0] as number, shape[1] as number);
       const bias = new Float32Array(size);

@@ -1,13 +1,13 @@
 import { InvalidArgumentError } from '@charrnn/core';
 import type { LabeledName } from '@charrnn/data';
-import type { LanguageModel, LanguageModelState } from '@charrnn/layers';
-import type { GeneratorBundle } from './generator_bundle.js';
+import type { LanguageModelState } from '@charrnn/layers';
+import type { GeneratorBundle, GeneratorModel } from './generator_bundle.js';
 import { boundaryId, encodeNames, nameBatch, textStreams, textWindow } from './language_model_data.js';
 import type { EncodedName, TextStreams } from './language_model_data.js';
 
 /** Bits per character of encoded names (BOS → characters → EOS; EOS counted), in batches of 256. @internal */
 export function namesBpc(
-  model: LanguageModel,
+  model: GeneratorModel,
   names: readonly EncodedName[],
   boundary: number,
   conditional: boolean,
@@ -24,7 +24,7 @@ export function namesBpc(
 }
 
 /** Bits per character of text streams read in windows of `seqLen`, the state carried. @internal */
-export function textBpc(model: LanguageModel, streams: TextStreams, seqLen: number): number {
+export function textBpc(model: GeneratorModel, streams: TextStreams, seqLen: number): number {
   let state: LanguageModelState | undefined;
   let nats = 0;
   let count = 0;

@@ -1,12 +1,19 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidBundleError, loadBundle, saveBundle } from '@charrnn/core';
 import type { BundleMetadata, ModelBundle } from '@charrnn/core';
-import { LanguageModel } from '@charrnn/layers';
-import type { LanguageModelConfig } from '@charrnn/layers';
+import { LanguageModel, TutorialGenerator } from '@charrnn/layers';
+import type { LanguageModelConfig, TutorialGeneratorConfig } from '@charrnn/layers';
 import { Tokenizer } from '@charrnn/tokenizer';
 import type { GeneratorRecipe } from './generator_recipe.js';
 import { boundaryId } from './language_model_data.js';
 import { NoveltyFilter } from './novelty_filter.js';
+
+/**
+ * The model of a generator: a stacked `LanguageModel`, or the PyTorch tutorial's
+ * `TutorialGenerator` (see `TUTORIAL_GENERATOR_RECIPE`). Both train, evaluate and sample
+ * through the same methods.
+ */
+export type GeneratorModel = LanguageModel | TutorialGenerator;
 
 /**
  * A trained character language model with what sampling needs: its tokenizer (the boundary id
@@ -14,7 +21,7 @@ import { NoveltyFilter } from './novelty_filter.js';
  * it was trained on and how.
  */
 export interface GeneratorBundle {
-  model: LanguageModel;
+  model: GeneratorModel;
   tokenizer: Tokenizer;
   /** Label names of a conditional model, index = label id; empty otherwise. */
   labels: string[];
@@ -67,9 +74,10 @@ export interface SaveGeneratorOptions {
 /**
  * Saves a generator through any `tf.io` handler (`fileSystemHandler` of `@charrnn/core/node`,
  * IndexedDB, downloads...): the weights, and as charrnn metadata the tokenizer, the labels,
- * `model: { task: 'generate', kind, ...config }`, the recipe and, for names, fingerprints of the
+ * `model: { task: 'generate', kind, ...config }` (a tutorial generator's config holds
+ * `architecture: 'tutorial'`), the recipe and, for names, fingerprints of the
  * training names (not the names) for `novel` sampling. The topology is charrnn's own
- * (`CharrnnLanguageModel`): tfjs-layers cannot load it.
+ * (`CharrnnLanguageModel`, or `CharrnnTutorialGenerator`): tfjs-layers cannot load it.
  */
 export async function saveGeneratorBundle(
   bundle: GeneratorBundle,
@@ -90,7 +98,7 @@ export async function saveGeneratorBundle(
   const full: ModelBundle = {
     // charrnn's own topology; its layer names (the weights' prefixes) tell loaders which weights it uses.
     modelTopology: {
-      class_name: 'CharrnnLanguageModel',
+      class_name: model instanceof TutorialGenerator ? 'CharrnnTutorialGenerator' : 'CharrnnLanguageModel',
       config: {
         model: { ...model.config },
         layers: [...new Set(artifacts.weightSpecs.map((w) => w.name.split('/')[0] as string))].map(
@@ -132,13 +140,12 @@ export async function loadGeneratorBundle(handler: tf.io.IOHandler): Promise<Gen
       field: 'userDefinedMetadata.charrnn.model.kind',
     });
   const { task: _task, kind: _kind, ...rest } = m;
-  const config = rest as unknown as LanguageModelConfig;
   const tokenizer = Tokenizer.fromJSON(bundle.metadata.tokenizer);
-  const model = LanguageModel.fromArtifacts({
-    config,
-    weightSpecs: bundle.weightSpecs,
-    weightData: bundle.weightData,
-  });
+  const parts = { weightSpecs: bundle.weightSpecs, weightData: bundle.weightData };
+  const model: GeneratorModel =
+    rest['architecture'] === undefined
+      ? LanguageModel.fromArtifacts({ config: rest as unknown as LanguageModelConfig, ...parts })
+      : TutorialGenerator.fromArtifacts({ config: rest as unknown as TutorialGeneratorConfig, ...parts });
   try {
     checkParts(model.config, tokenizer, bundle.metadata.labels);
   } catch (error) {
@@ -161,7 +168,11 @@ export async function loadGeneratorBundle(handler: tf.io.IOHandler): Promise<Gen
   };
 }
 
-function checkParts(config: LanguageModelConfig, tokenizer: Tokenizer, labels: readonly string[]): void {
+function checkParts(
+  config: { vocabSize: number; numLabels?: number },
+  tokenizer: Tokenizer,
+  labels: readonly string[],
+): void {
   if (config.vocabSize !== boundaryId(tokenizer) + 1)
     throw new InvalidBundleError(
       `the model has ${config.vocabSize} symbols but the tokenizer has ${tokenizer.vocabSize} ids (+ 1 boundary)`,

@@ -6,6 +6,44 @@ import type { CellType } from '@charrnn/layers';
  * data (saved with checkpoints and bundles).
  */
 export interface GeneratorRecipe {
+  /**
+   * `'stacked'` (default): a `LanguageModel` (embedding, stacked cells, dense output).
+   * `'tutorial'`: the PyTorch tutorial's model, a `TutorialGenerator` (one-hot inputs, `i2h`,
+   * `i2o`, `o2o`, dropout on the output); it reads `hiddenSize`, `dropout` and, for names,
+   * `labelEmbedDim > 0` as "conditioned on the category one-hot" (the one-hot's width is the
+   * number of labels); `cell`, `layers`, `embedDim` and `init` do not apply to it.
+   */
+  architecture?: 'stacked' | 'tutorial';
+  /**
+   * Weight initialisation of a stacked model: `'keras'` (default: Glorot kernels, orthogonal
+   * recurrent kernels, LSTM forget bias 1) or `'pytorch'` (`nn.LSTM`/`nn.Linear`'s defaults, as
+   * `torch_charlm.py`); see `LanguageModel.create`.
+   */
+  init?: 'keras' | 'pytorch';
+  /**
+   * Stacked LSTM or RNN models: train each recurrent layer's bias as PyTorch's two tied biases
+   * `b_ih + b_hh` (they get the same gradient and each takes its own optimizer step, so the sum
+   * moves twice as far, and counts twice in the clip norm). The same model, with PyTorch's
+   * training dynamics (with Adam this matters: measured on the text model of `torch_charlm.py`).
+   * Default false.
+   */
+  pytorchBiases?: boolean;
+  /**
+   * Names: `'shuffle'` (default: every name once per epoch, in a new order each epoch) or
+   * `'tutorial'` (the tutorial's `randomTrainingExample()`: for each name of a batch a label
+   * uniformly at random, then one of its names, with replacement).
+   */
+  sampler?: 'shuffle' | 'tutorial';
+  /**
+   * Training steps in all instead of `epochs` (validation and checkpoints still come every
+   * `ceil(names / batchSize)` steps, and after the last step).
+   */
+  iterations?: number;
+  /**
+   * The training loss: `'mean'` (default) nats per character of the batch, or `'sum'` over the
+   * batch's characters (the tutorial: the name's summed loss, so longer names take larger steps).
+   */
+  loss?: 'mean' | 'sum';
   /** Recurrent cell. */
   cell: CellType;
   /** Stacked recurrent layers. */
@@ -46,12 +84,13 @@ export interface GeneratorRecipe {
 }
 
 /**
- * The default recipe for names: the names reference model of `torch_charlm.py` (embedding 64 +
- * label embedding 16 at every step, one LSTM of 256, Adam 3e-3, clip 5, batch 64, 10 epochs),
- * keeping the best validation epoch. (Not yet compared with alternatives on validation bits per
- * character: see the trainer README.)
+ * The names reference model of `torch_charlm.py`, trained as PyTorch trains it: embedding 64 +
+ * label embedding 16 at every step, one LSTM of 256, Adam 3e-3, clip 5, batch 64, 10 epochs,
+ * keeping the best validation epoch, PyTorch's initialisation (`init: 'pytorch'`) and its two
+ * tied LSTM biases (`pytorchBiases`). `pnpm bench:lm` compares it with the script's model
+ * (validation 2.651 bits/char against PyTorch's 2.650, see `docs/generator-recipes.md`).
  */
-export const DEFAULT_GENERATOR_RECIPE: Readonly<GeneratorRecipe> = Object.freeze({
+export const NAMES_REFERENCE_GENERATOR_RECIPE: Readonly<GeneratorRecipe> = Object.freeze({
   cell: 'lstm',
   layers: 1,
   hiddenSize: 256,
@@ -67,14 +106,30 @@ export const DEFAULT_GENERATOR_RECIPE: Readonly<GeneratorRecipe> = Object.freeze
   restoreBest: true,
   normalization: 'unicode',
   seed: 1,
+  init: 'pytorch',
+  pytorchBiases: true,
+});
+
+/**
+ * The default recipe for names, chosen on validation bits per character of `names-split`
+ * among the candidates of `docs/generator-recipes.md`: the names reference model
+ * ({@link NAMES_REFERENCE_GENERATOR_RECIPE}) with dropout 0.2 and 15 epochs, keeping the best
+ * validation epoch (2.609 bits/char against the reference's 2.651).
+ */
+export const DEFAULT_GENERATOR_RECIPE: Readonly<GeneratorRecipe> = Object.freeze({
+  ...NAMES_REFERENCE_GENERATOR_RECIPE,
+  dropout: 0.2,
+  epochs: 15,
 });
 
 /**
  * The text reference model of `torch_charlm.py`: embedding 64, two LSTM layers of 256, windows of
- * 100 characters, 32 parallel streams, Adam 2e-3, clip 5, 4 epochs.
+ * 100 characters, 32 parallel streams, Adam 2e-3, clip 5, 4 epochs; Keras' initialisation (it
+ * leaves the unigram plateau sooner than PyTorch's on this short run) and PyTorch's two tied LSTM
+ * biases (`pytorchBiases`).
  */
 export const TEXT_GENERATOR_RECIPE: Readonly<GeneratorRecipe> = Object.freeze({
-  ...DEFAULT_GENERATOR_RECIPE,
+  ...NAMES_REFERENCE_GENERATOR_RECIPE,
   layers: 2,
   labelEmbedDim: 0,
   learningRate: 2e-3,
@@ -82,6 +137,41 @@ export const TEXT_GENERATOR_RECIPE: Readonly<GeneratorRecipe> = Object.freeze({
   epochs: 4,
   seqLen: 100,
   restoreBest: false,
+  init: 'keras',
+});
+
+/**
+ * The PyTorch tutorial's own generator and recipe ("NLP From Scratch: Generating Names with a
+ * Character-Level RNN"): a `TutorialGenerator` of hidden size 128 conditioned on the category
+ * one-hot, dropout 0.1 on its output, the summed NLL of one name per step (batch 1) drawn by a
+ * random category then a random name of it, plain SGD at 0.0005 without clipping, 100,000
+ * iterations (override `iterations`, or drop it and set `epochs`), the tutorial's ASCII-folded
+ * alphabet. Where it differs from the tutorial: each name starts from BOS (the tutorial starts
+ * from its first letter, given when sampling), so the first letter is learnt too; the
+ * vocabulary is the trainer's (PAD, UNK, the folded letters seen in training, and one boundary
+ * symbol that is BOS and EOS) rather than the tutorial's fixed 57 letters plus EOS; validation
+ * bits per character are measured every `ceil(names)` steps (the tutorial has no validation).
+ */
+export const TUTORIAL_GENERATOR_RECIPE: Readonly<GeneratorRecipe> = Object.freeze({
+  architecture: 'tutorial',
+  cell: 'rnn',
+  layers: 1,
+  hiddenSize: 128,
+  embedDim: 0,
+  labelEmbedDim: 1,
+  dropout: 0.1,
+  optimizer: 'sgd',
+  learningRate: 0.0005,
+  clipNorm: 0,
+  batchSize: 1,
+  epochs: 1,
+  iterations: 100_000,
+  sampler: 'tutorial',
+  loss: 'sum',
+  seqLen: 100,
+  restoreBest: false,
+  normalization: 'ascii-fold',
+  seed: 1,
 });
 
 /** Throws InvalidConfigError naming the field unless `recipe` is usable. @internal */
@@ -98,7 +188,28 @@ export function checkGeneratorRecipe(recipe: GeneratorRecipe): void {
     fail('cell', `cell must be rnn, simple, lstm or gru, got ${JSON.stringify(recipe.cell)}`);
   int('layers', 1);
   int('hiddenSize', 1);
-  int('embedDim', 1);
+  int('embedDim', recipe.architecture === 'tutorial' ? 0 : 1);
+  if (
+    recipe.architecture !== undefined &&
+    recipe.architecture !== 'stacked' &&
+    recipe.architecture !== 'tutorial'
+  )
+    fail(
+      'architecture',
+      `architecture must be stacked or tutorial, got ${JSON.stringify(recipe.architecture)}`,
+    );
+  if (recipe.init !== undefined && recipe.init !== 'keras' && recipe.init !== 'pytorch')
+    fail('init', `init must be keras or pytorch, got ${JSON.stringify(recipe.init)}`);
+  if (recipe.sampler !== undefined && recipe.sampler !== 'shuffle' && recipe.sampler !== 'tutorial')
+    fail('sampler', `sampler must be shuffle or tutorial, got ${JSON.stringify(recipe.sampler)}`);
+  if (recipe.loss !== undefined && recipe.loss !== 'mean' && recipe.loss !== 'sum')
+    fail('loss', `loss must be mean or sum, got ${JSON.stringify(recipe.loss)}`);
+  if (recipe.iterations !== undefined) int('iterations', 1);
+  if (recipe.pytorchBiases === true && (recipe.architecture === 'tutorial' || recipe.cell === 'gru'))
+    fail(
+      'pytorchBiases',
+      "pytorchBiases applies to stacked lstm and rnn models (PyTorch's GRU biases are no plain sum)",
+    );
   int('labelEmbedDim', 0);
   int('batchSize', 1);
   int('epochs', 1);

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Rng } from '@charrnn/core';
-import type { LanguageModelStepper } from '@charrnn/layers';
+import type { LanguageModelStepper, TutorialGeneratorStepper } from '@charrnn/layers';
 import { PAD_ID, UNK_ID } from '@charrnn/tokenizer';
 import type { GeneratorBundle } from './generator_bundle.js';
 import { boundaryId } from './language_model_data.js';
@@ -153,7 +153,7 @@ export function sample(bundle: GeneratorBundle, options: SampleOptions = {}): Ge
 /** One round: every row of the stepper generates one sequence. */
 function generateRound(
   bundle: GeneratorBundle,
-  stepper: LanguageModelStepper,
+  stepper: LanguageModelStepper | TutorialGeneratorStepper,
   p: Plan,
   rule: SamplingRule,
   rng: Rng,

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, Rng, TrainingDivergedError } from '@charrnn/core';
 import type { RngState } from '@charrnn/core';
-import { LanguageModel } from '@charrnn/layers';
+import { LanguageModel, TutorialGenerator } from '@charrnn/layers';
 import type { LanguageModelBatch, LanguageModelState } from '@charrnn/layers';
 import { Tokenizer } from '@charrnn/tokenizer';
 import { Optimizer } from '../optimizer.js';
 import type { OptimizerState } from '../optimizer.js';
-import type { GeneratorBundle } from './generator_bundle.js';
+import type { GeneratorBundle, GeneratorModel } from './generator_bundle.js';
 import { checkGeneratorRecipe } from './generator_recipe.js';
 import type { GeneratorRecipe } from './generator_recipe.js';
 import { namesBpc, textBpc } from './evaluate_bpc.js';
@@ -204,24 +204,44 @@ export async function trainLanguageModel(
     throw new InvalidArgumentError('no training names', { field: 'train' });
   const conditional = prepared.kind === 'names' && prepared.conditional;
 
-  const model = LanguageModel.create(
-    {
-      cell: recipe.cell,
-      vocabSize: boundary + 1,
-      embedDim: recipe.embedDim,
-      hiddenSize: recipe.hiddenSize,
-      layers: recipe.layers,
-      ...(recipe.dropout > 0 ? { dropout: recipe.dropout } : {}),
-      ...(conditional ? { numLabels: labels.length, labelEmbedDim: recipe.labelEmbedDim } : {}),
-    },
-    new Rng(recipe.seed),
-  );
+  const model: GeneratorModel =
+    recipe.architecture === 'tutorial'
+      ? TutorialGenerator.create(
+          {
+            architecture: 'tutorial',
+            vocabSize: boundary + 1,
+            hiddenSize: recipe.hiddenSize,
+            ...(recipe.dropout > 0 ? { dropout: recipe.dropout } : {}),
+            ...(conditional ? { numLabels: labels.length } : {}),
+          },
+          new Rng(recipe.seed),
+        )
+      : LanguageModel.create(
+          {
+            cell: recipe.cell,
+            vocabSize: boundary + 1,
+            embedDim: recipe.embedDim,
+            hiddenSize: recipe.hiddenSize,
+            layers: recipe.layers,
+            ...(recipe.dropout > 0 ? { dropout: recipe.dropout } : {}),
+            ...(conditional ? { numLabels: labels.length, labelEmbedDim: recipe.labelEmbedDim } : {}),
+          },
+          new Rng(recipe.seed),
+          { init: recipe.init ?? 'keras' },
+        );
   const weights = model.trainableWeights;
   const optimizer = new Optimizer(weights, {
     kind: recipe.optimizer,
     learningRate: recipe.learningRate,
     epsilon: recipe.epsilon ?? 1e-8,
     ...(recipe.momentum === undefined ? {} : { momentum: recipe.momentum }),
+    ...(recipe.pytorchBiases === true
+      ? {
+          tiedCopies: model
+            .toArtifacts()
+            .weightSpecs.map(({ name }) => (/^(lstm|simple_rnn)(_\d+)?\/bias$/.test(name) ? 2 : 1)),
+        }
+      : {}),
   });
   const stepsPerEpoch =
     prepared.kind === 'names'
@@ -232,7 +252,10 @@ export async function trainLanguageModel(
       `the training text is too short for windows of ${recipe.seqLen} characters in ${recipe.batchSize} streams`,
       { field: 'text' },
     );
-  const totalSteps = stepsPerEpoch * recipe.epochs;
+  const totalSteps = recipe.iterations ?? stepsPerEpoch * recipe.epochs;
+  const epochCount = Math.ceil(totalSteps / stepsPerEpoch);
+  /** Steps of epoch `e` (0-based): all but the last of an `iterations` run are whole. */
+  const stepsOfEpoch = (e: number): number => Math.min(stepsPerEpoch, totalSteps - e * stepsPerEpoch);
   const charsPerEpoch =
     prepared.kind === 'names'
       ? prepared.train.reduce((n, e) => n + e.ids.length + 1, 0)
@@ -293,11 +316,30 @@ export async function trainLanguageModel(
     },
   });
 
-  // Names: one shuffle per epoch from one stream, replayed for the epochs already done.
+  // Names: one shuffle per epoch from one stream, replayed for the epochs already done; or the
+  // tutorial's draws (a random label, then a random name of it), replayed for the steps done.
   const orderRng = new Rng(recipe.seed ^ 0x5bd1e995);
+  const tutorialDraws = prepared.kind === 'names' && recipe.sampler === 'tutorial';
   const shuffled = (): number[] | undefined =>
-    prepared.kind === 'names' ? orderRng.shuffle(Array.from(prepared.train, (_, i) => i)) : undefined;
-  for (let e = 0; e < epochs; e++) shuffled();
+    prepared.kind === 'names' && !tutorialDraws
+      ? orderRng.shuffle(Array.from(prepared.train, (_, i) => i))
+      : undefined;
+  const byLabel: number[][] = [];
+  if (prepared.kind === 'names' && tutorialDraws) {
+    const index = new Map<number, number[]>();
+    prepared.train.forEach((n, i) => {
+      const list = index.get(n.label) ?? [];
+      if (list.length === 0) index.set(n.label, list);
+      list.push(i);
+    });
+    byLabel.push(...[...index.keys()].sort((a, b) => a - b).map((l) => index.get(l) as number[]));
+  }
+  const draw = (): number => {
+    const list = byLabel[orderRng.int(byLabel.length)] as number[];
+    return list[orderRng.int(list.length)] as number;
+  };
+  if (tutorialDraws) for (let i = 0; i < steps * recipe.batchSize; i++) draw();
+  else for (let e = 0; e < epochs; e++) shuffled();
 
   const trainStep = (batch: LanguageModelBatch, targets: Int32Array, keepState: boolean): number => {
     const { value, grads } = tf.variableGrads(
@@ -310,7 +352,13 @@ export async function trainLanguageModel(
         }),
       weights,
     );
-    const list = weights.map((w) => grads[w.name] as tf.Tensor);
+    // The summed loss (the tutorial's) and its gradient are the mean's times the number of
+    // non-PAD targets (scaled after the tape: tfjs-core alone has no gradient for tf.mul).
+    const count = recipe.loss === 'sum' ? targets.reduce((n, t) => n + (t === 0 ? 0 : 1), 0) : 1;
+    const list = weights.map((w) =>
+      count === 1 ? (grads[w.name] as tf.Tensor) : tf.tidy(() => tf.mul(grads[w.name] as tf.Tensor, count)),
+    );
+    if (count !== 1) tf.dispose(Object.values(grads));
     try {
       optimizer.apply(list, recipe.clipNorm > 0 ? recipe.clipNorm : undefined);
     } catch (error) {
@@ -348,9 +396,9 @@ export async function trainLanguageModel(
   let windowSteps = 0;
   const charsPerSecond = (): number => (trainMs > 0 ? charsTrained / (trainMs / 1000) : 0);
   try {
-    outer: while (epochs < recipe.epochs) {
+    outer: while (epochs < epochCount) {
       const order = shuffled();
-      for (let k = epochSteps; k < stepsPerEpoch; k++) {
+      for (let k = epochSteps; k < stepsOfEpoch(epochs); k++) {
         if (signal?.aborted === true) {
           stopped = 'aborted';
           break outer;
@@ -359,7 +407,10 @@ export async function trainLanguageModel(
         let loss: number;
         let chars: number;
         if (prepared.kind === 'names') {
-          const idx = (order as number[]).slice(k * recipe.batchSize, (k + 1) * recipe.batchSize);
+          const idx =
+            order === undefined
+              ? Array.from({ length: recipe.batchSize }, draw)
+              : order.slice(k * recipe.batchSize, (k + 1) * recipe.batchSize);
           const b = nameBatch(
             idx.map((i) => prepared.train[i] as EncodedName),
             boundary,
