@@ -137,10 +137,11 @@ export class GeneratePanel {
         : config === undefined
           ? t('generateLoading')
           : t('generateInfo', {
-              cell: String(config.cell).toUpperCase(),
+              // The tutorial's generator reads one-hot letters and categories: no embeddings.
+              cell: 'architecture' in config ? 'TUTORIAL RNN' : String(config.cell).toUpperCase(),
               hidden: config.hiddenSize,
-              embed: config.embedDim,
-              labelEmbed: config.labelEmbedDim ?? 0,
+              embed: 'architecture' in config ? 0 : config.embedDim,
+              labelEmbed: 'architecture' in config ? 0 : (config.labelEmbedDim ?? 0),
               labels: this.bundle?.labels.length ?? 0,
               bpc: typeof bpc === 'number' ? bpc.toFixed(2) : '?',
             });
