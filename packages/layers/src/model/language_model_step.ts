@@ -144,22 +144,7 @@ export class LanguageModelStepper {
 
   /** Sets the label of each sequence (conditional models); the state is kept. */
   setLabels(labels: Int32Array | undefined): void {
-    const C = this.config.numLabels ?? 0;
-    if (C === 0) {
-      if (labels !== undefined)
-        throw new InvalidArgumentError('this model is unconditional: pass no labels', { field: 'labels' });
-      this.labels = undefined;
-      return;
-    }
-    if (labels === undefined || labels.length !== this.batchSize)
-      throw new InvalidArgumentError(`a conditional model needs one label per sequence (${this.batchSize})`, {
-        field: 'labels',
-      });
-    labels.forEach((label, r) => {
-      if (!(Number.isInteger(label) && label >= 0 && label < C))
-        throw new InvalidArgumentError(`labels[${r}] = ${label} is outside [0, ${C})`, { field: 'labels' });
-    });
-    this.labels = Int32Array.from(labels);
+    this.labels = stepperLabels(labels, this.config.numLabels ?? 0, this.batchSize);
   }
 
   /** Zeroes the state of every sequence. */
@@ -678,4 +663,33 @@ function softmaxRows(
     }
     for (let k = 0; k < V; k++) probs[r * V + k] = (probs[r * V + k] as number) / sum;
   }
+}
+
+/**
+ * A stepper's labels, checked and copied: none for an unconditional model (`numLabels` 0), one
+ * per sequence in `[0, numLabels)` for a conditional one.
+ * @throws InvalidArgumentError naming `labels` otherwise
+ * @internal
+ */
+export function stepperLabels(
+  labels: Int32Array | undefined,
+  numLabels: number,
+  batchSize: number,
+): Int32Array | undefined {
+  if (numLabels === 0) {
+    if (labels !== undefined)
+      throw new InvalidArgumentError('this model is unconditional: pass no labels', { field: 'labels' });
+    return undefined;
+  }
+  if (labels === undefined || labels.length !== batchSize)
+    throw new InvalidArgumentError(`a conditional model needs one label per sequence (${batchSize})`, {
+      field: 'labels',
+    });
+  labels.forEach((label, r) => {
+    if (!(Number.isInteger(label) && label >= 0 && label < numLabels))
+      throw new InvalidArgumentError(`labels[${r}] = ${label} is outside [0, ${numLabels})`, {
+        field: 'labels',
+      });
+  });
+  return Int32Array.from(labels);
 }

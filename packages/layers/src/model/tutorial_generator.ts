@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, InvalidBundleError, InvalidConfigError } from '@charrnn/core';
+import { InvalidArgumentError, InvalidConfigError } from '@charrnn/core';
 import type { Rng } from '@charrnn/core';
 import { customOp } from '../ops/custom_op.js';
 import type { CustomOpResult } from '../ops/custom_op.js';
 import { softmaxCrossEntropy } from '../ops/softmax_cross_entropy.js';
 import { checkSequenceShape } from '../cells/sequence_shape.js';
 import { randomUniform } from './initializers.js';
+import { weightsFromArtifacts, weightsToArtifacts } from './weight_artifacts.js';
 import type { LanguageModelBatch, LanguageModelForwardOptions } from './language_model.js';
 import { TutorialGeneratorStepper } from './tutorial_generator_stepper.js';
 
@@ -362,18 +363,9 @@ export class TutorialGenerator {
 
   /** The weights (float32, named, in {@link TutorialGenerator.trainableWeights} order) and the config. */
   toArtifacts(): TutorialGeneratorArtifacts {
-    const layout = tutorialGeneratorWeightLayout(this.config);
-    const values = this.trainableWeights.map((v) => v.dataSync() as Float32Array);
-    const data = new Float32Array(values.reduce((n, v) => n + v.length, 0));
-    let offset = 0;
-    for (const v of values) {
-      data.set(v, offset);
-      offset += v.length;
-    }
     return {
       config: { ...this.config },
-      weightSpecs: layout.map(({ name, shape }) => ({ name, shape, dtype: 'float32' as const })),
-      weightData: data.buffer,
+      ...weightsToArtifacts(this.trainableWeights, tutorialGeneratorWeightLayout(this.config)),
     };
   }
 
@@ -383,44 +375,11 @@ export class TutorialGenerator {
    */
   static fromArtifacts(artifacts: TutorialGeneratorArtifacts): TutorialGenerator {
     checkTutorialGeneratorConfig(artifacts.config);
-    const specs: unknown = artifacts.weightSpecs;
-    if (!Array.isArray(specs))
-      throw new InvalidBundleError('weightSpecs must be an array', { field: 'weightSpecs' });
-    const found = new Map<string, Float32Array>();
-    let offset = 0;
-    const bytes = artifacts.weightData;
-    for (const [i, spec] of (specs as tf.io.WeightsManifestEntry[]).entries()) {
-      if (spec.dtype !== 'float32')
-        throw new InvalidBundleError(`dtype must be float32, got ${JSON.stringify(spec.dtype)}`, {
-          field: `weightSpecs[${i}].dtype`,
-        });
-      if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
-        throw new InvalidBundleError('shape must be an array of non-negative integers', {
-          field: `weightSpecs[${i}].shape`,
-        });
-      const size = spec.shape.reduce((n, d) => n * d, 1);
-      if (offset + size * 4 > bytes.byteLength)
-        throw new InvalidBundleError(
-          `weightData holds ${bytes.byteLength} bytes, too few for the weights listed`,
-          {
-            field: 'weightData',
-          },
-        );
-      found.set(spec.name, new Float32Array(bytes.slice(offset, offset + size * 4)));
-      offset += size * 4;
-    }
-    const values = tutorialGeneratorWeightLayout(artifacts.config).map(({ name, shape }) => {
-      const value = found.get(name);
-      const size = shape.reduce((n, d) => n * d, 1);
-      if (value === undefined)
-        throw new InvalidBundleError(`weight "${name}" is missing`, { field: 'weightSpecs' });
-      if (value.length !== size)
-        throw new InvalidBundleError(
-          `weight "${name}" has ${value.length} values, expected shape [${shape.join(', ')}]`,
-          { field: 'weightSpecs' },
-        );
-      return value;
-    });
+    const values = weightsFromArtifacts(
+      artifacts.weightSpecs,
+      artifacts.weightData,
+      tutorialGeneratorWeightLayout(artifacts.config),
+    );
     return new TutorialGenerator(artifacts.config, values);
   }
 

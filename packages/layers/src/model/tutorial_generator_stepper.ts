@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '@charrnn/core';
+import { stepperLabels } from './language_model_step.js';
 import { tutorialStep } from './tutorial_generator.js';
 import type { TutorialSizes, TutorialStepperOptions, TutorialWeights } from './tutorial_generator.js';
 
@@ -44,22 +45,7 @@ export class TutorialGeneratorStepper {
 
   /** Sets the label of each sequence (conditional models); the state is kept. */
   setLabels(labels: Int32Array | undefined): void {
-    const C = this.s.C;
-    if (C === 0) {
-      if (labels !== undefined)
-        throw new InvalidArgumentError('this model is unconditional: pass no labels', { field: 'labels' });
-      this.labels = undefined;
-      return;
-    }
-    if (labels === undefined || labels.length !== this.batchSize)
-      throw new InvalidArgumentError(`a conditional model needs one label per sequence (${this.batchSize})`, {
-        field: 'labels',
-      });
-    labels.forEach((label, r) => {
-      if (!(Number.isInteger(label) && label >= 0 && label < C))
-        throw new InvalidArgumentError(`labels[${r}] = ${label} is outside [0, ${C})`, { field: 'labels' });
-    });
-    this.labels = Int32Array.from(labels);
+    this.labels = stepperLabels(labels, this.s.C, this.batchSize);
   }
 
   /** Zeroes the state of every sequence. */
