@@ -389,7 +389,7 @@ export class SimdKernels {
 
   /**
    * `C = (accumulate ? C : 0) + A·B` for a row-major `A [m×k]` (row stride `lda`) and `B [k×n]`
-   * packed by {@link SimdKernels.putPacked} (n a multiple of 8), `C [m×n]` (row stride `ldc`):
+   * packed by {@link SimdKernels.packPanels} (n a multiple of 8), `C [m×n]` (row stride `ldc`):
    * bit for bit {@link SimdKernels.gemm}'s result, faster where B is reused across many rows (a
    * panel of B stays in L1 while the rows pass over it). Offsets in floats.
    */
@@ -408,27 +408,9 @@ export class SimdKernels {
   }
 
   /**
-   * Copies a row-major `[k×n]` matrix (n a multiple of 8) into the arena packed for
-   * {@link SimdKernels.gemmPacked}: panels of 8 columns, each k rows of 8 floats; returns its offset.
-   */
-  putPacked(data: Float32Array, k: number, n: number): number {
-    if (n % 8 !== 0 || data.length !== k * n)
-      throw new RangeError(`cannot pack a ${k}×${n} matrix in panels of 8`);
-    const at = this.alloc(k * n);
-    const packed = this.view(at, k * n);
-    for (let q = 0; q < n / 8; q++)
-      for (let p = 0; p < k; p++) {
-        const from = p * n + q * 8;
-        const to = (q * k + p) * 8;
-        for (let c = 0; c < 8; c++) packed[to + c] = data[from + c] as number;
-      }
-    return at;
-  }
-
-  /**
    * {@link SimdKernels.gemmPacked} with A read through strides as in {@link SimdKernels.gemm}
    * (element (i, p) at `a + i·rsA + p·csA`: the transpose of a row-major `[k×m]` matrix is
-   * `rsA = 1, csA = m`), for B packed by {@link SimdKernels.packPanels} or `putPacked`. It reads
+   * `rsA = 1, csA = m`), for B packed by {@link SimdKernels.packPanels}. It reads
    * B front to back, a panel at a time, so a B larger than the L2 cache (an LSTM's recurrent
    * kernel of 256 units: 1 MiB) is read once per product instead of once per 4 rows of A.
    */

@@ -4,7 +4,7 @@ import { checkIds } from '../ops/embedding.js';
 import { checkSequenceShape } from '../cells/sequence_shape.js';
 import { gateCount, recurrentOutputSize } from './classifier_config.js';
 import type { ClassifierConfig } from './classifier_config.js';
-import { inferenceSimdKernels } from '../kernels/simd_kernels.js';
+import { inferenceSimdKernels, PANEL_WIDTH } from '../kernels/simd_kernels.js';
 import { matMulInto } from '../kernels/mat_mul_js.js';
 import type { SimdKernels } from '../kernels/simd_kernels.js';
 import type { NgramHead } from './ngram_head.js';
@@ -19,7 +19,7 @@ interface PlacedDirection {
   U: number;
   /** The bias `[G]` (`[2G]` for a reset-after GRU). */
   bias: number;
-  /** U packed for `gemmPacked` (G a multiple of 8), else −1. */
+  /** U packed in panels for `gemmPacked` (G a whole number of panels), else −1. */
   packedU: number;
 }
 
@@ -166,11 +166,12 @@ export class ClassifierInference {
           input = simd.alloc(config.vocabSize * G);
           simd.gemm(table, W, input, config.vocabSize, config.embedDim, G, config.embedDim, 1, G, G);
         }
+        const U = simd.put(values[w + 1] as Float32Array);
         placed.push({
           input,
-          U: simd.put(values[w + 1] as Float32Array),
+          U,
           bias: simd.put(values[w + 2] as Float32Array),
-          packedU: G % 8 === 0 ? simd.putPacked(values[w + 1] as Float32Array, H, G) : -1,
+          packedU: G % PANEL_WIDTH === 0 ? simd.putPanels(U, H, G, G, 1) : -1,
         });
         w += 3;
       }

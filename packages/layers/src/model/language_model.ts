@@ -22,6 +22,7 @@ import { checkLanguageModelConfig, languageModelWeightLayout } from './language_
 import type { LanguageModelConfig } from './language_model_config.js';
 import { LanguageModelStepper } from './language_model_step.js';
 import { weightsFromArtifacts, weightsToArtifacts } from './weight_artifacts.js';
+import { summedNll, targetWeights } from './next_symbol_loss.js';
 import type { StepperOptions } from './language_model_step.js';
 
 /**
@@ -284,21 +285,7 @@ export class LanguageModel {
     const logits = this.logits(batch, options);
     const z = logits.dataSync() as Float32Array;
     logits.dispose();
-    const V = this.config.vocabSize;
-    let nats = 0;
-    let count = 0;
-    for (let n = 0; n < targets.length; n++) {
-      const target = targets[n] as number;
-      if (target === 0) continue;
-      const row = z.subarray(n * V, (n + 1) * V);
-      let max = -Infinity;
-      for (const v of row) if (v > max) max = v;
-      let sum = 0;
-      for (const v of row) sum += Math.exp(v - max);
-      nats += max + Math.log(sum) - (row[target] as number);
-      count++;
-    }
-    return { nats, count };
+    return summedNll(z, targets, this.config.vocabSize);
   }
 
   /**
@@ -381,26 +368,6 @@ export class LanguageModel {
         return simpleRnn(x, W, U, b as tf.Tensor1D, seq, options);
     }
   }
-}
-
-/** Weight 1 for each non-PAD target, 0 for PAD; checks the size and that some target counts. */
-function targetWeights(targets: Int32Array, rows: number): Float32Array {
-  if (targets.length !== rows)
-    throw new InvalidArgumentError(
-      `targets has ${targets.length} entries, expected batchSize * maxLen = ${rows}`,
-      {
-        field: 'targets',
-      },
-    );
-  const weights = new Float32Array(rows);
-  let any = false;
-  for (let n = 0; n < rows; n++)
-    if (targets[n] !== 0) {
-      weights[n] = 1;
-      any = true;
-    }
-  if (!any) throw new InvalidArgumentError('every target is PAD', { field: 'targets' });
-  return weights;
 }
 
 /** Throws InvalidArgumentError unless `initial` is absent or `parts` arrays of `size` entries. */

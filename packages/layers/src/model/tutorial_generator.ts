@@ -7,6 +7,7 @@ import { softmaxCrossEntropy } from '../ops/softmax_cross_entropy.js';
 import { checkSequenceShape } from '../cells/sequence_shape.js';
 import { randomUniform } from './initializers.js';
 import { weightsFromArtifacts, weightsToArtifacts } from './weight_artifacts.js';
+import { summedNll, targetWeights } from './next_symbol_loss.js';
 import type { LanguageModelBatch, LanguageModelForwardOptions } from './language_model.js';
 import { TutorialGeneratorStepper } from './tutorial_generator_stepper.js';
 
@@ -314,7 +315,7 @@ export class TutorialGenerator {
    *   every target is PAD
    */
   loss(batch: LanguageModelBatch, targets: Int32Array, options: LanguageModelForwardOptions = {}): tf.Scalar {
-    const weights = nonPadWeights(targets, batch.batchSize * batch.maxLen);
+    const weights = targetWeights(targets, batch.batchSize * batch.maxLen);
     return tf.tidy(() =>
       softmaxCrossEntropy(this.logits(batch, options), targets, { exampleWeights: weights }),
     );
@@ -329,20 +330,11 @@ export class TutorialGenerator {
     targets: Int32Array,
     options: Pick<LanguageModelForwardOptions, 'initialState' | 'onFinalState' | 'path'> = {},
   ): { nats: number; count: number } {
-    nonPadWeights(targets, batch.batchSize * batch.maxLen);
+    targetWeights(targets, batch.batchSize * batch.maxLen);
     const logits = this.logits(batch, options);
     const z = logits.dataSync() as Float32Array;
     logits.dispose();
-    const V = this.config.vocabSize;
-    let nats = 0;
-    let count = 0;
-    for (let n = 0; n < targets.length; n++) {
-      const target = targets[n] as number;
-      if (target === 0) continue;
-      nats += logSumExp(z, n * V, V) - (z[n * V + target] as number);
-      count++;
-    }
-    return { nats, count };
+    return summedNll(z, targets, this.config.vocabSize);
   }
 
   /**
@@ -519,33 +511,4 @@ function backward(
     tf.tensor2d(Float32Array.from(dKoo), [H + V, V]),
     tf.tensor1d(Float32Array.from(dboo)),
   ];
-}
-
-/** log Σ exp(z[at .. at + n)), stable. */
-function logSumExp(z: Float32Array, at: number, n: number): number {
-  let max = -Infinity;
-  for (let j = 0; j < n; j++) max = Math.max(max, z[at + j] as number);
-  let sum = 0;
-  for (let j = 0; j < n; j++) sum += Math.exp((z[at + j] as number) - max);
-  return max + Math.log(sum);
-}
-
-/** Weight 1 for each non-PAD target, 0 for PAD; checks the size and that some target counts. */
-function nonPadWeights(targets: Int32Array, rows: number): Float32Array {
-  if (targets.length !== rows)
-    throw new InvalidArgumentError(
-      `targets has ${targets.length} entries, expected batchSize * maxLen = ${rows}`,
-      {
-        field: 'targets',
-      },
-    );
-  const weights = new Float32Array(rows);
-  let any = false;
-  for (let n = 0; n < rows; n++)
-    if (targets[n] !== 0) {
-      weights[n] = 1;
-      any = true;
-    }
-  if (!any) throw new InvalidArgumentError('every target is PAD', { field: 'targets' });
-  return weights;
 }
