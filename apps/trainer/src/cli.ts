@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Command, CommanderError, Option } from 'commander';
 import { isCharRnnError } from '@charrnn/core';
+import { BALANCED_LABEL_ALPHA } from '@charrnn/trainer';
 import type { RawEvalOptions } from './commands/eval.js';
 import type { RawExportOptions } from './commands/export.js';
 import type { RawGenerateOptions } from './commands/generate.js';
@@ -128,7 +129,11 @@ export function buildProgram(
     .option('--seq-len <n>', '--task generate, text: characters per training window (default: 100)')
     .option(
       '--recipe <name>',
-      "--task generate, names: default|tutorial (the PyTorch name-generation tutorial's model and SGD recipe, 100,000 one-name steps)",
+      "--task generate, names: default|tutorial (the PyTorch name-generation tutorial's model and SGD recipe, 100,000 one-name steps)|balanced (label-balanced draws, so that rare languages' names read as theirs)",
+    )
+    .option(
+      '--label-alpha <x>',
+      `--task generate, --sampler balanced: labels drawn ∝ (their names)^x, 0 = uniform, 1 = as in the data (default: ${BALANCED_LABEL_ALPHA})`,
     )
     .option('--epochs <n>', `passes over the training data (default: ${d.epochs})`)
     .option('--iters <n>', 'training steps instead of epochs')
@@ -169,7 +174,7 @@ export function buildProgram(
     )
     .option(
       '--sampler <name>',
-      `tutorial|shuffle|bucket (length-bucketed, faster)|balanced (default: ${d.sampler})`,
+      `tutorial|shuffle|bucket (length-bucketed, faster)|balanced (default: ${d.sampler}; --task generate: shuffle|tutorial|balanced, default shuffle)`,
     )
     .option('--alphabet <name>', `tutorial (ASCII-folded, 57 symbols)|unicode (default: ${d.alphabet})`)
     .option('--seed <n>', `random seed (default: ${d.seed})`)

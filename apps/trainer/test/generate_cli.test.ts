@@ -275,6 +275,73 @@ describe('charrnn train --task generate, generate, eval', () => {
     expect(refused.stderr).toContain('does not apply to --recipe tutorial');
   });
 
+  it('--recipe balanced trains on label-balanced draws (--label-alpha), keeping the last epoch', () => {
+    const out = path.join(work, 'balanced');
+    const args = ['train', '--task', 'generate', '--data', path.join(work, 'train.tsv')];
+    const train = charrnn([
+      ...args,
+      '--recipe',
+      'balanced',
+      '--label-alpha',
+      '0.3',
+      '--val',
+      path.join(work, 'val.tsv'),
+      '--out',
+      out,
+      '--hidden',
+      '16',
+      '--embed',
+      '8',
+      '--epochs',
+      '2',
+      '--backend',
+      'wasm',
+    ]);
+    expect(train.stderr).toBe('');
+    expect(train.status).toBe(0);
+    expect(train.stdout).toContain('2 epochs (label-balanced: labels drawn ∝ names^0.3, then a random name)');
+    const config = JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8')) as {
+      recipe: { sampler: string; labelAlpha: number; restoreBest: boolean; hiddenSize: number };
+    };
+    expect(config.recipe).toMatchObject({
+      sampler: 'balanced',
+      labelAlpha: 0.3,
+      restoreBest: false,
+      hiddenSize: 16,
+    });
+    const metrics = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8')) as {
+      val_bpc: number;
+      epochs: { val_bpc: number }[];
+    };
+    expect(metrics.val_bpc).toBe(metrics.epochs.at(-1)?.val_bpc);
+    const noBalance = charrnn([...args, '--out', path.join(work, 'no'), '--label-alpha', '0.3']);
+    expect(noBalance.status).toBe(2);
+    expect(noBalance.stderr).toContain('--label-alpha');
+    expect(noBalance.stderr).toContain('applies to --sampler balanced (or --recipe balanced) only');
+    const outOfRange = charrnn([
+      ...args,
+      '--out',
+      path.join(work, 'no'),
+      '--sampler',
+      'balanced',
+      '--label-alpha',
+      '2',
+    ]);
+    expect(outOfRange.status).toBe(2);
+    expect(outOfRange.stderr).toContain('--label-alpha');
+    const classifier = charrnn([
+      'train',
+      '--data',
+      path.join(work, 'train.tsv'),
+      '--out',
+      path.join(work, 'no'),
+      '--label-alpha',
+      '0.3',
+    ]);
+    expect(classifier.status).toBe(2);
+    expect(classifier.stderr).toContain('applies to --task generate only');
+  });
+
   it('Ctrl-C saves a checkpoint (exit 130) and --resume ends with the weights of an uninterrupted run', async () => {
     const text = Array.from({ length: 600 }, (_, i) => `line ${i % 11} of the cat and the dog.\n`).join('');
     writeFileSync(path.join(work, 'resume.txt'), text);

@@ -81,6 +81,8 @@ export type {
   TrainLanguageModelOptions,
 } from './generate/train_language_model.js';
 export {
+  BALANCED_GENERATOR_RECIPE,
+  BALANCED_LABEL_ALPHA,
   DEFAULT_GENERATOR_RECIPE,
   NAMES_REFERENCE_GENERATOR_RECIPE,
   TEXT_GENERATOR_RECIPE,

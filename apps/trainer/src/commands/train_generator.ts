@@ -6,6 +6,8 @@ import { fileSystemHandler, writeFileAtomic } from '@charrnn/core/node';
 import { defaultCorpus, stratifiedSplit, type LabeledName } from '@charrnn/data';
 import { loadCorpus } from '@charrnn/data/node';
 import {
+  BALANCED_GENERATOR_RECIPE,
+  BALANCED_LABEL_ALPHA,
   DEFAULT_GENERATOR_RECIPE,
   TEXT_GENERATOR_RECIPE,
   TUTORIAL_GENERATOR_RECIPE,
@@ -44,6 +46,7 @@ const GENERATOR_FLAGS = new Set([
   'iters',
   'recipe',
   'sampler',
+  'labelAlpha',
   'batch',
   'optimizer',
   'lr',
@@ -57,7 +60,7 @@ const GENERATOR_FLAGS = new Set([
 ]);
 
 /** Flags that only `--task generate` reads. */
-export const GENERATOR_ONLY_FLAGS = ['labelEmbed', 'seqLen', 'recipe'] as const;
+export const GENERATOR_ONLY_FLAGS = ['labelEmbed', 'seqLen', 'recipe', 'labelAlpha'] as const;
 
 /** Flags that set a part of the stacked model, which the tutorial's model does not have. */
 const STACKED_ONLY_FLAGS = ['cell', 'layers', 'embed'] as const;
@@ -87,10 +90,10 @@ function recipeOf(flags: Readonly<Record<string, unknown>>, text: boolean): Gene
   const named =
     flags['recipe'] === undefined
       ? 'default'
-      : parseChoice('--recipe', String(flags['recipe']), ['default', 'tutorial'] as const);
+      : parseChoice('--recipe', String(flags['recipe']), ['default', 'tutorial', 'balanced'] as const);
   const tutorial = named === 'tutorial';
-  if (tutorial && text)
-    throw new InvalidArgumentError('the tutorial recipe generates names: give it names, not a text', {
+  if (named !== 'default' && text)
+    throw new InvalidArgumentError(`the ${named} recipe generates names: give it names, not a text`, {
       field: '--recipe',
     });
   for (const key of STACKED_ONLY_FLAGS)
@@ -103,7 +106,13 @@ function recipeOf(flags: Readonly<Record<string, unknown>>, text: boolean): Gene
       );
   if (flags['epochs'] !== undefined && flags['iters'] !== undefined)
     throw new InvalidArgumentError('give either --epochs or --iters, not both', { field: '--iters' });
-  const base = tutorial ? TUTORIAL_GENERATOR_RECIPE : text ? TEXT_GENERATOR_RECIPE : DEFAULT_GENERATOR_RECIPE;
+  const base = tutorial
+    ? TUTORIAL_GENERATOR_RECIPE
+    : named === 'balanced'
+      ? BALANCED_GENERATOR_RECIPE
+      : text
+        ? TEXT_GENERATOR_RECIPE
+        : DEFAULT_GENERATOR_RECIPE;
   const str = (key: string): string | undefined =>
     flags[key] === undefined ? undefined : String(flags[key]);
   const int = (key: string, min: number): number | undefined => {
@@ -153,7 +162,16 @@ function recipeOf(flags: Readonly<Record<string, unknown>>, text: boolean): Gene
   const sampler = str('sampler');
   if (sampler !== undefined) {
     if (text) throw new InvalidArgumentError('a text corpus is read in order', { field: '--sampler' });
-    recipe.sampler = parseChoice('--sampler', sampler, ['shuffle', 'tutorial'] as const);
+    recipe.sampler = parseChoice('--sampler', sampler, ['shuffle', 'tutorial', 'balanced'] as const);
+    if (recipe.sampler !== 'balanced') delete recipe.labelAlpha;
+  }
+  const labelAlpha = num('labelAlpha', 0, 1);
+  if (labelAlpha !== undefined) {
+    if (recipe.sampler !== 'balanced')
+      throw new InvalidArgumentError('applies to --sampler balanced (or --recipe balanced) only', {
+        field: '--label-alpha',
+      });
+    recipe.labelAlpha = labelAlpha;
   }
   if (flags['labelEmbed'] !== undefined && text)
     throw new InvalidArgumentError('a text corpus has no labels to embed', { field: '--label-embed' });
@@ -290,6 +308,9 @@ export async function runTrainGenerator(flags: Readonly<Record<string, unknown>>
       `; ${r.optimizer} lr ${r.learningRate}, clip ${r.clipNorm}, batch ${r.batchSize}, ` +
       (r.iterations === undefined ? `${r.epochs} epochs` : `${r.iterations} steps`) +
       (r.sampler === 'tutorial' ? ' (random category, then random name)' : '') +
+      (r.sampler === 'balanced'
+        ? ` (label-balanced: labels drawn ∝ names^${r.labelAlpha ?? BALANCED_LABEL_ALPHA}, then a random name)`
+        : '') +
       (r.loss === 'sum' ? ', summed loss' : '') +
       (data.kind === 'text' ? `, windows of ${r.seqLen}` : ''),
   );

@@ -22,6 +22,8 @@ tf.env().set('IS_TEST', false);
 const TRAIN = syntheticNames(240, 1);
 const VAL = syntheticNames(60, 2);
 const TEXT = syntheticText(1500, 3);
+/** TRAIN with 1 'Soft' name in 4 kept: about 120 'Hard' and 30 'Soft'. */
+const UNBALANCED = TRAIN.filter((n, i) => n.label === 'Hard' || i % 4 === 0);
 const NAMES_RECIPE: GeneratorRecipe = {
   ...DEFAULT_GENERATOR_RECIPE,
   hiddenSize: 24,
@@ -79,12 +81,20 @@ describe('trainLanguageModel', () => {
     run.bundle.model.dispose();
   });
 
-  it.each(['names', 'text'] as const)(
+  it.each(['names', 'names, balanced sampler', 'text'] as const)(
     '%s: an aborted and resumed run equals an uninterrupted one, bit for bit',
-    async (kind) => {
+    async (what) => {
+      const kind = what === 'text' ? 'text' : 'names';
       const data =
-        kind === 'names' ? ({ kind, train: TRAIN, val: VAL } as const) : ({ kind, text: TEXT } as const);
-      const recipe = kind === 'names' ? NAMES_RECIPE : TEXT_RECIPE;
+        kind === 'names'
+          ? ({ kind, train: what === 'names' ? TRAIN : UNBALANCED, val: VAL } as const)
+          : ({ kind, text: TEXT } as const);
+      const recipe =
+        what === 'text'
+          ? TEXT_RECIPE
+          : what === 'names'
+            ? NAMES_RECIPE
+            : { ...NAMES_RECIPE, sampler: 'balanced' as const, labelAlpha: 0.5 };
       const whole = await trainLanguageModel(data, recipe);
       const store = memoryLanguageModelStore();
       const controller = new AbortController();
@@ -113,6 +123,23 @@ describe('trainLanguageModel', () => {
       resumed.bundle.model.dispose();
     },
   );
+
+  it("the balanced sampler: labelAlpha 0 is the tutorial's draw, and labelAlpha changes the draws", async () => {
+    const data = { kind: 'names', train: UNBALANCED, val: VAL } as const;
+    const recipe: GeneratorRecipe = { ...NAMES_RECIPE, epochs: 2 };
+    const weightsOf = async (r: GeneratorRecipe): Promise<Float32Array[]> => {
+      const run = await trainLanguageModel(data, r);
+      const values = run.bundle.model.trainableWeights.map((w) => w.dataSync() as Float32Array);
+      run.bundle.model.dispose();
+      return values;
+    };
+    const tutorial = await weightsOf({ ...recipe, sampler: 'tutorial' });
+    expect(await weightsOf({ ...recipe, sampler: 'balanced', labelAlpha: 0 })).toEqual(tutorial);
+    const half = await weightsOf({ ...recipe, sampler: 'balanced', labelAlpha: 0.5 });
+    expect(half).not.toEqual(tutorial);
+    expect(await weightsOf({ ...recipe, sampler: 'balanced' })).toEqual(half);
+    expect(await weightsOf({ ...recipe, sampler: 'balanced', labelAlpha: 1 })).not.toEqual(half);
+  });
 
   it('text: validation covers the last 10% with the state carried, and beats the uniform code', async () => {
     const run = await trainLanguageModel({ kind: 'text', text: TEXT }, TEXT_RECIPE);

@@ -7,9 +7,11 @@ import { Tokenizer } from '@charrnn/tokenizer';
 import { Optimizer } from '../optimizer.js';
 import type { OptimizerState } from '../optimizer.js';
 import type { GeneratorBundle, GeneratorModel } from './generator_bundle.js';
-import { checkGeneratorRecipe } from './generator_recipe.js';
+import { BALANCED_LABEL_ALPHA, checkGeneratorRecipe } from './generator_recipe.js';
 import type { GeneratorRecipe } from './generator_recipe.js';
 import { namesBpc, textBpc } from './evaluate_bpc.js';
+import { labelDraws } from './label_draws.js';
+import type { LabelDraws } from './label_draws.js';
 import { boundaryId, encodeNames, nameBatch, textStreams, textWindow } from './language_model_data.js';
 import type { EncodedName, GeneratorData, TextStreams } from './language_model_data.js';
 
@@ -316,29 +318,22 @@ export async function trainLanguageModel(
     },
   });
 
-  // Names: one shuffle per epoch from one stream, replayed for the epochs already done; or the
-  // tutorial's draws (a random label, then a random name of it), replayed for the steps done.
+  // Names: one shuffle per epoch from one stream, replayed for the epochs already done; or draws
+  // with replacement (a label, then one of its names: see labelDraws), replayed for the steps done.
   const orderRng = new Rng(recipe.seed ^ 0x5bd1e995);
-  const tutorialDraws = prepared.kind === 'names' && recipe.sampler === 'tutorial';
+  const draws =
+    prepared.kind === 'names' && (recipe.sampler === 'tutorial' || recipe.sampler === 'balanced')
+      ? labelDraws(
+          prepared.train.map((n) => n.label),
+          recipe.sampler === 'balanced' ? (recipe.labelAlpha ?? BALANCED_LABEL_ALPHA) : 0,
+          orderRng,
+        )
+      : undefined;
   const shuffled = (): number[] | undefined =>
-    prepared.kind === 'names' && !tutorialDraws
+    prepared.kind === 'names' && draws === undefined
       ? orderRng.shuffle(Array.from(prepared.train, (_, i) => i))
       : undefined;
-  const byLabel: number[][] = [];
-  if (prepared.kind === 'names' && tutorialDraws) {
-    const index = new Map<number, number[]>();
-    prepared.train.forEach((n, i) => {
-      const list = index.get(n.label) ?? [];
-      if (list.length === 0) index.set(n.label, list);
-      list.push(i);
-    });
-    byLabel.push(...[...index.keys()].sort((a, b) => a - b).map((l) => index.get(l) as number[]));
-  }
-  const draw = (): number => {
-    const list = byLabel[orderRng.int(byLabel.length)] as number[];
-    return list[orderRng.int(list.length)] as number;
-  };
-  if (tutorialDraws) for (let i = 0; i < steps * recipe.batchSize; i++) draw();
+  if (draws !== undefined) for (let i = 0; i < steps * recipe.batchSize; i++) draws.draw();
   else for (let e = 0; e < epochs; e++) shuffled();
 
   const trainStep = (batch: LanguageModelBatch, targets: Int32Array, keepState: boolean): number => {
@@ -409,7 +404,7 @@ export async function trainLanguageModel(
         if (prepared.kind === 'names') {
           const idx =
             order === undefined
-              ? Array.from({ length: recipe.batchSize }, draw)
+              ? Array.from({ length: recipe.batchSize }, () => (draws as LabelDraws).draw())
               : order.slice(k * recipe.batchSize, (k + 1) * recipe.batchSize);
           const b = nameBatch(
             idx.map((i) => prepared.train[i] as EncodedName),
