@@ -129,7 +129,7 @@ export function buildProgram(
     .option('--seq-len <n>', '--task generate, text: characters per training window (default: 100)')
     .option(
       '--recipe <name>',
-      "--task generate, names: default|tutorial (the PyTorch name-generation tutorial's model and SGD recipe, 100,000 one-name steps)|balanced (label-balanced draws, so that rare languages' names read as theirs)",
+      "--task generate, names: default|tutorial (the PyTorch name-generation tutorial's model and SGD recipe, 100,000 one-name steps)|balanced (label-balanced draws, so that rare languages' names read more often as theirs)",
     )
     .option(
       '--label-alpha <x>',
