@@ -119,6 +119,28 @@ describe('kernel threads', () => {
   );
 
   it.runIf(available)(
+    'a window of mostly late helpers sends the next 4096 products to the calling thread alone, odd late ones do not',
+    async () => {
+      const shared = new WebAssembly.Module(withSharedMemoryImport(decodeBase64(KERNELS_WASM_BASE64)));
+      const memory = new WebAssembly.Memory({ initial: 1, maximum: SHARED_MEMORY_MAX_PAGES, shared: true });
+      const pool = new KernelThreads(shared, memory, 1);
+      try {
+        for (let waited = 0; pool.ready() < 1 && waited < 10_000; waited += 20)
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(pool.ready()).toBe(1);
+        // 64 products, 8 of them late (waited longer than computed): no pause.
+        for (let i = 0; i < 64; i++) pool.watch(1, i % 8 === 0 ? 5 : 0.1);
+        expect([pool.pauses, pool.ready()]).toEqual([0, 1]);
+        // 64 products, 40 late: a pause; the helper sits out until 4096 products have run.
+        for (let i = 0; i < 64; i++) pool.watch(1, i < 40 ? 2 : 0.1);
+        expect([pool.pauses, pool.ready()]).toEqual([1, 0]);
+      } finally {
+        pool.close();
+      }
+    },
+  );
+
+  it.runIf(available)(
     "setKernelThreads sets the shared instances' threads and checks its argument",
     async () => {
       expect(setKernelThreads(2)).toBe(2);
