@@ -3,7 +3,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, NotFoundError, TrainingDivergedError } from '@charrnn/core';
 import { fileSystemHandler, writeFileAtomic } from '@charrnn/core/node';
-import { simdKernelVariant, type CharClassifier } from '@charrnn/layers';
+import { kernelThreads, simdKernelVariant, type CharClassifier } from '@charrnn/layers';
 import {
   RunDivergedError,
   saveClassifierBundle,
@@ -304,7 +304,9 @@ async function writeRun(
   const metrics = {
     backend: backend.name,
     backend_provider: backend.provider,
-    ...(backend.name === 'cpu' || backend.name === 'wasm' ? { recurrent_kernels: simdKernelVariant() } : {}),
+    ...(backend.name === 'cpu' || backend.name === 'wasm'
+      ? { recurrent_kernels: simdKernelVariant(), kernel_threads: kernelThreads() }
+      : {}),
     data: source,
     ...m,
     config,

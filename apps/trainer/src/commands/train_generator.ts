@@ -16,6 +16,7 @@ import {
   type GeneratorRecipe,
   type GeneratorTrainEvent,
 } from '@charrnn/trainer';
+import { kernelThreads } from '@charrnn/layers';
 import { BACKEND_CHOICES, chooseBackend, describeBackend } from '../backend.js';
 import { generatorFileStore } from '../generator_checkpoint.js';
 import { applyKernelThreads, parseThreads, type ThreadsChoice } from '../kernel_threads.js';
@@ -350,6 +351,7 @@ export async function runTrainGenerator(flags: Readonly<Record<string, unknown>>
       task: 'generate',
       kind: data.kind,
       backend: backend.name,
+      ...(backend.name === 'cpu' || backend.name === 'wasm' ? { kernel_threads: kernelThreads() } : {}),
       ...metrics,
       recipe: r,
     };
