@@ -238,6 +238,67 @@ async function trainWithThreads(n, train) {
   }
 }
 
+/**
+ * The products that make up the text model's training (its LSTM-256 layers, windows of 100 × 32
+ * streams), in GFLOP/s: our gemm_packed on one thread and on `threads`, and PyTorch's torch.mm
+ * (OpenBLAS, one thread) in the same run. Training speed follows these (about 88% of a training
+ * step is products on one thread).
+ */
+async function runProducts() {
+  const { SimdKernels } = await import(
+    pathToFileURL(path.join(root, 'packages', 'layers', 'dist', 'kernels', 'simd_kernels.js')).href
+  );
+  const shapes = [
+    { shape: [32, 256, 1024], what: 'h·U, one step (forward)' },
+    { shape: [32, 1024, 256], what: 'dz·Uᵀ, one step (backward)' },
+    { shape: [3200, 256, 1024], what: 'x·W, a window (layer 2 forward)' },
+    { shape: [256, 3200, 1024], what: 'xᵀ·dz, a window (weight gradient)' },
+  ];
+  const ours = async (n) => {
+    const k = SimdKernels.create('plain', n);
+    while (k.readyThreads < n) await sleep(20);
+    const rates = shapes.map(({ shape: [m, kk, nn] }) => {
+      k.begin();
+      const a = k.alloc(m * kk);
+      const b = k.alloc(kk * nn);
+      const c = k.alloc(m * nn);
+      k.view(a, m * kk).fill(0.5);
+      k.view(b, kk * nn).fill(0.25);
+      const bp = k.putPanels(b, kk, nn, nn, 1);
+      const reps = Math.max(3, Math.round(1e9 / (2 * m * kk * nn)));
+      let best = Infinity;
+      for (let round = 0; round < 4; round++) {
+        const t0 = performance.now();
+        for (let i = 0; i < reps; i++) k.gemmPacked(a, bp, c, m, kk, nn, kk, nn);
+        best = Math.min(best, (performance.now() - t0) / reps);
+      }
+      return +((2 * m * kk * nn) / best / 1e6).toFixed(1);
+    });
+    k.close();
+    return rates;
+  };
+  const one = await ours(1);
+  const many = await ours(threads);
+  let torchRates = null;
+  if (!skipTorch) {
+    const run = spawnSync(
+      '/usr/bin/python3',
+      [path.join(root, 'scripts', 'torch_gemm.py'), ...shapes.map((s) => s.shape.join(','))],
+      {
+        encoding: 'utf8',
+      },
+    );
+    torchRates = run.status === 0 ? JSON.parse(run.stdout.trim().split('\n').at(-1)) : null;
+  }
+  return shapes.map(({ shape, what }, i) => ({
+    shape: shape.join('×'),
+    what,
+    ours_gflops: one[i],
+    ours_threads_gflops: many[i],
+    pytorch_gflops: torchRates?.[shape.join(',')] ?? null,
+  }));
+}
+
 const mean = (list) => (list.length === 0 ? null : list.reduce((a, b) => a + b, 0) / list.length);
 
 /** The text model, ours and PyTorch's, at each seed of `seeds`. */
@@ -327,6 +388,7 @@ const result = {
   text: empty,
   ...(only === 'text' ? {} : await runNames()),
   ...(only === 'names' ? {} : await runText()),
+  products: only === 'names' ? [] : await runProducts(),
 };
 for (const task of ['names', 'text']) {
   const { ours: o, pytorch: p } = result[task];
@@ -370,6 +432,16 @@ if (t.ours.seeds !== undefined) {
   if (t.pytorch?.seeds !== undefined)
     console.log(
       `| PyTorch | ${t.pytorch.seeds.map((x) => f(x.val_bpc, 3)).join(' | ')} | ${f(t.pytorch.mean_val_bpc, 3)} |`,
+    );
+}
+if (result.products.length > 0) {
+  console.log(
+    `\n| product (GFLOP/s) | what | ours, 1 thread | ours, ${threads} threads | PyTorch (OpenBLAS), 1 thread | ours 1 thread / PyTorch |`,
+  );
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const p of result.products)
+    console.log(
+      `| ${p.shape} | ${p.what} | ${f(p.ours_gflops, 1)} | ${f(p.ours_threads_gflops, 1)} | ${f(p.pytorch_gflops, 1)} | ${f(ratio(p.ours_gflops, p.pytorch_gflops), 2)}× |`,
     );
 }
 console.log('\n| language | classified as it: ours | PyTorch | ours in training set | examples (ours) |');
