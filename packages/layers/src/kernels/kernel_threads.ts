@@ -53,6 +53,11 @@ const PAUSE_PRODUCTS = 4096;
 /** How long the calling thread waits for a helper before it gives up (a helper that died). */
 const TIMEOUT_MS = 60_000;
 
+/** A tuple of `N` numbers. */
+type Numbers<N extends number, T extends number[] = []> = T['length'] extends N
+  ? T
+  : Numbers<N, [...T, number]>;
+
 /**
  * Claims chunks of units of the posted product until none is left and runs the kernel on each:
  * a unit is 8 columns (a panel of a packed B) or 4 rows. The helpers run this same function, as
@@ -63,22 +68,11 @@ function claimAndRun(
   gemm: (...args: number[]) => void,
   gemmPacked: (...args: number[]) => void,
 ): void {
-  const op = ctl[16 + 0] as number;
-  const a = ctl[16 + 1] as number;
-  const b = ctl[16 + 2] as number;
-  const c = ctl[16 + 3] as number;
-  const m = ctl[16 + 4] as number;
-  const k = ctl[16 + 5] as number;
-  const n = ctl[16 + 6] as number;
-  const rsA = ctl[16 + 7] as number;
-  const csA = ctl[16 + 8] as number;
-  const ldb = ctl[16 + 9] as number;
-  const ldc = ctl[16 + 10] as number;
-  const acc = ctl[16 + 11] as number;
-  const byColumns = ctl[16 + 12] === 1;
-  const unit = ctl[16 + 13] as number;
-  const units = ctl[16 + 14] as number;
-  const chunk = ctl[16 + 15] as number;
+  // The job's line (words 16 to 31, in the order of the J_ constants: the helpers see no names).
+  const [op, a, b, c, m, k, n, rsA, csA, ldb, ldc, acc, columns, unit, units, chunk] = Array.from(
+    ctl.subarray(16, 32),
+  ) as Numbers<16>;
+  const byColumns = columns === 1;
   const total = byColumns ? n : m;
   for (;;) {
     const u = Atomics.add(ctl, 0, chunk);
@@ -122,6 +116,12 @@ for (;;) {
   Atomics.notify(ctl, me + ${DONE});
 }
 `;
+
+/** The calling thread's product kernels (its own instance's exports). */
+export interface ThreadKernels {
+  gemm: (...args: number[]) => void;
+  gemmPacked: (...args: number[]) => void;
+}
 
 interface NodeWorker {
   unref(): void;
@@ -221,10 +221,7 @@ export class KernelThreads {
    * helpers, each claiming chunks of its units, and returns when all are done.
    * @throws Error when a helper fails or does not answer
    */
-  private run(
-    job: number[],
-    kernels: { gemm: (...args: number[]) => void; gemmPacked: (...args: number[]) => void },
-  ): void {
+  private run(job: number[], kernels: ThreadKernels): void {
     if (this.paused > 0) this.paused--;
     const helpers = this.ready();
     const units = job[J_UNITS] as number;
@@ -288,55 +285,52 @@ export class KernelThreads {
     this.lateProducts = 0;
   }
 
-  /** The job words of a product of `m × n` outputs: by columns (units of 8) unless `n` is narrow. */
-  private static job(op: number, m: number, n: number): number[] {
+  /**
+   * Runs the kernel `op` over all threads: C (`m × n`) split by columns (units of 8) unless `n`
+   * is narrow, then by rows (units of 4). Offsets in bytes, as the kernels take them.
+   */
+  private product(
+    op: number,
+    p: Readonly<Record<'a' | 'b' | 'c' | 'm' | 'k' | 'n' | 'rsA' | 'csA' | 'ldb' | 'ldc' | 'acc', number>>,
+    kernels: ThreadKernels,
+  ): void {
     const job = new Array<number>(WORDS).fill(0);
-    const columnUnits = Math.ceil(n / 8);
-    const byColumns = columnUnits >= 8 || columnUnits >= Math.ceil(m / 4);
+    const columnUnits = Math.ceil(p.n / 8);
+    const byColumns = columnUnits >= 8 || columnUnits >= Math.ceil(p.m / 4);
     job[J_OP] = op;
-    job[J_M] = m;
-    job[J_N] = n;
+    job[J_A] = p.a;
+    job[J_B] = p.b;
+    job[J_C] = p.c;
+    job[J_M] = p.m;
+    job[J_K] = p.k;
+    job[J_N] = p.n;
+    job[J_RSA] = p.rsA;
+    job[J_CSA] = p.csA;
+    job[J_LDB] = p.ldb;
+    job[J_LDC] = p.ldc;
+    job[J_ACC] = p.acc;
     job[J_BY_COLUMNS] = byColumns ? 1 : 0;
     job[J_UNIT] = byColumns ? 8 : 4;
-    job[J_UNITS] = byColumns ? columnUnits : Math.ceil(m / 4);
-    return job;
+    job[J_UNITS] = byColumns ? columnUnits : Math.ceil(p.m / 4);
+    this.run(job, kernels);
   }
 
   /** The kernel `gemm` (its arguments: byte offsets) on all threads; `kernels` are this thread's. */
   gemm(
     args: readonly [number, number, number, number, number, number, number, number, number, number, number],
-    kernels: { gemm: (...args: number[]) => void; gemmPacked: (...args: number[]) => void },
+    kernels: ThreadKernels,
   ): void {
     const [a, b, c, m, k, n, rsA, csA, ldb, ldc, acc] = args;
-    const job = KernelThreads.job(OP_GEMM, m, n);
-    job[J_A] = a;
-    job[J_B] = b;
-    job[J_C] = c;
-    job[J_K] = k;
-    job[J_RSA] = rsA;
-    job[J_CSA] = csA;
-    job[J_LDB] = ldb;
-    job[J_LDC] = ldc;
-    job[J_ACC] = acc;
-    this.run(job, kernels);
+    this.product(OP_GEMM, { a, b, c, m, k, n, rsA, csA, ldb, ldc, acc }, kernels);
   }
 
   /** The kernel `gemm_packed` (its arguments: byte offsets) on all threads. */
   gemmPacked(
     args: readonly [number, number, number, number, number, number, number, number, number, number],
-    kernels: { gemm: (...args: number[]) => void; gemmPacked: (...args: number[]) => void },
+    kernels: ThreadKernels,
   ): void {
-    const [a, bp, c, m, k, n, rsA, csA, ldc, acc] = args;
-    const job = KernelThreads.job(OP_GEMM_PACKED, m, n);
-    job[J_A] = a;
-    job[J_B] = bp;
-    job[J_C] = c;
-    job[J_K] = k;
-    job[J_RSA] = rsA;
-    job[J_CSA] = csA;
-    job[J_LDC] = ldc;
-    job[J_ACC] = acc;
-    this.run(job, kernels);
+    const [a, b, c, m, k, n, rsA, csA, ldc, acc] = args;
+    this.product(OP_GEMM_PACKED, { a, b, c, m, k, n, rsA, csA, ldb: 0, ldc, acc }, kernels);
   }
 
   /** Stops the helpers (the calling thread then computes every product alone). */

@@ -1,5 +1,5 @@
 import type { AdamStep } from './adam_kernel.js';
-import { KernelThreads, kernelThreadsAvailable } from './kernel_threads.js';
+import { KernelThreads, kernelThreadsAvailable, type ThreadKernels } from './kernel_threads.js';
 import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels_wasm.js';
 import { SHARED_MEMORY_MAX_PAGES, withSharedMemoryImport } from './shared_memory_module.js';
 
@@ -196,10 +196,7 @@ export class SimdKernels {
   /** Helper threads for the large products, or undefined (all on the calling thread). */
   private readonly threads: KernelThreads | undefined;
   /** This thread's products, for {@link KernelThreads}. */
-  private readonly threadKernels: {
-    gemm: (...args: number[]) => void;
-    gemmPacked: (...args: number[]) => void;
-  };
+  private readonly threadKernels: ThreadKernels;
 
   private constructor(exports: KernelExports, relaxed: boolean, threads?: KernelThreads) {
     this.exports = exports;
