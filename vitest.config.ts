@@ -67,10 +67,26 @@ export default defineConfig({
             'src/model/language_model.test.ts',
             'src/model/classifier_inference.test.ts',
             'src/kernels/simd_*.test.ts',
+            'src/kernels/kernel_threads.test.ts',
             'src/kernels/adam_kernel.test.ts',
           ],
           // Node 22+ has relaxed SIMD on by default (and may drop the flag).
           execArgv: NODE_MAJOR < 22 ? ['--experimental-wasm-relaxed-simd'] : [],
+        },
+      },
+      // ...and with two kernel threads (the shared instances' large products split between them).
+      {
+        extends: true as const,
+        test: {
+          name: 'layers-threads',
+          root: `${root}packages/layers`,
+          include: [
+            'src/cells/lstm/lstm.test.ts',
+            'src/cells/gru/gru.test.ts',
+            'src/model/classifier_inference.test.ts',
+            'src/model/language_model.test.ts',
+          ],
+          env: { CHARRNN_THREADS: '2' },
         },
       },
       {

@@ -6,8 +6,15 @@
 // the share a default-recipe classifier trained on the same split gives to that language).
 // `--quick`: a smoke test on a slice of the data (numbers meaningless). Other processes on the
 // machine disturb the speeds: only the ratios of one run mean anything.
+// Ours trains each reference model on one thread (as PyTorch) and again with `--threads N`
+// kernel threads (default: one per core; the weights are bit for bit the same, only the speed
+// differs); PyTorch's speed is also probed with N threads. The text model, whose 264 steps leave
+// its bits per character at the mercy of the seed (±0.1), is trained at `--seeds` seeds (default
+// 1,2,3) on both sides and compared on the mean.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -17,6 +24,10 @@ const quick = process.argv.includes('--quick');
 const skipTorch = process.argv.includes('--no-torch');
 // `--only names` / `--only text`: one of the two models (the other's rows stay empty).
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
+const argValue = (flag) =>
+  process.argv.includes(flag) ? process.argv[process.argv.indexOf(flag) + 1] : undefined;
+const threads = Number(argValue('--threads') ?? availableParallelism());
+const seeds = (argValue('--seeds') ?? (quick ? '1' : '1,2,3')).split(',').map(Number);
 const shared = process.env.CHARRNN_SHARED_DIR ?? path.resolve(root, '../shared');
 const split = path.join(shared, 'datasets', 'names-split');
 const textFile = path.join(shared, 'datasets', 'text', 'licenses.txt');
@@ -36,7 +47,7 @@ const tf = await load('@tensorflow/tfjs-core');
 await load('@tensorflow/tfjs-backend-wasm');
 const { Rng } = await pkg('core');
 const { loadCorpus } = await pkg('data', 'node.js');
-const { simdKernelVariant } = await pkg('layers');
+const { setKernelThreads, simdKernelVariant } = await pkg('layers');
 const {
   NAMES_REFERENCE_GENERATOR_RECIPE,
   DEFAULT_RECIPE,
@@ -55,12 +66,16 @@ const LANGUAGES = ['English', 'French', 'German', 'Italian', 'Japanese', 'Russia
 const log = (line) => process.stderr.write(`${line}\n`);
 
 /** torch_charlm.py's last JSON line (one thread, OpenBLAS), or null when torch is unavailable. */
-function torch(args) {
+function torch(args, torchThreads = 1) {
   if (skipTorch) return null;
-  const run = spawnSync('/usr/bin/python3', [torchScript, '--threads', '1', '--blas', 'openblas', ...args], {
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
+  const run = spawnSync(
+    '/usr/bin/python3',
+    [torchScript, '--threads', String(torchThreads), '--blas', 'openblas', ...args],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    },
+  );
   if (run.status !== 0) {
     log(`PyTorch run failed (${run.status}): ${run.stderr.trim().split('\n').slice(-3).join(' | ')}`);
     return null;
@@ -139,6 +154,16 @@ async function runNames() {
       log(`  epoch ${e.epoch}: val ${e.valBpc?.toFixed(4)} bpc, ${Math.round(e.charsPerSecond)} chars/s`),
   });
   const oursNamesSample = samplingSpeed(ours.bundle, { count: 300, maxLength: 30 });
+  log(`names: charrnn again with ${threads} kernel threads...`);
+  const oursThreaded = await trainWithThreads(threads, () =>
+    trainLanguageModel({ kind: 'names', train: names, val }, namesRecipe),
+  );
+  oursThreaded.bundle.model.dispose();
+  log(`names: PyTorch with ${threads} threads (speed only: 1 epoch, 60 steps)...`);
+  const torchNamesThreaded = torch(
+    ['--task', 'names', '--data', split, '--epochs', '1', '--max-steps', quick ? '25' : '60'],
+    threads,
+  );
 
   // Believable names: our novel samples and PyTorch's, classified by a default-recipe classifier.
   log('believable names: training the default-recipe classifier on the same split...');
@@ -185,59 +210,167 @@ async function runNames() {
       best_val_bpc: ours.metrics.best_val_bpc,
       train_chars_per_s: Math.round(ours.metrics.train_chars_per_s),
       sample_chars_per_s: Math.round(oursNamesSample),
+      threaded: {
+        threads,
+        train_chars_per_s: Math.round(oursThreaded.metrics.train_chars_per_s),
+        same_val_bpc: oursThreaded.metrics.best_val_bpc === ours.metrics.best_val_bpc,
+      },
     },
     pytorch: torchNames && {
       best_val_bpc: torchNames.best_val_bpc,
       train_chars_per_s: torchNames.train_chars_per_s,
       sample_chars_per_s: torchNames.sample_chars_per_s,
+      threaded: torchNamesThreaded && { threads, train_chars_per_s: torchNamesThreaded.train_chars_per_s },
     },
   };
   ours.bundle.model.dispose();
   return { names: namesResult, believable };
 }
 
-/** The text model, ours and PyTorch's. */
+/** Runs `train` with `n` kernel threads (the helpers started first), then back on one thread. */
+async function trainWithThreads(n, train) {
+  setKernelThreads(n);
+  await sleep(300);
+  try {
+    return await train();
+  } finally {
+    setKernelThreads(1);
+  }
+}
+
+/**
+ * The products that make up the text model's training (its LSTM-256 layers, windows of 100 × 32
+ * streams), in GFLOP/s: our gemm_packed on one thread and on `threads`, and PyTorch's torch.mm
+ * (OpenBLAS, one thread) in the same run. Training speed follows these (about 88% of a training
+ * step is products on one thread).
+ */
+async function runProducts() {
+  const { SimdKernels } = await import(
+    pathToFileURL(path.join(root, 'packages', 'layers', 'dist', 'kernels', 'simd_kernels.js')).href
+  );
+  const shapes = [
+    { shape: [32, 256, 1024], what: 'h·U, one step (forward)' },
+    { shape: [32, 1024, 256], what: 'dz·Uᵀ, one step (backward)' },
+    { shape: [3200, 256, 1024], what: 'x·W, a window (layer 2 forward)' },
+    { shape: [256, 3200, 1024], what: 'xᵀ·dz, a window (weight gradient)' },
+  ];
+  const ours = async (n) => {
+    const k = SimdKernels.create('plain', n);
+    while (k.readyThreads < n) await sleep(20);
+    const rates = shapes.map(({ shape: [m, kk, nn] }) => {
+      k.begin();
+      const a = k.alloc(m * kk);
+      const b = k.alloc(kk * nn);
+      const c = k.alloc(m * nn);
+      k.view(a, m * kk).fill(0.5);
+      k.view(b, kk * nn).fill(0.25);
+      const bp = k.putPanels(b, kk, nn, nn, 1);
+      const reps = Math.max(3, Math.round(1e9 / (2 * m * kk * nn)));
+      let best = Infinity;
+      for (let round = 0; round < 4; round++) {
+        const t0 = performance.now();
+        for (let i = 0; i < reps; i++) k.gemmPacked(a, bp, c, m, kk, nn, kk, nn);
+        best = Math.min(best, (performance.now() - t0) / reps);
+      }
+      return +((2 * m * kk * nn) / best / 1e6).toFixed(1);
+    });
+    k.close();
+    return rates;
+  };
+  const one = await ours(1);
+  const many = await ours(threads);
+  let torchRates = null;
+  if (!skipTorch) {
+    const run = spawnSync(
+      '/usr/bin/python3',
+      [path.join(root, 'scripts', 'torch_gemm.py'), ...shapes.map((s) => s.shape.join(','))],
+      {
+        encoding: 'utf8',
+      },
+    );
+    torchRates = run.status === 0 ? JSON.parse(run.stdout.trim().split('\n').at(-1)) : null;
+  }
+  return shapes.map(({ shape, what }, i) => ({
+    shape: shape.join('×'),
+    what,
+    ours_gflops: one[i],
+    ours_threads_gflops: many[i],
+    pytorch_gflops: torchRates?.[shape.join(',')] ?? null,
+  }));
+}
+
+const mean = (list) => (list.length === 0 ? null : list.reduce((a, b) => a + b, 0) / list.length);
+
+/** The text model, ours and PyTorch's, at each seed of `seeds`. */
 async function runText() {
   const text = readFileSync(textFile, 'utf8');
-  log(`text: PyTorch (${quick ? 'quick' : '4 epochs'})...`);
-  const torchText = torch([
-    '--task',
-    'text',
-    '--data',
-    textFile,
-    '--epochs',
-    quick ? '1' : '4',
-    ...(quick ? ['--max-steps', '10'] : []),
-  ]);
-  log('text: charrnn on wasm...');
-  const textRecipe = { ...TEXT_GENERATOR_RECIPE, epochs: quick ? 1 : 4 };
-  const oursText = await trainLanguageModel(
-    { kind: 'text', text: quick ? text.slice(0, 40_000) : text },
-    textRecipe,
-    {
-      onEvent: (e) =>
-        e.type === 'epoch' &&
-        log(`  epoch ${e.epoch}: val ${e.valBpc?.toFixed(4)} bpc, ${Math.round(e.charsPerSecond)} chars/s`),
-    },
+  const epochs = quick ? '1' : '4';
+  const torchRuns = [];
+  for (const seed of seeds) {
+    log(`text: PyTorch, seed ${seed} (${quick ? 'quick' : '4 epochs'})...`);
+    torchRuns.push(
+      torch([
+        '--task',
+        'text',
+        '--data',
+        textFile,
+        '--epochs',
+        epochs,
+        '--seed',
+        String(seed),
+        ...(quick ? ['--max-steps', '10'] : []),
+      ]),
+    );
+  }
+  log(`text: PyTorch with ${threads} threads (speed only: 1 epoch, 30 steps)...`);
+  const torchThreaded = torch(
+    ['--task', 'text', '--data', textFile, '--epochs', '1', '--max-steps', quick ? '10' : '30'],
+    threads,
   );
+  const corpus = { kind: 'text', text: quick ? text.slice(0, 40_000) : text };
+  const onEvent = (e) =>
+    e.type === 'epoch' &&
+    log(`  epoch ${e.epoch}: val ${e.valBpc?.toFixed(4)} bpc, ${Math.round(e.charsPerSecond)} chars/s`);
+  log('text: charrnn on wasm, seed 1, one thread...');
+  const recipe = (seed) => ({ ...TEXT_GENERATOR_RECIPE, epochs: Number(epochs), seed });
+  const oursText = await trainLanguageModel(corpus, recipe(seeds[0]), { onEvent });
+  const oursRuns = [];
+  for (const seed of seeds) {
+    log(`text: charrnn on wasm, seed ${seed}, ${threads} kernel threads...`);
+    const run = await trainWithThreads(threads, () => trainLanguageModel(corpus, recipe(seed), { onEvent }));
+    oursRuns.push({ seed, val_bpc: run.metrics.val_bpc, train_chars_per_s: run.metrics.train_chars_per_s });
+    run.bundle.model.dispose();
+  }
   const oursTextSample = samplingSpeed(oursText.bundle, {
     count: 1,
     maxLength: 2000,
     startId: oursText.bundle.tokenizer.encode(text[0])[0],
   });
   const textExample = sample(oursText.bundle, { maxLength: 300, seed: 2, prime: text[0] })[0]?.text;
-
+  const torchOk = torchRuns.every((r) => r !== null);
   const textResult = {
     ours: {
       val_bpc: oursText.metrics.val_bpc,
       train_chars_per_s: Math.round(oursText.metrics.train_chars_per_s),
       sample_chars_per_s: Math.round(oursTextSample),
+      threaded: {
+        threads,
+        train_chars_per_s: Math.round(oursRuns[0].train_chars_per_s),
+        same_val_bpc: oursRuns[0].val_bpc === oursText.metrics.val_bpc,
+      },
+      seeds: oursRuns.map(({ seed, val_bpc }) => ({ seed, val_bpc })),
+      mean_val_bpc: mean(oursRuns.map((r) => r.val_bpc)),
     },
-    pytorch: torchText && {
-      val_bpc: torchText.val_bpc,
-      train_chars_per_s: torchText.train_chars_per_s,
-      sample_chars_per_s: torchText.sample_chars_per_s,
-    },
+    pytorch: torchOk
+      ? {
+          val_bpc: torchRuns[0].val_bpc,
+          train_chars_per_s: torchRuns[0].train_chars_per_s,
+          sample_chars_per_s: torchRuns[0].sample_chars_per_s,
+          threaded: torchThreaded && { threads, train_chars_per_s: torchThreaded.train_chars_per_s },
+          seeds: torchRuns.map((r, i) => ({ seed: seeds[i], val_bpc: r.val_bpc })),
+          mean_val_bpc: mean(torchRuns.map((r) => r.val_bpc)),
+        }
+      : null,
   };
   oursText.bundle.model.dispose();
   return { text: textResult, text_example: textExample };
@@ -255,13 +388,14 @@ const result = {
   text: empty,
   ...(only === 'text' ? {} : await runNames()),
   ...(only === 'names' ? {} : await runText()),
+  products: only === 'names' ? [] : await runProducts(),
 };
 for (const task of ['names', 'text']) {
   const { ours: o, pytorch: p } = result[task];
   result[task].ratios = p && {
     train_speed: ratio(o.train_chars_per_s, p.train_chars_per_s),
     sample_speed: ratio(o.sample_chars_per_s, p.sample_chars_per_s),
-    bpc: ratio(o.best_val_bpc ?? o.val_bpc, p.best_val_bpc ?? p.val_bpc),
+    bpc: ratio(o.mean_val_bpc ?? o.best_val_bpc ?? o.val_bpc, p.mean_val_bpc ?? p.best_val_bpc ?? p.val_bpc),
   };
 }
 writeFileSync(
@@ -271,17 +405,44 @@ writeFileSync(
 
 const f = (v, d = 0) => (v == null ? '-' : typeof v === 'number' ? v.toFixed(d) : String(v));
 console.log(
-  `\nbench:lm${quick ? ' --quick (smoke test: numbers meaningless)' : ''}, wasm (${result.kernels}) vs PyTorch 1 thread\n`,
+  `\nbench:lm${quick ? ' --quick (smoke test: numbers meaningless)' : ''}, wasm (${result.kernels}) vs PyTorch; ${threads} threads = ours with ${threads} kernel threads, PyTorch with ${threads} threads\n`,
 );
 console.log(
-  '| model | val bpc ours / PyTorch | train chars/s ours / PyTorch (×) | sampled chars/s ours / PyTorch (×) |',
+  `| model | val bpc ours / PyTorch | train chars/s, 1 thread: ours / PyTorch (×) | train chars/s, ${threads} threads: ours / PyTorch (× PyTorch's best) | sampled chars/s ours / PyTorch (×) |`,
 );
-console.log('| --- | --- | --- | --- |');
+console.log('| --- | --- | --- | --- | --- |');
 for (const task of ['names', 'text']) {
   const { ours: o, pytorch: p, ratios: r } = result[task];
+  const best = p && Math.max(p.train_chars_per_s ?? 0, p.threaded?.train_chars_per_s ?? 0);
   console.log(
-    `| ${task} | ${f(o.best_val_bpc ?? o.val_bpc, 3)} / ${f(p?.best_val_bpc ?? p?.val_bpc, 3)} | ${f(o.train_chars_per_s)} / ${f(p?.train_chars_per_s)} (${f(r?.train_speed, 2)}×) | ${f(o.sample_chars_per_s)} / ${f(p?.sample_chars_per_s)} (${f(r?.sample_speed, 2)}×) |`,
+    `| ${task} | ${f(o.best_val_bpc ?? o.val_bpc, 3)} / ${f(p?.best_val_bpc ?? p?.val_bpc, 3)} | ${f(o.train_chars_per_s)} / ${f(p?.train_chars_per_s)} (${f(r?.train_speed, 2)}×) | ${f(o.threaded?.train_chars_per_s)} / ${f(p?.threaded?.train_chars_per_s)} (${f(ratio(o.threaded?.train_chars_per_s, best), 2)}×) | ${f(o.sample_chars_per_s)} / ${f(p?.sample_chars_per_s)} (${f(r?.sample_speed, 2)}×) |`,
   );
+}
+const t = result.text;
+if (t.ours.seeds !== undefined) {
+  console.log(
+    '\n| text, val bpc after the epochs | ' +
+      t.ours.seeds.map((x) => `seed ${x.seed}`).join(' | ') +
+      ' | mean |',
+  );
+  console.log('| --- |' + ' --- |'.repeat(t.ours.seeds.length + 1));
+  console.log(
+    `| charrnn | ${t.ours.seeds.map((x) => f(x.val_bpc, 3)).join(' | ')} | ${f(t.ours.mean_val_bpc, 3)} |`,
+  );
+  if (t.pytorch?.seeds !== undefined)
+    console.log(
+      `| PyTorch | ${t.pytorch.seeds.map((x) => f(x.val_bpc, 3)).join(' | ')} | ${f(t.pytorch.mean_val_bpc, 3)} |`,
+    );
+}
+if (result.products.length > 0) {
+  console.log(
+    `\n| product (GFLOP/s) | what | ours, 1 thread | ours, ${threads} threads | PyTorch (OpenBLAS), 1 thread | ours 1 thread / PyTorch |`,
+  );
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const p of result.products)
+    console.log(
+      `| ${p.shape} | ${p.what} | ${f(p.ours_gflops, 1)} | ${f(p.ours_threads_gflops, 1)} | ${f(p.pytorch_gflops, 1)} | ${f(ratio(p.ours_gflops, p.pytorch_gflops), 2)}× |`,
+    );
 }
 console.log('\n| language | classified as it: ours | PyTorch | ours in training set | examples (ours) |');
 console.log('| --- | --- | --- | --- | --- |');

@@ -182,7 +182,11 @@ export function buildProgram(
       '--ensemble <n>',
       `train n models (seeds seed, seed+1, ...) and average them into one model (default: ${d.ensemble})`,
     )
-    .option('--backend <name>', `tfjs backend: ${BACKEND_CHOICES.join('|')} (default: auto)`);
+    .option('--backend <name>', `tfjs backend: ${BACKEND_CHOICES.join('|')} (default: auto)`)
+    .option(
+      '--threads <n>',
+      'threads of the WebAssembly kernels on cpu/wasm: a count, or auto = one per core (default: auto); results do not depend on it',
+    );
   train.action(async () => {
     exitCode = await handlers.train(typedFlags(train));
   });

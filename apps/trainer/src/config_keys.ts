@@ -1,6 +1,7 @@
 import type { CellType } from '@charrnn/layers';
 import type { MonitorMetric } from '@charrnn/trainer';
 import type { BackendChoice } from './backend.js';
+import type { ThreadsChoice } from './kernel_threads.js';
 
 /**
  * Validated configuration of one `charrnn train` run, saved as `config.json` in the run
@@ -36,6 +37,8 @@ export interface TrainConfig {
   /** Members of a seed ensemble (seeds seed, seed + 1, ...) averaged into one model; 1: a single model. */
   ensemble: number;
   backend: BackendChoice;
+  /** Threads of the WebAssembly kernels (cpu and wasm backends); `'auto'`: one per core. */
+  threads: ThreadsChoice;
   schedule: 'constant' | 'step' | 'cosine';
   lr_step: number;
   lr_gamma: number;
@@ -84,6 +87,7 @@ export const CONFIG_KEYS = [
   'seed',
   'ensemble',
   'backend',
+  'threads',
   'schedule',
   'lr_step',
   'lr_gamma',

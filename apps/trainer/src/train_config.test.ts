@@ -107,6 +107,19 @@ describe('resolveTrainConfig from flags', () => {
     expect(resolveTrainConfig({ out: 'o', bidirectional: true }).bidirectional).toBe('concat');
   });
 
+  it('reads --threads: auto by default, a count from 1 to 64, refused otherwise naming the flag', () => {
+    expect(resolveTrainConfig({ out: 'o' }).threads).toBe('auto');
+    expect(resolveTrainConfig({ out: 'o', threads: 'auto' }).threads).toBe('auto');
+    expect(resolveTrainConfig({ out: 'o', threads: '2' }).threads).toBe(2);
+    for (const bad of ['0', '65', '1.5', 'all']) {
+      expect(() => resolveTrainConfig({ out: 'o', threads: bad })).toThrow(InvalidArgumentError);
+      expect(() => resolveTrainConfig({ out: 'o', threads: bad })).toThrow(/--threads/);
+    }
+    // Like --backend, --threads may change on --resume (the results do not depend on it).
+    expect(flagsRefusedOnResume({ threads: '2', backend: 'wasm' })).toEqual([]);
+    expect(flagsRefusedOnResume({ threads: '2', hidden: '8' })).toEqual(['--hidden']);
+  });
+
   it('reads --ngram and --ngram-weight; the default τ follows the n-gram head', () => {
     expect(resolveTrainConfig({ out: 'o' })).toMatchObject({
       ngram: 5,

@@ -3,6 +3,7 @@ import { MAX_NGRAM } from '@charrnn/layers';
 import { DEFAULT_RECIPE, TRAIN_LIMITS as L, TUTORIAL_RECIPE, type Recipe } from '@charrnn/trainer';
 import { MONITOR_METRICS } from '@charrnn/trainer/internal';
 import { BACKEND_CHOICES } from './backend.js';
+import { parseThreads, type ThreadsChoice } from './kernel_threads.js';
 import type { ConfigFile } from './config_file.js';
 import { CONFIG_FLAGS, CONFIG_KEYS, attributeOf, type ConfigKey, type TrainConfig } from './config_keys.js';
 import { Settings } from './config_settings.js';
@@ -41,6 +42,7 @@ export const TRAIN_DEFAULTS = {
   seed: R.seed,
   ensemble: R.ensemble,
   backend: 'auto',
+  threads: 'auto',
   schedule: R.schedule.type,
   lr_step: 5,
   lr_gamma: 0.5,
@@ -202,6 +204,7 @@ export function resolveTrainConfig(
     seed: s.integer('seed', d.seed, 0, 2 ** 32 - 1 - 16),
     ensemble: s.integer('ensemble', d.ensemble, 1, 16),
     backend: s.choice('backend', d.backend, BACKEND_CHOICES),
+    threads: threadsSetting(s),
     schedule,
     lr_step: s.integer('lr_step', d.lr_step, 1, 100_000),
     lr_gamma: s.number('lr_gamma', d.lr_gamma, 0, 1, true),
@@ -218,6 +221,12 @@ export function resolveTrainConfig(
     ngram,
     ngram_weight: s.number('ngram_weight', d.ngram_weight, 0, 1, true),
   };
+}
+
+/** `--threads`: `auto` (one per core, the default) or a count. */
+function threadsSetting(s: Settings): ThreadsChoice {
+  const raw = s.text('threads');
+  return raw === undefined ? TRAIN_DEFAULTS.threads : parseThreads(s.where('threads'), raw);
 }
 
 /** `--ngram`: `none` (0) or the longest n-gram, 1 to 8; a saved configuration without it had no head. */
@@ -244,9 +253,9 @@ function logitAdjust(s: Settings, ngram: number): number | 'auto' {
   return parseNumber(where, raw, 0, 5);
 }
 
-/** The flags given on the command line that `--resume` does not accept (all but `--backend`). */
+/** The flags given on the command line that `--resume` does not accept (all but `--backend` and `--threads`). */
 export function flagsRefusedOnResume(cli: Readonly<Record<string, unknown>>): string[] {
-  return CONFIG_KEYS.filter((key) => key !== 'backend' && cli[attributeOf(key)] !== undefined).map(
-    (key) => CONFIG_FLAGS[key],
-  );
+  return CONFIG_KEYS.filter(
+    (key) => key !== 'backend' && key !== 'threads' && cli[attributeOf(key)] !== undefined,
+  ).map((key) => CONFIG_FLAGS[key]);
 }

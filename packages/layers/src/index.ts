@@ -35,7 +35,13 @@ export type { SoftmaxCrossEntropyOptions } from './ops/softmax_cross_entropy.js'
 
 // Paths and kernels.
 export type { OpPath } from './backend_path.js';
-export { setSimdKernels, simdKernelVariant } from './kernels/simd_kernels.js';
+export {
+  MAX_KERNEL_THREADS,
+  kernelThreads,
+  setKernelThreads,
+  setSimdKernels,
+  simdKernelVariant,
+} from './kernels/simd_kernels.js';
 
 // The language model (next-character prediction) and its one-step-at-a-time view for sampling.
 export { LanguageModel } from './model/language_model.js';

@@ -11,3 +11,4 @@ export { rnnClassifierGradients } from './model/rnn_classifier_gradients.js';
 export type { LossAndGradients } from './model/rnn_classifier_gradients.js';
 export { compareTokens, prefixTree } from './model/prefix_tree.js';
 export type { PrefixTree } from './model/prefix_tree.js';
+export { readyKernelThreads, splitKernelProducts } from './kernels/simd_kernels.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, NotFoundError, TrainingDivergedError } from '@charrnn/core';
 import { fileSystemHandler, writeFileAtomic } from '@charrnn/core/node';
-import { simdKernelVariant, type CharClassifier } from '@charrnn/layers';
+import { kernelThreads, simdKernelVariant, type CharClassifier } from '@charrnn/layers';
 import {
   RunDivergedError,
   saveClassifierBundle,
@@ -15,6 +15,7 @@ import {
 import { fingerprintNames } from '@charrnn/trainer/internal';
 import { CHECKPOINT_DIR, fileCheckpointStore, MEMBERS_DIR, STATE_FILE } from '@charrnn/trainer/node';
 import { chooseBackend, describeBackend } from '../backend.js';
+import { applyKernelThreads } from '../kernel_threads.js';
 import { GENERATOR_ONLY_FLAGS, runTrainGenerator } from './train_generator.js';
 import { ProgressReporter } from '../progress.js';
 import { writeRunReport } from '../report/index.js';
@@ -98,7 +99,10 @@ async function resolveRun(flags: TrainFlags): Promise<{ config: TrainConfig; res
   const stateFile = path.join(stateDir, CHECKPOINT_DIR, STATE_FILE);
   const saved = checkConfigObject(resumed.meta.config, stateFile);
   const config = resolveTrainConfig(
-    { ...(typeof flags.backend === 'string' ? { backend: flags.backend } : {}) },
+    {
+      ...(typeof flags.backend === 'string' ? { backend: flags.backend } : {}),
+      ...(typeof flags.threads === 'string' ? { threads: flags.threads } : {}),
+    },
     { ...saved, values: { ...saved.values, out: path.resolve(resume) } },
     { saved: true },
   );
@@ -158,6 +162,8 @@ async function trainLocked(config: TrainConfig, resumed: Resumed | null): Promis
   // On cpu and wasm the recurrent layers run on @charrnn/layers' own WebAssembly kernels.
   const kernels = backend.name === 'cpu' || backend.name === 'wasm' ? simdKernelVariant() : undefined;
   if (kernels !== undefined) log(`recurrent kernels: ${KERNEL_NAMES[kernels]}`);
+  const threadsLine = applyKernelThreads(config.threads, backend.name);
+  if (threadsLine !== undefined) log(threadsLine);
 
   const splits = await loadSplits(config, log);
   const labels = [...new Set(splits.train.map((item) => item.label))].sort();
@@ -298,7 +304,9 @@ async function writeRun(
   const metrics = {
     backend: backend.name,
     backend_provider: backend.provider,
-    ...(backend.name === 'cpu' || backend.name === 'wasm' ? { recurrent_kernels: simdKernelVariant() } : {}),
+    ...(backend.name === 'cpu' || backend.name === 'wasm'
+      ? { recurrent_kernels: simdKernelVariant(), kernel_threads: kernelThreads() }
+      : {}),
     data: source,
     ...m,
     config,

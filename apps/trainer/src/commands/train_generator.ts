@@ -18,8 +18,10 @@ import {
   type GeneratorRecipe,
   type GeneratorTrainEvent,
 } from '@charrnn/trainer';
+import { kernelThreads } from '@charrnn/layers';
 import { BACKEND_CHOICES, chooseBackend, describeBackend } from '../backend.js';
 import { generatorFileStore } from '../generator_checkpoint.js';
+import { applyKernelThreads, parseThreads, type ThreadsChoice } from '../kernel_threads.js';
 import { parseChoice, parseInteger, parseNumber } from '../options.js';
 import { formatReportLine } from '../report.js';
 
@@ -57,6 +59,7 @@ const GENERATOR_FLAGS = new Set([
   'alphabet',
   'restoreBest',
   'backend',
+  'threads',
 ]);
 
 /** Flags that only `--task generate` reads. */
@@ -72,6 +75,8 @@ interface GeneratorRunConfig {
   val: string | null;
   out: string;
   backend: string;
+  /** `--threads` (absent in runs saved before it existed: `auto`). */
+  threads?: ThreadsChoice;
   recipe: GeneratorRecipe;
 }
 
@@ -227,10 +232,10 @@ async function resolveGeneratorRun(
       field: kebab(unknown[0] as string),
     });
   if (flags['resume'] !== undefined) {
-    const extra = Object.keys(flags).filter((k) => !['resume', 'backend', 'task'].includes(k));
+    const extra = Object.keys(flags).filter((k) => !['resume', 'backend', 'threads', 'task'].includes(k));
     if (extra.length > 0)
       throw new InvalidArgumentError(
-        `with --resume only --backend may be given, not ${extra.map(kebab).join(', ')}`,
+        `with --resume only --backend and --threads may be given, not ${extra.map(kebab).join(', ')}`,
         {
           field: '--resume',
         },
@@ -249,6 +254,7 @@ async function resolveGeneratorRun(
       });
     checkGeneratorRecipe(config.recipe);
     if (flags['backend'] !== undefined) config.backend = String(flags['backend']);
+    if (flags['threads'] !== undefined) config.threads = parseThreads('--threads', String(flags['threads']));
     return {
       config: { ...config, out: dir },
       text: config.data !== null && (await isTextCorpus(config.data)),
@@ -270,6 +276,7 @@ async function resolveGeneratorRun(
       val: flags['val'] === undefined ? null : path.resolve(String(flags['val'])),
       out: path.resolve(String(flags['out'])),
       backend,
+      threads: flags['threads'] === undefined ? 'auto' : parseThreads('--threads', String(flags['threads'])),
       recipe: recipeOf(flags, text),
     },
     text,
@@ -296,6 +303,8 @@ export async function runTrainGenerator(flags: Readonly<Record<string, unknown>>
     throw new NotFoundError(`no generator checkpoint to resume in ${out}`, { field: '--resume' });
   const backend = await chooseBackend(parseChoice('--backend', config.backend, BACKEND_CHOICES));
   log(describeBackend(backend));
+  const threadsLine = applyKernelThreads(config.threads ?? 'auto', backend.name);
+  if (threadsLine !== undefined) log(threadsLine);
   const data = await loadData(config, text, log);
   const r = config.recipe;
   log(
@@ -363,6 +372,7 @@ export async function runTrainGenerator(flags: Readonly<Record<string, unknown>>
       task: 'generate',
       kind: data.kind,
       backend: backend.name,
+      ...(backend.name === 'cpu' || backend.name === 'wasm' ? { kernel_threads: kernelThreads() } : {}),
       ...metrics,
       recipe: r,
     };

@@ -1,5 +1,7 @@
 import type { AdamStep } from './adam_kernel.js';
+import { KernelThreads, kernelThreadsAvailable, type ThreadKernels } from './kernel_threads.js';
 import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels_wasm.js';
+import { SHARED_MEMORY_MAX_PAGES, withSharedMemoryImport } from './shared_memory_module.js';
 
 /**
  * The exports of the kernels module (see `scripts/build-wasm.mjs`). WebAssembly functions take
@@ -152,6 +154,12 @@ interface KernelExports {
 /** 64 KiB. */
 const PAGE_BYTES = 65536;
 
+/**
+ * Multiply-adds from which a product is split across the kernel threads (about 20 µs on one
+ * core): below, posting the work and waiting for it would cost more than it saves.
+ */
+const PARALLEL_MIN_MACS = 1 << 19;
+
 /** Columns per panel of {@link SimdKernels.packPanels}. @internal */
 export const PANEL_WIDTH = 8;
 
@@ -185,9 +193,19 @@ export class SimdKernels {
   /** Raised by every {@link SimdKernels.begin}: placements made under an older one are gone. */
   generation = 0;
 
-  private constructor(exports: KernelExports, relaxed: boolean) {
+  /** Helper threads for the large products, or undefined (all on the calling thread). */
+  private readonly threads: KernelThreads | undefined;
+  /** This thread's products, for {@link KernelThreads}. */
+  private readonly threadKernels: ThreadKernels;
+
+  private constructor(exports: KernelExports, relaxed: boolean, threads?: KernelThreads) {
     this.exports = exports;
     this.relaxed = relaxed;
+    this.threads = threads;
+    this.threadKernels = {
+      gemm: exports.gemm as (...args: number[]) => void,
+      gemmPacked: exports.gemm_packed as (...args: number[]) => void,
+    };
     this.f32 = new Float32Array(exports.memory.buffer);
     this.i32 = new Int32Array(exports.memory.buffer);
   }
@@ -195,13 +213,46 @@ export class SimdKernels {
   /**
    * A new instance of the kernels, with its own memory (the module is compiled once): the relaxed
    * SIMD variant where the runtime has relaxed SIMD (fused multiply-add) and `variant` allows it,
-   * else the SIMD one; undefined where WebAssembly SIMD is unavailable.
+   * else the SIMD one; undefined where WebAssembly SIMD is unavailable. With `threads > 1` where
+   * Node worker threads exist (see {@link kernelThreadsAvailable}), its memory is shared with
+   * `threads − 1` helper threads that take part in the large matrix products (bit for bit the
+   * same results); elsewhere the instance runs on the calling thread alone.
    */
-  static create(variant: 'best' | 'plain' = 'best'): SimdKernels | undefined {
-    const module = compiledModule(variant === 'best' ? 'relaxed' : 'plain') ?? compiledModule('plain');
+  static create(variant: 'best' | 'plain' = 'best', threads = 1): SimdKernels | undefined {
+    const kind = variant === 'best' && compiledModule('relaxed') !== undefined ? 'relaxed' : 'plain';
+    const module = compiledModule(kind);
     if (module === undefined) return undefined;
+    if (threads > 1 && kernelThreadsAvailable()) {
+      const shared = compiledModule(kind === 'relaxed' ? 'relaxedShared' : 'plainShared');
+      if (shared !== undefined) {
+        const memory = new WebAssembly.Memory({ initial: 1, maximum: SHARED_MEMORY_MAX_PAGES, shared: true });
+        const instance = new WebAssembly.Instance(shared, { env: { memory } });
+        const pool = new KernelThreads(shared, memory, threads - 1);
+        return new SimdKernels(instance.exports as unknown as KernelExports, kind === 'relaxed', pool);
+      }
+    }
     const instance = new WebAssembly.Instance(module, {});
-    return new SimdKernels(instance.exports as unknown as KernelExports, module === modules.relaxed);
+    return new SimdKernels(instance.exports as unknown as KernelExports, kind === 'relaxed');
+  }
+
+  /** Threads that compute this instance's large products (1: the calling thread alone). */
+  get threadCount(): number {
+    return 1 + (this.threads?.count ?? 0);
+  }
+
+  /** Threads ready to take part in the next large product (helpers start in the background). */
+  get readyThreads(): number {
+    return 1 + (this.threads?.ready() ?? 0);
+  }
+
+  /** Products that helper threads took part in so far. */
+  get splitProducts(): number {
+    return this.threads?.splitProducts ?? 0;
+  }
+
+  /** Stops this instance's helper threads (it stays usable, on the calling thread alone). */
+  close(): void {
+    this.threads?.close();
   }
 
   /** Whether this instance runs the relaxed SIMD variant (fused multiply-add in the gemm). */
@@ -384,7 +435,10 @@ export class SimdKernels {
     ldc: number,
     accumulate = false,
   ): void {
-    this.exports.gemm(a * 4, b * 4, c * 4, m, k, n, rsA, csA, ldb, ldc, accumulate ? 1 : 0);
+    const acc = accumulate ? 1 : 0;
+    if (this.threads !== undefined && m * k * n >= PARALLEL_MIN_MACS)
+      this.threads.gemm([a * 4, b * 4, c * 4, m, k, n, rsA, csA, ldb, ldc, acc], this.threadKernels);
+    else this.exports.gemm(a * 4, b * 4, c * 4, m, k, n, rsA, csA, ldb, ldc, acc);
   }
 
   /**
@@ -404,7 +458,7 @@ export class SimdKernels {
     ldc: number,
     accumulate = false,
   ): void {
-    this.exports.gemm_packed(a * 4, bp * 4, c * 4, m, k, n, lda, 1, ldc, accumulate ? 1 : 0);
+    this.gemmPackedStrided(a, bp, c, m, k, n, lda, 1, ldc, accumulate);
   }
 
   /**
@@ -426,7 +480,10 @@ export class SimdKernels {
     ldc: number,
     accumulate = false,
   ): void {
-    this.exports.gemm_packed(a * 4, bp * 4, c * 4, m, k, n, rsA, csA, ldc, accumulate ? 1 : 0);
+    const acc = accumulate ? 1 : 0;
+    if (this.threads !== undefined && m * k * n >= PARALLEL_MIN_MACS)
+      this.threads.gemmPacked([a * 4, bp * 4, c * 4, m, k, n, rsA, csA, ldc, acc], this.threadKernels);
+    else this.exports.gemm_packed(a * 4, bp * 4, c * 4, m, k, n, rsA, csA, ldc, acc);
   }
 
   /**
@@ -621,17 +678,26 @@ export interface GruKernels {
   ): void;
 }
 
-/** The compiled modules: absent before the first use, undefined where one cannot be compiled. */
-const modules: { plain?: WebAssembly.Module | undefined; relaxed?: WebAssembly.Module | undefined } = {};
+/** Variants of the kernels module: plain or relaxed SIMD, with their own or a shared memory. */
+type ModuleVariant = 'plain' | 'relaxed' | 'plainShared' | 'relaxedShared';
 
-function compiledModule(variant: 'plain' | 'relaxed'): WebAssembly.Module | undefined {
+/** The compiled modules: absent before the first use, undefined where one cannot be compiled. */
+const modules: Partial<Record<ModuleVariant, WebAssembly.Module | undefined>> = {};
+
+function compiledModule(variant: ModuleVariant): WebAssembly.Module | undefined {
   if (!(variant in modules)) {
-    const bytes =
-      typeof WebAssembly === 'object'
-        ? decodeBase64(variant === 'plain' ? KERNELS_WASM_BASE64 : KERNELS_RELAXED_WASM_BASE64)
-        : undefined;
-    modules[variant] =
-      bytes !== undefined && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : undefined;
+    let bytes: Uint8Array<ArrayBuffer> | undefined;
+    if (typeof WebAssembly === 'object') {
+      bytes = decodeBase64(variant.startsWith('plain') ? KERNELS_WASM_BASE64 : KERNELS_RELAXED_WASM_BASE64);
+      if (variant.endsWith('Shared')) bytes = withSharedMemoryImport(bytes);
+    }
+    let module: WebAssembly.Module | undefined;
+    try {
+      module = bytes !== undefined && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : undefined;
+    } catch {
+      module = undefined;
+    }
+    modules[variant] = module;
   }
   return modules[variant];
 }
@@ -668,9 +734,28 @@ function modeFromEnvironment(): SimdMode {
   return value === '0' ? 'off' : value === 'plain' ? 'plain' : 'best';
 }
 
+/** `CHARRNN_THREADS=N` in the environment (Node) sets the kernel threads from the start (default 1). */
+function threadsFromEnvironment(): number {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const value = Number(env?.['CHARRNN_THREADS'] ?? 1);
+  return Number.isSafeInteger(value) && value >= 1 ? Math.min(value, MAX_KERNEL_THREADS) : 1;
+}
+
+/** The most threads {@link setKernelThreads} takes. */
+export const MAX_KERNEL_THREADS = 64;
+
 let kernels: SimdKernels | undefined | null = null;
 let inference: SimdKernels | undefined | null = null;
 let mode: SimdMode = modeFromEnvironment();
+let threads = threadsFromEnvironment();
+
+/** Drops both instances (their helper threads stop); the next use creates them anew. */
+function dropInstances(): void {
+  kernels?.close();
+  inference?.close();
+  kernels = null;
+  inference = null;
+}
 
 /**
  * A second {@link SimdKernels} instance (own memory, same variant as {@link simdKernels}) for
@@ -681,7 +766,7 @@ let mode: SimdMode = modeFromEnvironment();
  */
 export function inferenceSimdKernels(): SimdKernels | undefined {
   if (mode === 'off') return undefined;
-  if (inference === null) inference = SimdKernels.create(mode);
+  if (inference === null) inference = SimdKernels.create(mode, threads);
   return inference;
 }
 
@@ -692,7 +777,7 @@ export function inferenceSimdKernels(): SimdKernels | undefined {
  */
 export function simdKernels(): SimdKernels | undefined {
   if (mode === 'off') return undefined;
-  if (kernels === null) kernels = SimdKernels.create(mode);
+  if (kernels === null) kernels = SimdKernels.create(mode, threads);
   return kernels;
 }
 
@@ -710,10 +795,7 @@ export function simdKernels(): SimdKernels | undefined {
  */
 export function setSimdKernels(on: boolean | 'plain'): boolean {
   const next: SimdMode = on === false ? 'off' : on === 'plain' ? 'plain' : 'best';
-  if (next !== mode) {
-    kernels = null;
-    inference = null;
-  }
+  if (next !== mode) dropInstances();
   mode = next;
   return simdKernels() !== undefined;
 }
@@ -722,4 +804,43 @@ export function setSimdKernels(on: boolean | 'plain'): boolean {
 export function simdKernelVariant(): 'relaxed' | 'simd' | 'off' {
   const k = simdKernels();
   return k === undefined ? 'off' : k.relaxed ? 'relaxed' : 'simd';
+}
+
+/**
+ * Sets how many threads compute the large matrix products of our SIMD kernels: training (every
+ * recurrent layer's products, the fused output layer and loss) and prediction. `1` (the default)
+ * keeps everything on the calling thread; `n > 1` starts `n − 1` helper threads (Node worker
+ * threads over a shared WebAssembly memory) that take a share of each product of at least about
+ * half a million multiply-adds. The results are bit for bit those of one thread (each element is
+ * still summed by one thread, in the same order), so a run trained with threads resumes and
+ * reproduces without them. On a machine with `c` cores, `n = c` is fastest; more only compete.
+ * Where worker threads are unavailable (browsers, a Node without `process.getBuiltinModule`, the
+ * kernels switched off) the kernels stay on one thread and this returns 1. Models re-place their
+ * weights on the next call (the kernel instances are made anew). In Node, `CHARRNN_THREADS=n` in
+ * the environment sets it from the start.
+ * @param n threads in all, 1 to {@link MAX_KERNEL_THREADS}
+ * @returns the threads the kernels use after the call
+ * @throws RangeError when `n` is not an integer in range
+ */
+export function setKernelThreads(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_KERNEL_THREADS)
+    throw new RangeError(`kernel threads must be an integer from 1 to ${MAX_KERNEL_THREADS}, got ${n}`);
+  if (n !== threads) dropInstances();
+  threads = n;
+  return kernelThreads();
+}
+
+/** The threads our SIMD kernels use now (1 where they are off or run on one thread). */
+export function kernelThreads(): number {
+  return simdKernels()?.threadCount ?? 1;
+}
+
+/** Products of the shared training instance that helper threads took part in (tests, reports). @internal */
+export function splitKernelProducts(): number {
+  return simdKernels()?.splitProducts ?? 0;
+}
+
+/** Threads of the shared training instance ready for the next large product (helpers start in the background). @internal */
+export function readyKernelThreads(): number {
+  return simdKernels()?.readyThreads ?? 1;
 }

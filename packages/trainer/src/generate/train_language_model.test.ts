@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { InvalidArgumentError, InvalidBundleError, Rng } from '@charrnn/core';
-import { CharClassifier } from '@charrnn/layers';
+import { CharClassifier, kernelThreads, setKernelThreads } from '@charrnn/layers';
+import { readyKernelThreads, splitKernelProducts } from '@charrnn/layers/internal';
 import { Tokenizer } from '@charrnn/tokenizer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifierBundle, saveClassifierBundle } from '../classifier_bundle.js';
@@ -149,6 +150,37 @@ describe('trainLanguageModel', () => {
     const text = sample(run.bundle, { maxLength: 200, seed: 3 })[0]?.text ?? '';
     expect(text.length).toBe(200);
     run.bundle.model.dispose();
+  });
+
+  it('text: training with 2 kernel threads gives the weights of 1 thread bit for bit', async () => {
+    // Wide enough that the products are split (a 128-unit LSTM: 16 × 128 × 512 per step).
+    const recipe: GeneratorRecipe = {
+      ...TEXT_RECIPE,
+      hiddenSize: 128,
+      embedDim: 16,
+      batchSize: 16,
+      epochs: 1,
+    };
+    const one = await trainLanguageModel({ kind: 'text', text: TEXT }, recipe);
+    expect(setKernelThreads(2)).toBe(2);
+    try {
+      // The helper starts in the background.
+      for (let waited = 0; readyKernelThreads() < 2 && waited < 10_000; waited += 20)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      const two = await trainLanguageModel({ kind: 'text', text: TEXT }, recipe);
+      expect(kernelThreads()).toBe(2);
+      // At least the first window of 64 products is split (later ones may run alone when the
+      // machine is busy and the helper runs late: the weights are the same either way).
+      expect(splitKernelProducts()).toBeGreaterThanOrEqual(64);
+      two.bundle.model.trainableWeights.forEach((w, i) =>
+        expect(w.dataSync()).toEqual(one.bundle.model.trainableWeights[i]?.dataSync()),
+      );
+      expect(two.metrics.val_bpc).toBe(one.metrics.val_bpc);
+      two.bundle.model.dispose();
+    } finally {
+      setKernelThreads(1);
+      one.bundle.model.dispose();
+    }
   });
 
   it('a checkpoint survives encoding (JSON + one float32 blob), and a damaged one is refused', async () => {
