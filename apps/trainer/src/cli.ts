@@ -185,7 +185,7 @@ export function buildProgram(
     .option('--backend <name>', `tfjs backend: ${BACKEND_CHOICES.join('|')} (default: auto)`)
     .option(
       '--threads <n>',
-      'threads of the WebAssembly kernels on cpu/wasm: a count, or auto = one per core (default: auto); results do not depend on it',
+      'threads of the WebAssembly kernels on cpu/wasm: a count, or auto = one per core (default: 1 for a classifier, auto for --task generate); results do not depend on it',
     );
   train.action(async () => {
     exitCode = await handlers.train(typedFlags(train));

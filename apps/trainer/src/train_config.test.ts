@@ -107,8 +107,8 @@ describe('resolveTrainConfig from flags', () => {
     expect(resolveTrainConfig({ out: 'o', bidirectional: true }).bidirectional).toBe('concat');
   });
 
-  it('reads --threads: auto by default, a count from 1 to 64, refused otherwise naming the flag', () => {
-    expect(resolveTrainConfig({ out: 'o' }).threads).toBe('auto');
+  it('reads --threads: 1 by default (a classifier), auto or a count from 1 to 64, refused otherwise naming the flag', () => {
+    expect(resolveTrainConfig({ out: 'o' }).threads).toBe(1);
     expect(resolveTrainConfig({ out: 'o', threads: 'auto' }).threads).toBe('auto');
     expect(resolveTrainConfig({ out: 'o', threads: '2' }).threads).toBe(2);
     for (const bad of ['0', '65', '1.5', 'all']) {

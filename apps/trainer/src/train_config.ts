@@ -42,7 +42,9 @@ export const TRAIN_DEFAULTS = {
   seed: R.seed,
   ensemble: R.ensemble,
   backend: 'auto',
-  threads: 'auto',
+  // A classifier's products are small: with two threads its default recipe trained slower
+  // (4,000 against 4,500 names/s here). Generators default to one thread per core.
+  threads: 1 as ThreadsChoice,
   schedule: R.schedule.type,
   lr_step: 5,
   lr_gamma: 0.5,
