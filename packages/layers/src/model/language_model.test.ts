@@ -12,6 +12,7 @@ import {
 } from '../test-utils/tf_test_setup.js';
 import { LanguageModel } from './language_model.js';
 import type { LanguageModelBatch } from './language_model.js';
+import { languageModelTestBatch } from '../test-utils/language_model_batch.js';
 import type { LanguageModelConfig } from './language_model_config.js';
 
 const V = 9;
@@ -42,37 +43,6 @@ const CONFIGS: [string, LanguageModelConfig][] = [
   ['gru, 2 layers, wider', { cell: 'gru', vocabSize: V, embedDim: 8, hiddenSize: 16, layers: 2 }],
 ];
 
-/** Three sequences of lengths 5, 2, 4, with random ids and garbage after each end. */
-function batchFor(
-  config: LanguageModelConfig,
-  seed = 3,
-  padWith = 0,
-): { batch: LanguageModelBatch; targets: Int32Array } {
-  const lengths = Int32Array.from([5, 2, 4]);
-  const T = 5;
-  const rng = new Rng(seed);
-  const ids = new Int32Array(3 * T);
-  const targets = new Int32Array(3 * T);
-  for (let r = 0; r < 3; r++)
-    for (let t = 0; t < T; t++) {
-      const valid = t < (lengths[r] as number);
-      ids[r * T + t] = valid ? 1 + rng.int(V - 1) : padWith;
-      targets[r * T + t] = valid ? 1 + rng.int(V - 1) : 0;
-    }
-  return {
-    batch: {
-      ids,
-      lengths,
-      batchSize: 3,
-      maxLen: T,
-      ...(config.numLabels === undefined
-        ? {}
-        : { labels: Int32Array.from([0, config.numLabels - 1, 1 % config.numLabels]) }),
-    },
-    targets,
-  };
-}
-
 function softmaxRow(z: Float32Array): Float32Array {
   const max = Math.max(...z);
   const e = z.map((v) => Math.exp(v - max));
@@ -92,7 +62,7 @@ describe.each(BACKENDS)('LanguageModel on the %s backend', (backend) => {
       (path) => {
         if (!available) return;
         const model = LanguageModel.create(config, new Rng(7));
-        const { batch } = batchFor(config);
+        const { batch } = languageModelTestBatch(config);
         const logits = withoutKernelLeakCheck(() => model.logits(batch, { path }));
         const z = logits.dataSync() as Float32Array;
         logits.dispose();
@@ -120,7 +90,7 @@ describe.each(BACKENDS)('LanguageModel on the %s backend', (backend) => {
     it('the loss gradient matches finite differences along random directions', () => {
       if (!available) return;
       const model = LanguageModel.create(config, new Rng(11));
-      const { batch, targets } = batchFor(config);
+      const { batch, targets } = languageModelTestBatch(config);
       const lossValue = (): number =>
         withoutKernelLeakCheck(() => {
           const l = model.loss(batch, targets);
@@ -162,8 +132,8 @@ describe.each(BACKENDS)('LanguageModel on the %s backend', (backend) => {
     it('padding never changes the loss or its gradient', () => {
       if (!available) return;
       const model = LanguageModel.create(config, new Rng(13));
-      const a = batchFor(config, 5, 0);
-      const b = batchFor(config, 5, V - 1); // same sequences, other ids in the padding
+      const a = languageModelTestBatch(config, 5, 0);
+      const b = languageModelTestBatch(config, 5, V - 1); // same sequences, other ids in the padding
       // ... and the same again with 3 more padding steps per row
       const T = a.batch.maxLen + 3;
       const wide = (x: Int32Array, fill: number): Int32Array => {
@@ -201,7 +171,7 @@ describe.each(BACKENDS)('LanguageModel on the %s backend', (backend) => {
     if (!available) return;
     const config = CONFIGS[0]?.[1] as LanguageModelConfig;
     const model = LanguageModel.create(config, new Rng(2));
-    const { batch, targets } = batchFor(config);
+    const { batch, targets } = languageModelTestBatch(config);
     const mean = withoutKernelLeakCheck(() => model.loss(batch, targets));
     const { nats, count } = model.logLoss(batch, targets);
     expect(count).toBe(11);

@@ -24,6 +24,7 @@ import { LanguageModelStepper } from './language_model_step.js';
 import { weightsFromArtifacts, weightsToArtifacts } from './weight_artifacts.js';
 import { summedNll, targetWeights } from './next_symbol_loss.js';
 import type { StepperOptions } from './language_model_step.js';
+import { sequenceLabels } from './sequence_labels.js';
 
 /**
  * A batch of right-padded input sequences of a {@link LanguageModel}: `ids` as an `IdBatch`,
@@ -332,22 +333,10 @@ export class LanguageModel {
   private repeatedLabels(batch: LanguageModelBatch): Int32Array | undefined {
     const C = this.numLabels;
     const { labels, batchSize: B, maxLen: T } = batch;
-    if (C === 0) {
-      if (labels !== undefined)
-        throw new InvalidArgumentError('this model is unconditional: pass no labels', { field: 'labels' });
-      return undefined;
-    }
-    if (labels === undefined || labels.length !== B)
-      throw new InvalidArgumentError(`a conditional model needs one label per sequence (${B})`, {
-        field: 'labels',
-      });
+    const checked = sequenceLabels(labels, C, B);
+    if (checked === undefined) return undefined;
     const out = new Int32Array(B * T);
-    for (let r = 0; r < B; r++) {
-      const label = labels[r] as number;
-      if (!(Number.isInteger(label) && label >= 0 && label < C))
-        throw new InvalidArgumentError(`labels[${r}] = ${label} is outside [0, ${C})`, { field: 'labels' });
-      out.fill(label, r * T, (r + 1) * T);
-    }
+    for (let r = 0; r < B; r++) out.fill(checked[r] as number, r * T, (r + 1) * T);
     return out;
   }
 

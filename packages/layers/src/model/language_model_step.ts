@@ -6,6 +6,7 @@ import type { OpPath } from '../backend_path.js';
 import { sigmoid, tanhJs } from '../cells/activations_js.js';
 import { PANEL_WIDTH, SimdKernels, simdKernels } from '../kernels/simd_kernels.js';
 import type { LanguageModelConfig } from './language_model_config.js';
+import { sequenceLabels } from './sequence_labels.js';
 
 /** Options of `LanguageModel.stepper`. */
 export interface StepperOptions {
@@ -144,7 +145,7 @@ export class LanguageModelStepper {
 
   /** Sets the label of each sequence (conditional models); the state is kept. */
   setLabels(labels: Int32Array | undefined): void {
-    this.labels = stepperLabels(labels, this.config.numLabels ?? 0, this.batchSize);
+    this.labels = sequenceLabels(labels, this.config.numLabels ?? 0, this.batchSize);
   }
 
   /** Zeroes the state of every sequence. */
@@ -663,33 +664,4 @@ function softmaxRows(
     }
     for (let k = 0; k < V; k++) probs[r * V + k] = (probs[r * V + k] as number) / sum;
   }
-}
-
-/**
- * A stepper's labels, checked and copied: none for an unconditional model (`numLabels` 0), one
- * per sequence in `[0, numLabels)` for a conditional one.
- * @throws InvalidArgumentError naming `labels` otherwise
- * @internal
- */
-export function stepperLabels(
-  labels: Int32Array | undefined,
-  numLabels: number,
-  batchSize: number,
-): Int32Array | undefined {
-  if (numLabels === 0) {
-    if (labels !== undefined)
-      throw new InvalidArgumentError('this model is unconditional: pass no labels', { field: 'labels' });
-    return undefined;
-  }
-  if (labels === undefined || labels.length !== batchSize)
-    throw new InvalidArgumentError(`a conditional model needs one label per sequence (${batchSize})`, {
-      field: 'labels',
-    });
-  labels.forEach((label, r) => {
-    if (!(Number.isInteger(label) && label >= 0 && label < numLabels))
-      throw new InvalidArgumentError(`labels[${r}] = ${label} is outside [0, ${numLabels})`, {
-        field: 'labels',
-      });
-  });
-  return Int32Array.from(labels);
 }

@@ -12,6 +12,7 @@ import {
   withoutKernelLeakCheck,
 } from '../test-utils/tf_test_setup.js';
 import type { LanguageModelBatch } from './language_model.js';
+import { languageModelTestBatch } from '../test-utils/language_model_batch.js';
 import { TutorialGenerator, tutorialGeneratorWeightLayout } from './tutorial_generator.js';
 import type { TutorialGeneratorConfig } from './tutorial_generator.js';
 
@@ -75,36 +76,6 @@ const CONFIGS: [string, TutorialGeneratorConfig][] = [
   ['unconditional', { architecture: 'tutorial', vocabSize: V, hiddenSize: 5 }],
 ];
 
-/** Three sequences of lengths 5, 2, 4 with random ids, `padWith` after each end. */
-function batchFor(
-  config: TutorialGeneratorConfig,
-  seed = 3,
-  padWith = 0,
-): { batch: LanguageModelBatch; targets: Int32Array } {
-  const lengths = Int32Array.from([5, 2, 4]);
-  const T = 5;
-  const rng = new Rng(seed);
-  const ids = new Int32Array(3 * T);
-  const targets = new Int32Array(3 * T);
-  for (let r = 0; r < 3; r++)
-    for (let t = 0; t < T; t++) {
-      const valid = t < (lengths[r] as number);
-      ids[r * T + t] = valid ? 1 + rng.int(V - 1) : padWith;
-      targets[r * T + t] = valid ? 1 + rng.int(V - 1) : 0;
-    }
-  const C = config.numLabels ?? 0;
-  return {
-    batch: {
-      ids,
-      lengths,
-      batchSize: 3,
-      maxLen: T,
-      ...(C > 0 ? { labels: Int32Array.from([0, C - 1, 1]) } : {}),
-    },
-    targets,
-  };
-}
-
 describe.each(BACKENDS)('TutorialGenerator on the %s backend', (backend) => {
   let available = false;
   beforeAll(async () => {
@@ -149,7 +120,7 @@ describe.each(BACKENDS)('TutorialGenerator on the %s backend', (backend) => {
     it('the stepper gives the sequence forward pass probabilities (≤ 1e-6)', () => {
       if (!available) return;
       const model = TutorialGenerator.create(config, new Rng(7));
-      const { batch } = batchFor(config);
+      const { batch } = languageModelTestBatch(config);
       const logits = model.logits(batch);
       const probs = tf.softmax(logits);
       const want = probs.dataSync() as Float32Array;
@@ -174,7 +145,7 @@ describe.each(BACKENDS)('TutorialGenerator on the %s backend', (backend) => {
     it('the loss gradient matches finite differences along random directions', () => {
       if (!available) return;
       const model = TutorialGenerator.create(config, new Rng(11));
-      const { batch, targets } = batchFor(config);
+      const { batch, targets } = languageModelTestBatch(config);
       const lossValue = (): number => {
         const l = model.loss(batch, targets);
         const v = l.dataSync()[0] as number;
@@ -225,12 +196,15 @@ describe.each(BACKENDS)('TutorialGenerator on the %s backend', (backend) => {
           tf.dispose([value, ...Object.values(grads)]);
           return out;
         });
-      const a = run(batchFor(config, 5, 0));
-      const b = run(batchFor(config, 5, V - 1));
+      const a = run(languageModelTestBatch(config, 5, 0));
+      const b = run(languageModelTestBatch(config, 5, V - 1));
       expect(Math.abs(b.loss - a.loss)).toBeLessThanOrEqual(1e-6);
       b.grads.forEach((g, i) => expect(maxAbsDiff(g, a.grads[i] as Float32Array)).toBeLessThanOrEqual(1e-6));
       // Dropout is on: a training pass differs from an inference pass.
-      const plain = model.loss(batchFor(config, 5, 0).batch, batchFor(config, 5, 0).targets);
+      const plain = model.loss(
+        languageModelTestBatch(config, 5, 0).batch,
+        languageModelTestBatch(config, 5, 0).targets,
+      );
       expect(Math.abs((plain.dataSync()[0] as number) - a.loss)).toBeGreaterThan(1e-4);
       plain.dispose();
       model.dispose();
@@ -273,7 +247,7 @@ describe('TutorialGenerator arguments and artifacts', () => {
     );
     expect(() => TutorialGenerator.create({ ...base, dropout: 1 }, new Rng(1))).toThrow(/dropout/);
     const model = TutorialGenerator.create(base, new Rng(1));
-    const { batch, targets } = batchFor({ ...base, numLabels: 3 });
+    const { batch, targets } = languageModelTestBatch({ ...base, numLabels: 3 });
     expect(() => model.loss(batch, targets)).toThrow(/labels\[1\] = 2 is outside \[0, 2\)/);
     expect(() => model.loss({ ...batch, labels: undefined }, targets)).toThrow(InvalidArgumentError);
     expect(() =>

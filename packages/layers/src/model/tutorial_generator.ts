@@ -10,6 +10,7 @@ import { weightsFromArtifacts, weightsToArtifacts } from './weight_artifacts.js'
 import { summedNll, targetWeights } from './next_symbol_loss.js';
 import type { LanguageModelBatch, LanguageModelForwardOptions } from './language_model.js';
 import { TutorialGeneratorStepper } from './tutorial_generator_stepper.js';
+import { sequenceLabels } from './sequence_labels.js';
 
 /**
  * Architecture of a {@link TutorialGenerator}, the model of the PyTorch tutorial "NLP From
@@ -238,7 +239,7 @@ export class TutorialGenerator {
       if (!(Number.isInteger(id) && id >= 0 && id < s.V))
         throw new InvalidArgumentError(`ids[${n}] = ${id} is outside [0, ${s.V})`, { field: 'ids' });
     }
-    const labels = this.checkedLabels(batch.labels, B);
+    const labels = sequenceLabels(batch.labels, this.numLabels, B);
     const initial = options.initialState;
     if (initial !== undefined && (initial.length !== 1 || initial[0]?.[0]?.length !== B * s.H))
       throw new InvalidArgumentError(
@@ -382,25 +383,6 @@ export class TutorialGenerator {
 
   private sizes(): TutorialSizes {
     return { C: this.numLabels, V: this.config.vocabSize, H: this.config.hiddenSize };
-  }
-
-  /** The labels of a batch, checked against the model (undefined for an unconditional model). */
-  private checkedLabels(labels: Int32Array | undefined, B: number): Int32Array | undefined {
-    const C = this.numLabels;
-    if (C === 0) {
-      if (labels !== undefined)
-        throw new InvalidArgumentError('this model is unconditional: pass no labels', { field: 'labels' });
-      return undefined;
-    }
-    if (labels === undefined || labels.length !== B)
-      throw new InvalidArgumentError(`a conditional model needs one label per sequence (${B})`, {
-        field: 'labels',
-      });
-    labels.forEach((label, r) => {
-      if (!(Number.isInteger(label) && label >= 0 && label < C))
-        throw new InvalidArgumentError(`labels[${r}] = ${label} is outside [0, ${C})`, { field: 'labels' });
-    });
-    return labels;
   }
 }
 

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@charrnn/core';
-import { stepperLabels } from './language_model_step.js';
+import { sequenceLabels } from './sequence_labels.js';
 import { tutorialStep } from './tutorial_generator.js';
 import type { TutorialSizes, TutorialStepperOptions, TutorialWeights } from './tutorial_generator.js';
 
@@ -45,7 +45,7 @@ export class TutorialGeneratorStepper {
 
   /** Sets the label of each sequence (conditional models); the state is kept. */
   setLabels(labels: Int32Array | undefined): void {
-    this.labels = stepperLabels(labels, this.s.C, this.batchSize);
+    this.labels = sequenceLabels(labels, this.s.C, this.batchSize);
   }
 
   /** Zeroes the state of every sequence. */
