@@ -48,6 +48,7 @@ await load('@tensorflow/tfjs-backend-wasm');
 const { Rng } = await pkg('core');
 const { loadCorpus } = await pkg('data', 'node.js');
 const { setKernelThreads, simdKernelVariant } = await pkg('layers');
+const { readyKernelThreads } = await pkg('layers', 'internal.js');
 const {
   BALANCED_GENERATOR_RECIPE,
   NAMES_REFERENCE_GENERATOR_RECIPE,
@@ -244,7 +245,7 @@ async function runNames() {
 /** Runs `train` with `n` kernel threads (the helpers started first), then back on one thread. */
 async function trainWithThreads(n, train) {
   setKernelThreads(n);
-  await sleep(300);
+  while (readyKernelThreads() < n) await sleep(20);
   try {
     return await train();
   } finally {

@@ -878,6 +878,25 @@ function transpose() {
   )`;
 }
 
+/**
+ * The loops over one row of `width` floats (byte offset $jb up to $w4) of {@link gatherRows} and
+ * {@link gatherSumRows}: f32x4 lanes while 16 bytes fit, then single floats; `step(o)` is the
+ * store at $jb with the lane ops `o` of {@link laneOps}.
+ */
+function rowCopyLoops(step) {
+  return [true, false]
+    .map((vector) => {
+      const o = laneOps(vector);
+      const tag = vector ? 'v' : 's';
+      return `(block $g${tag}done (loop $g${tag}
+          (br_if $g${tag}done (i32.gt_s (i32.add (local.get $jb) (i32.const ${o.bytes})) (local.get $w4)))
+          ${step(o)}
+          (local.set $jb (i32.add (local.get $jb) (i32.const ${o.bytes})))
+          (br $g${tag})))`;
+    })
+    .join('\n        ');
+}
+
 // ---------------------------------------------------------------------------------------------
 // gather_rows(src, index, dst, rows, width, ldd): dst row i (row stride ldd floats) = src row
 // index[i] (rows of `width` floats), for i < rows; `index` holds i32 row numbers. The inverse of
@@ -886,17 +905,9 @@ function transpose() {
 // ---------------------------------------------------------------------------------------------
 
 function gatherRows() {
-  const loops = [true, false]
-    .map((vector) => {
-      const o = laneOps(vector);
-      const tag = vector ? 'v' : 's';
-      return `(block $g${tag}done (loop $g${tag}
-          (br_if $g${tag}done (i32.gt_s (i32.add (local.get $jb) (i32.const ${o.bytes})) (local.get $w4)))
-          ${o.store('(i32.add (local.get $pd) (local.get $jb))', o.load('(i32.add (local.get $ps) (local.get $jb))'))}
-          (local.set $jb (i32.add (local.get $jb) (i32.const ${o.bytes})))
-          (br $g${tag})))`;
-    })
-    .join('\n        ');
+  const loops = rowCopyLoops((o) =>
+    o.store('(i32.add (local.get $pd) (local.get $jb))', o.load('(i32.add (local.get $ps) (local.get $jb))')),
+  );
   return `  (func (export "gather_rows") (param $src i32) (param $index i32) (param $dst i32) (param $rows i32) (param $width i32) (param $ldd i32)
     (local $i i32) (local $jb i32) (local $w4 i32) (local $ps i32) (local $pd i32)
     (local.set $w4 (i32.shl (local.get $width) (i32.const 2)))
@@ -919,23 +930,15 @@ function gatherRows() {
 // ---------------------------------------------------------------------------------------------
 
 function gatherSumRows() {
-  const loops = [true, false]
-    .map((vector) => {
-      const o = laneOps(vector);
-      const tag = vector ? 'v' : 's';
-      return `(block $g${tag}done (loop $g${tag}
-          (br_if $g${tag}done (i32.gt_s (i32.add (local.get $jb) (i32.const ${o.bytes})) (local.get $w4)))
-          ${o.store(
-            '(i32.add (local.get $pd) (local.get $jb))',
-            o.add(
-              o.load('(i32.add (local.get $pa) (local.get $jb))'),
-              o.load('(i32.add (local.get $pb) (local.get $jb))'),
-            ),
-          )}
-          (local.set $jb (i32.add (local.get $jb) (i32.const ${o.bytes})))
-          (br $g${tag})))`;
-    })
-    .join('\n        ');
+  const loops = rowCopyLoops((o) =>
+    o.store(
+      '(i32.add (local.get $pd) (local.get $jb))',
+      o.add(
+        o.load('(i32.add (local.get $pa) (local.get $jb))'),
+        o.load('(i32.add (local.get $pb) (local.get $jb))'),
+      ),
+    ),
+  );
   const row = (base, index) =>
     `(i32.add (local.get $${base}) (i32.mul (i32.load (i32.add (local.get $${index}) (i32.shl (local.get $i) (i32.const 2)))) (local.get $w4)))`;
   return `  (func (export "gather_sum_rows") (param $a i32) (param $ia i32) (param $b i32) (param $ib i32) (param $dst i32) (param $rows i32) (param $width i32)

@@ -217,17 +217,16 @@ export class KernelThreads {
   }
 
   /**
-   * Runs the product described by `job` (the words of line 1) on this thread and the ready
+   * Runs the product written in the job line (line 1, by `product`) on this thread and the ready
    * helpers, each claiming chunks of its units, and returns when all are done.
    * @throws Error when a helper fails or does not answer
    */
-  private run(job: number[], kernels: ThreadKernels): void {
+  private run(kernels: ThreadKernels): void {
     if (this.paused > 0) this.paused--;
     const helpers = this.ready();
-    const units = job[J_UNITS] as number;
+    const units = this.ctl[JOB + J_UNITS] as number;
     // About 8 chunks per thread: a thread that runs late (its core busy) leaves little to wait for.
-    job[J_CHUNK] = Math.max(1, Math.ceil(units / (8 * (helpers + 1))));
-    for (let i = 0; i < WORDS; i++) this.ctl[JOB + i] = job[i] as number;
+    this.ctl[JOB + J_CHUNK] = Math.max(1, Math.ceil(units / (8 * (helpers + 1))));
     Atomics.store(this.ctl, NEXT, 0);
     const seq = ++this.sequence;
     if (helpers > 0) this.splitProducts++;
@@ -247,9 +246,13 @@ export class KernelThreads {
       // helper needs.
       let polls = 0;
       let since = 0;
-      while (Atomics.load(this.ctl, line + DONE) !== seq) {
+      for (
+        let done = Atomics.load(this.ctl, line + DONE);
+        done !== seq;
+        done = Atomics.load(this.ctl, line + DONE)
+      ) {
         if (++polls < this.spin) continue;
-        Atomics.wait(this.ctl, line + DONE, seq - 1, 10);
+        Atomics.wait(this.ctl, line + DONE, done, 10);
         if (since === 0) since = Date.now();
         else if (Date.now() - since > TIMEOUT_MS) {
           this.close();
@@ -294,9 +297,9 @@ export class KernelThreads {
     p: Readonly<Record<'a' | 'b' | 'c' | 'm' | 'k' | 'n' | 'rsA' | 'csA' | 'ldb' | 'ldc' | 'acc', number>>,
     kernels: ThreadKernels,
   ): void {
-    const job = new Array<number>(WORDS).fill(0);
     const columnUnits = Math.ceil(p.n / 8);
     const byColumns = columnUnits >= 8 || columnUnits >= Math.ceil(p.m / 4);
+    const job = this.ctl.subarray(JOB, JOB + WORDS);
     job[J_OP] = op;
     job[J_A] = p.a;
     job[J_B] = p.b;
@@ -312,7 +315,7 @@ export class KernelThreads {
     job[J_BY_COLUMNS] = byColumns ? 1 : 0;
     job[J_UNIT] = byColumns ? 8 : 4;
     job[J_UNITS] = byColumns ? columnUnits : Math.ceil(p.m / 4);
-    this.run(job, kernels);
+    this.run(kernels);
   }
 
   /** The kernel `gemm` (its arguments: byte offsets) on all threads; `kernels` are this thread's. */
